@@ -1,0 +1,105 @@
+/* The PTX front end and interpreter, as the emulator's driver layer sees it.
+ *
+ * A module's PTX text is parsed, decoded and validated once, at load
+ * (cf_ptx_module_load); launches then run the decoded form and never see text
+ * (see ptx_internal.h for the instruction format). Everything the run loop
+ * relies on (registers, branch targets, operand types, memory sizes) is
+ * checked at load, because PTX arrives over the network.
+ *
+ * Device memory belongs to the driver layer: the interpreter reaches global
+ * memory only through struct cf_ptx_memory, which bounds-checks every access.
+ * Threads: a loaded module is read-only during launches, so several launches
+ * of one module may run at once on different threads. */
+#ifndef CF_EMU_PTX_H
+#define CF_EMU_PTX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct cf_ptx_module;
+struct cf_ptx_kernel;
+
+/* Parse, decode and validate PTX text (len bytes; need not be NUL-terminated;
+ * a trailing NUL is allowed). Returns 0 and *out, or
+ *   CF_EPROTO  malformed PTX: err says "line N: what is wrong";
+ *   CF_EUNSUP  an instruction or directive we do not implement: err names it
+ *              and its line ("line 12: unsupported instruction 'shfl.sync'");
+ *   CF_ENOMEM.
+ * err is always NUL-terminated. Free with cf_ptx_module_free(). */
+int cf_ptx_module_load(const char *text, size_t len, struct cf_ptx_module **out,
+                       char *err, size_t errlen);
+void cf_ptx_module_free(struct cf_ptx_module *m);
+
+/* The .entry kernel with this name, or NULL. Valid while m lives. */
+const struct cf_ptx_kernel *cf_ptx_module_kernel(const struct cf_ptx_module *m,
+                                                 const char *name);
+
+/* Kernel parameters in declaration order: offset and size in the packed
+ * parameter buffer (offsets honour each .param's alignment). Returns 0, or
+ * CF_EINVAL when index >= count. */
+unsigned cf_ptx_kernel_param_count(const struct cf_ptx_kernel *k);
+int cf_ptx_kernel_param(const struct cf_ptx_kernel *k, unsigned index,
+                        size_t *offset, size_t *size);
+size_t cf_ptx_kernel_param_bytes(const struct cf_ptx_kernel *k);
+
+/* Static resources, for cuFuncGetAttribute. */
+struct cf_ptx_kernel_info {
+  uint32_t static_shared_bytes;  /* .shared declared in or for the kernel */
+  uint32_t local_bytes;          /* .local per thread */
+  uint32_t num_regs;             /* virtual registers declared */
+  uint32_t max_threads_per_block;/* .maxntid product, or 1024 */
+  uint32_t ptx_version;          /* .version 8.5 -> 85 */
+  uint32_t target_sm;            /* .target sm_80 -> 80 */
+};
+void cf_ptx_kernel_get_info(const struct cf_ptx_kernel *k,
+                            struct cf_ptx_kernel_info *info);
+
+/* Module-scope .global and .const variables. The driver layer allocates
+ * device memory for each (size bytes, alignment align), copies init (init_len
+ * bytes, rest zero) into it and tells the module where it lives with
+ * cf_ptx_module_bind_var before any launch. */
+struct cf_ptx_var {
+  const char *name;
+  uint64_t size;
+  uint32_t align;
+  int is_const;            /* .const rather than .global */
+  const uint8_t *init;     /* NULL when not initialised */
+  uint64_t init_len;
+};
+unsigned cf_ptx_module_var_count(const struct cf_ptx_module *m);
+const struct cf_ptx_var *cf_ptx_module_var(const struct cf_ptx_module *m,
+                                           unsigned index);
+void cf_ptx_module_bind_var(struct cf_ptx_module *m, unsigned index,
+                            uint64_t device_address);
+
+/* Global memory as the driver layer provides it. map() returns the host
+ * address of [addr, addr+len) if that whole range lies inside one live
+ * allocation (or a bound module variable), else NULL: the interpreter then
+ * stops the launch with CUDA_ERROR_ILLEGAL_ADDRESS. */
+struct cf_ptx_memory {
+  void *user;
+  void *(*map)(void *user, uint64_t addr, uint64_t len);
+};
+
+struct cf_ptx_launch {
+  unsigned grid[3];
+  unsigned block[3];
+  uint32_t dynamic_shared_bytes;
+  const void *params;        /* packed as cf_ptx_kernel_param describes */
+  size_t params_len;
+  const struct cf_ptx_memory *mem;
+};
+
+/* Run the whole grid to completion on the calling thread (the interpreter may
+ * use worker threads internally). Returns a CUresult value:
+ *   0 CUDA_SUCCESS; 1 CUDA_ERROR_INVALID_VALUE (dimensions zero or over the
+ *   limits, params_len wrong, shared memory over 48 KiB + dynamic limit);
+ *   700 CUDA_ERROR_ILLEGAL_ADDRESS; 716 CUDA_ERROR_MISALIGNED_ADDRESS;
+ *   710 CUDA_ERROR_ASSERT / 714 CUDA_ERROR_ILLEGAL_INSTRUCTION (trap);
+ *   719 CUDA_ERROR_LAUNCH_FAILED for anything else.
+ * On a fault, err (may be NULL) gets a line naming kernel, instruction and
+ * address. */
+int cf_ptx_launch(const struct cf_ptx_kernel *k, const struct cf_ptx_launch *l,
+                  char *err, size_t errlen);
+
+#endif

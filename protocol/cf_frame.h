@@ -1,0 +1,105 @@
+/* Frames: the unit of everything cuferry sends. A frame is a fixed 40-byte
+ * little-endian header, a protobuf-c body of body_len bytes and a bulk payload
+ * of bulk_len bytes (memcpy data, module images), in that order.
+ *
+ *   off size field
+ *    0   4  magic     CF_FRAME_MAGIC ("CFRY" read as bytes)
+ *    4   2  version   CF_PROTOCOL_VERSION
+ *    6   1  type      enum cf_frame_type
+ *    7   1  flags     reserved, 0
+ *    8   4  lane      the client thread's lane
+ *   12   4  op        wire id of the call (CF_FRAME_CALL/REPLY), else 0
+ *   16   8  seq       sequence number, per connection and direction
+ *   24   4  body_len  protobuf body length
+ *   28   4  reserved  0
+ *   32   8  bulk_len  bulk payload length
+ *
+ * Every length is checked against struct cf_frame_limits before anything is
+ * allocated or read. */
+#ifndef CF_FRAME_H
+#define CF_FRAME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cf_transport.h"
+
+#define CF_FRAME_MAGIC 0x59524643u /* bytes 'C' 'F' 'R' 'Y' */
+#define CF_PROTOCOL_VERSION 1
+#define CF_FRAME_HEADER_SIZE 40
+
+/* Default caps; the server may lower them per session. */
+#define CF_FRAME_DEFAULT_MAX_BODY (1u << 20)           /* 1 MiB */
+#define CF_FRAME_DEFAULT_MAX_BULK ((uint64_t)64 << 20)  /* 64 MiB */
+
+enum cf_frame_type {
+  CF_FRAME_HELLO = 1,   /* client -> server, body CfHello */
+  CF_FRAME_WELCOME = 2, /* server -> client, body CfWelcome */
+  CF_FRAME_REFUSE = 3,  /* server -> client, body CfRefuse; then close */
+  CF_FRAME_CALL = 4,    /* client -> server, body the op's request */
+  CF_FRAME_REPLY = 5,   /* server -> client, body the op's reply */
+  CF_FRAME_BYE = 6,     /* client -> server, orderly end of session */
+  CF_FRAME_TYPE_MAX_ = 6
+};
+
+struct cf_frame_header {
+  uint32_t magic;
+  uint16_t version;
+  uint8_t type;
+  uint8_t flags;
+  uint32_t lane;
+  uint32_t op;
+  uint64_t seq;
+  uint32_t body_len;
+  uint64_t bulk_len;
+};
+
+struct cf_frame_limits {
+  uint32_t max_body;
+  uint64_t max_bulk;
+};
+
+/* Fill a header for a frame of the given type with the magic and version set. */
+void cf_frame_header_init(struct cf_frame_header *h, enum cf_frame_type type,
+                          uint32_t op, uint64_t seq, uint32_t body_len,
+                          uint64_t bulk_len);
+
+/* Serialise h into out (little-endian, layout above). */
+void cf_frame_header_encode(const struct cf_frame_header *h,
+                            uint8_t out[static CF_FRAME_HEADER_SIZE]);
+
+/* Parse and check a header: magic (CF_EMAGIC), version (CF_EVERSION; h->version
+ * then holds the peer's version so the caller can name both), type and
+ * reserved fields (CF_EPROTO), body and bulk lengths against lim (CF_ETOOBIG).
+ * *h is always filled with what was read. Returns 0 or the code above. */
+int cf_frame_header_decode(const uint8_t in[static CF_FRAME_HEADER_SIZE],
+                           const struct cf_frame_limits *lim,
+                           struct cf_frame_header *h);
+
+/* A received frame. body is NUL-padded by one byte beyond body_len. */
+struct cf_frame {
+  struct cf_frame_header h;
+  uint8_t *body;   /* owned, or NULL when body_len == 0 */
+  uint8_t *bulk;   /* owned, or the caller's bulk_dst, or NULL when empty */
+  int bulk_is_caller_owned;
+};
+
+/* Send one frame: header (built from h; body_len and bulk_len taken from the
+ * arguments), body, bulk, in one writev. Returns 0 or a cf_conn_writev error. */
+int cf_frame_send(struct cf_conn *c, enum cf_frame_type type, uint32_t lane,
+                  uint32_t op, uint64_t seq, const void *body, size_t body_len,
+                  const void *bulk, size_t bulk_len);
+
+/* Receive one frame. The header is checked against lim before any
+ * allocation. If bulk_dst is given and the bulk fits in bulk_cap, the bulk is
+ * read straight into it (f->bulk == bulk_dst); otherwise it is allocated.
+ * Returns 0, a cf_frame_header_decode error (the stream is then unusable) or a
+ * cf_conn_read_exact error. On error *f holds no allocations. Free with
+ * cf_frame_release(). */
+int cf_frame_recv(struct cf_conn *c, const struct cf_frame_limits *lim,
+                  void *bulk_dst, size_t bulk_cap, struct cf_frame *f);
+
+/* Free what cf_frame_recv allocated (not a caller-owned bulk); f is cleared. */
+void cf_frame_release(struct cf_frame *f);
+
+#endif
