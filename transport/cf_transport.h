@@ -23,19 +23,27 @@ struct cf_url {
  * range or followed by anything. *u is cleared on entry. */
 int cf_url_parse(const char *s, struct cf_url *u);
 
+/* cf_url_parse that also writes a one-line reason quoting s into err (always
+ * NUL-terminated when errlen > 0; "" on success) for config and CLI errors. */
+int cf_url_parse_err(const char *s, struct cf_url *u, char *err, size_t errlen);
+
 /* Format u as "scheme://host:port" into buf (always NUL-terminated). */
 void cf_url_format(const struct cf_url *u, char *buf, size_t len);
 
 struct cf_conn; /* opaque; one connected stream */
 
-/* Connect to u within timeout_ms. On failure returns a negative CF_E* code and
+/* Connect to u within timeout_ms (<= 0: no limit; name resolution is not
+ * bounded by it). A scheme that is parseable but not built in ("tls",
+ * "rdma" for now) gives CF_EUNSUP. On failure returns a negative CF_E* code and
  * writes a one-line reason ("connection refused", "no such host") into err.
  * On success *out owns the connection; free it with cf_conn_close(). */
 int cf_conn_connect(const struct cf_url *u, int timeout_ms, struct cf_conn **out,
                     char *err, size_t errlen);
 
 /* Wrap an already-connected socket fd of the given scheme ("tcp"); the
- * connection takes ownership of fd. Returns 0, CF_EUNSUP or CF_ENOMEM. */
+ * connection takes ownership of fd. Returns 0, CF_EUNSUP or CF_ENOMEM (also
+ * CF_EINVAL if fd is not a stream socket); on failure the caller still owns
+ * fd and must close it. */
 int cf_conn_from_fd(const char *scheme, int fd, struct cf_conn **out);
 
 /* Write all of iov (blocking, retrying on EINTR and short writes). Returns 0,
