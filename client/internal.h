@@ -1,0 +1,60 @@
+/* Cross-file declarations of the client stub (libcuda.so.1).
+ *
+ * The stub keeps one session per process: a connection to the server made
+ * at cuInit, the handshake's device table, and a lock that lets one call at
+ * a time use the connection. Every calling thread gets its own lane id, so
+ * the server keeps each thread's current context apart. */
+#ifndef CF_CLIENT_INTERNAL_H
+#define CF_CLIENT_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cuda.h>
+#include <protobuf-c/protobuf-c.h>
+
+#include "cf_session.pb-c.h"
+
+/* Exported CUDA entry points; everything else is hidden. */
+#define CF_EXPORT __attribute__((visibility("default")))
+
+/* --- session.c: the connection and the call path ----------------------- */
+
+/* Connect and handshake, once per process. Returns CUDA_SUCCESS, or the
+ * error every later call to cuInit will also return (logged once). */
+CUresult cf__session_init(void);
+
+/* The handshake's answer, or NULL before a successful cuInit. Valid until
+ * the process ends. */
+const CfWelcome *cf__session_welcome(void);
+
+/* Largest bulk payload one call may carry (the server's limit). */
+size_t cf__session_max_bulk(void);
+
+/* Forward one call: pack req, send it with bulk_in as its bulk payload,
+ * wait for the reply, unpack it with rep_desc into *rep (free with
+ * cf__client_free_reply) and receive its bulk into bulk_out (at most
+ * bulk_out_cap bytes). Returns CUDA_SUCCESS when a reply arrived (its own
+ * result is in (*rep)->result), CUDA_ERROR_NOT_INITIALIZED before cuInit,
+ * CUDA_ERROR_DEVICE_UNAVAILABLE once the connection is lost (logged once),
+ * CUDA_ERROR_INVALID_VALUE if a payload is over the server's limits. */
+CUresult cf__client_call(uint32_t op, const ProtobufCMessage *req,
+                         const void *bulk_in, size_t bulk_in_len,
+                         const ProtobufCMessageDescriptor *rep_desc,
+                         ProtobufCMessage **rep, void *bulk_out,
+                         size_t bulk_out_cap);
+void cf__client_free_reply(ProtobufCMessage *rep);
+
+/* --- device.c ------------------------------------------------------------ */
+
+/* The device's attribute from the handshake table into *value. */
+CUresult cf__device_attribute(CUdevice dev, int attrib, int *value);
+
+/* --- unsupported.c ------------------------------------------------------- */
+
+/* Log "cuferry: NAME is not supported yet" once per index and return
+ * CUDA_ERROR_NOT_SUPPORTED. index < cf__unsupported_count. */
+int cf__unsupported(unsigned index, const char *name);
+extern const unsigned cf__unsupported_count; /* generated */
+
+#endif

@@ -1,0 +1,143 @@
+/* Host-side memory calls: pinned host allocations (plain page-aligned host
+ * memory on the client, tracked so that cuMemFreeHost can refuse a pointer it
+ * did not hand out) and host<->device copies, cut into pieces no larger than
+ * the server's bulk limit so a copy of any size works. */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "cf_client_rpc.h"
+#include "internal.h"
+
+/* --- pinned host memory -------------------------------------------------- */
+
+#define PIN_BUCKETS 256
+
+struct pinned {
+  struct pinned *next;
+  void *p;
+  size_t size;
+};
+
+static struct pinned *pins[PIN_BUCKETS];
+static pthread_mutex_t pin_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static unsigned bucket(const void *p)
+{
+  return (unsigned)(((uintptr_t)p >> 12) % PIN_BUCKETS);
+}
+
+CF_EXPORT CUresult CUDAAPI cuMemAllocHost_v2(void **pp, size_t bytesize)
+{
+  struct pinned *e;
+  long page = sysconf(_SC_PAGESIZE);
+
+  if (!pp || bytesize == 0)
+    return CUDA_ERROR_INVALID_VALUE;
+  if (!cf__session_welcome())
+    return CUDA_ERROR_NOT_INITIALIZED;
+  if (!(e = malloc(sizeof *e)))
+    return CUDA_ERROR_OUT_OF_MEMORY;
+  if (posix_memalign(&e->p, page > 0 ? (size_t)page : 4096, bytesize) != 0) {
+    free(e);
+    return CUDA_ERROR_OUT_OF_MEMORY;
+  }
+  e->size = bytesize;
+  pthread_mutex_lock(&pin_lock);
+  e->next = pins[bucket(e->p)];
+  pins[bucket(e->p)] = e;
+  pthread_mutex_unlock(&pin_lock);
+  *pp = e->p;
+  return CUDA_SUCCESS;
+}
+
+CF_EXPORT CUresult CUDAAPI cuMemFreeHost(void *p)
+{
+  struct pinned **link, *e = NULL;
+
+  pthread_mutex_lock(&pin_lock);
+  for (link = &pins[bucket(p)]; *link; link = &(*link)->next) {
+    if ((*link)->p == p) {
+      e = *link;
+      *link = e->next;
+      break;
+    }
+  }
+  pthread_mutex_unlock(&pin_lock);
+  if (!e)
+    return CUDA_ERROR_INVALID_VALUE;
+  free(e->p);
+  free(e);
+  return CUDA_SUCCESS;
+}
+
+/* --- copies -------------------------------------------------------------- */
+
+static size_t chunk_size(void)
+{
+  size_t max = cf__session_max_bulk();
+  return max ? max : (size_t)1 << 20;
+}
+
+/* hStream is NULL for the synchronous forms. The asynchronous forms are
+ * carried synchronously for now, which CUDA's ordering allows. */
+static CUresult htod(CUdeviceptr dst, const void *src, size_t n, CUstream s, int async)
+{
+  const uint8_t *p = src;
+  size_t step = chunk_size();
+  CUresult r = CUDA_SUCCESS;
+
+  if (!src && n)
+    return CUDA_ERROR_INVALID_VALUE;
+  do {
+    size_t k = n < step ? n : step;
+    r = async ? cf__rpc_cuMemcpyHtoDAsync_v2(dst, p, k, s)
+              : cf__rpc_cuMemcpyHtoD_v2(dst, p, k);
+    dst += k;
+    p += k;
+    n -= k;
+  } while (r == CUDA_SUCCESS && n > 0);
+  return r;
+}
+
+static CUresult dtoh(void *dst, CUdeviceptr src, size_t n, CUstream s, int async)
+{
+  uint8_t *p = dst;
+  size_t step = chunk_size();
+  CUresult r = CUDA_SUCCESS;
+
+  if (!dst && n)
+    return CUDA_ERROR_INVALID_VALUE;
+  do {
+    size_t k = n < step ? n : step;
+    r = async ? cf__rpc_cuMemcpyDtoHAsync_v2(p, src, k, s)
+              : cf__rpc_cuMemcpyDtoH_v2(p, src, k);
+    src += k;
+    p += k;
+    n -= k;
+  } while (r == CUDA_SUCCESS && n > 0);
+  return r;
+}
+
+CF_EXPORT CUresult CUDAAPI cuMemcpyHtoD_v2(CUdeviceptr dstDevice, const void *srcHost, size_t ByteCount)
+{
+  return htod(dstDevice, srcHost, ByteCount, NULL, 0);
+}
+
+CF_EXPORT CUresult CUDAAPI cuMemcpyHtoDAsync_v2(CUdeviceptr dstDevice, const void *srcHost,
+                                                size_t ByteCount, CUstream hStream)
+{
+  return htod(dstDevice, srcHost, ByteCount, hStream, 1);
+}
+
+CF_EXPORT CUresult CUDAAPI cuMemcpyDtoH_v2(void *dstHost, CUdeviceptr srcDevice, size_t ByteCount)
+{
+  return dtoh(dstHost, srcDevice, ByteCount, NULL, 0);
+}
+
+CF_EXPORT CUresult CUDAAPI cuMemcpyDtoHAsync_v2(void *dstHost, CUdeviceptr srcDevice,
+                                                size_t ByteCount, CUstream hStream)
+{
+  return dtoh(dstHost, srcDevice, ByteCount, hStream, 1);
+}

@@ -1,0 +1,255 @@
+/* The client's one session: configuration from the environment, the
+ * connection made at cuInit, the handshake, and the synchronous call path
+ * that every forwarded CUDA function goes through.
+ *
+ * Threads: any number of application threads call in; a mutex lets one call
+ * at a time use the connection (the asynchronous, multi-lane pipeline comes
+ * with the speed work). Each thread has a lane id, minted on its first call.
+ * The session lives until the process exits; a destructor says goodbye to
+ * the server so it can release the session at once. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cf_error.h"
+#include "config.h"
+#include "cf_frame.h"
+#include "cf_log.h"
+#include "cf_proto.h"
+#include "cf_transport.h"
+#include "internal.h"
+
+#define CONNECT_TIMEOUT_MS 5000
+#define HANDSHAKE_TIMEOUT_MS 30000
+#define SMALL_BODY 512
+
+static struct {
+  pthread_mutex_t lock;
+  int init_done;          /* cuInit ran (successfully or not) */
+  CUresult init_result;
+  int broken;             /* the connection failed; every call fails */
+  struct cf_conn *conn;
+  struct cf_frame_limits limits;
+  uint64_t seq;
+  CfWelcome *welcome;
+  char server[300];
+} S = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static atomic_uint next_lane;
+static _Thread_local uint32_t my_lane;
+
+static uint32_t lane(void)
+{
+  if (!my_lane)
+    my_lane = atomic_fetch_add(&next_lane, 1) + 1;
+  return my_lane;
+}
+
+static void set_broken(const char *what, int err)
+{
+  if (!S.broken)
+    cf_error("lost the connection to %s (%s: %s); CUDA calls now fail",
+             S.server, what, cf_strerror(err));
+  S.broken = 1;
+}
+
+static CUresult handshake(void)
+{
+  CfHello hello = CF_HELLO__INIT;
+  struct cf_frame f;
+  uint8_t *body = NULL;
+  size_t body_len = 0;
+  int rc;
+
+  hello.protocol_version = CF_PROTOCOL_VERSION;
+  hello.client_name = program_invocation_short_name;
+  hello.client_pid = (uint32_t)getpid();
+  if ((rc = cf_proto_pack(&hello.base, &body, &body_len)) != 0 ||
+      (rc = cf_frame_send(S.conn, CF_FRAME_HELLO, 0, 0, 0, body, body_len, NULL, 0)) != 0) {
+    free(body);
+    cf_error("cannot reach %s: sending the handshake: %s", S.server, cf_strerror(rc));
+    return CUDA_ERROR_NO_DEVICE;
+  }
+  free(body);
+  cf_conn_set_timeout(S.conn, HANDSHAKE_TIMEOUT_MS);
+  rc = cf_frame_recv(S.conn, &S.limits, NULL, 0, &f);
+  cf_conn_set_timeout(S.conn, 0);
+  if (rc != 0) {
+    cf_error("cannot use %s: no handshake answer (%s)", S.server,
+             rc == CF_EMAGIC ? "the server does not speak cuferry" : cf_strerror(rc));
+    return CUDA_ERROR_NO_DEVICE;
+  }
+  if (f.h.type == CF_FRAME_REFUSE) {
+    CfRefuse *no = cf_refuse__unpack(cf_proto_allocator(), f.h.body_len, f.body);
+    cf_error("%s refused the session: %s", S.server,
+             no && no->reason ? no->reason : "(no reason given)");
+    if (no)
+      cf_refuse__free_unpacked(no, cf_proto_allocator());
+    cf_frame_release(&f);
+    return CUDA_ERROR_NO_DEVICE;
+  }
+  if (f.h.type != CF_FRAME_WELCOME ||
+      !(S.welcome = cf_welcome__unpack(cf_proto_allocator(), f.h.body_len, f.body))) {
+    cf_error("cannot use %s: malformed handshake answer", S.server);
+    cf_frame_release(&f);
+    return CUDA_ERROR_NO_DEVICE;
+  }
+  cf_frame_release(&f);
+  if (S.welcome->max_body)
+    S.limits.max_body = S.welcome->max_body;
+  if (S.welcome->max_bulk)
+    S.limits.max_bulk = S.welcome->max_bulk;
+  cf_debug("session %llu on %s: %s, %zu device(s)",
+           (unsigned long long)S.welcome->session_id, S.server,
+           S.welcome->server_name, S.welcome->n_devices);
+  return CUDA_SUCCESS;
+}
+
+static CUresult connect_server(void)
+{
+  const char *url = getenv("CUFERRY_SERVER");
+  struct cf_url u;
+  char err[256] = "";
+  int rc;
+
+  if (!url || !*url) {
+    cf_error("no server configured: set CUFERRY_SERVER=tcp://HOST:PORT");
+    return CUDA_ERROR_NO_DEVICE;
+  }
+  snprintf(S.server, sizeof S.server, "%s", url);
+  if (cf_url_parse(url, &u) != 0) {
+    cf_error("CUFERRY_SERVER=\"%s\" is not a server address (tcp://HOST:PORT)", url);
+    return CUDA_ERROR_NO_DEVICE;
+  }
+  rc = cf_conn_connect(&u, CONNECT_TIMEOUT_MS, &S.conn, err, sizeof err);
+  if (rc != 0) {
+    cf_error("cannot reach %s: %s", S.server, *err ? err : cf_strerror(rc));
+    return CUDA_ERROR_NO_DEVICE;
+  }
+  return handshake();
+}
+
+CUresult cf__session_init(void)
+{
+  pthread_mutex_lock(&S.lock);
+  if (!S.init_done) {
+    cf_log_init("cuferry");
+    S.limits.max_body = CF_FRAME_DEFAULT_MAX_BODY;
+    S.limits.max_bulk = CF_FRAME_DEFAULT_MAX_BULK;
+    S.init_result = connect_server();
+    if (S.init_result != CUDA_SUCCESS && S.conn) {
+      cf_conn_close(S.conn);
+      S.conn = NULL;
+    }
+    S.init_done = 1;
+  }
+  pthread_mutex_unlock(&S.lock);
+  return S.init_result;
+}
+
+const CfWelcome *cf__session_welcome(void)
+{
+  CfWelcome *w;
+  pthread_mutex_lock(&S.lock);
+  w = S.init_result == CUDA_SUCCESS && S.init_done ? S.welcome : NULL;
+  pthread_mutex_unlock(&S.lock);
+  return w;
+}
+
+size_t cf__session_max_bulk(void)
+{
+  return (size_t)S.limits.max_bulk;
+}
+
+/* Send one call and read its reply; called with S.lock held. */
+static int exchange(uint32_t op, const uint8_t *body, size_t body_len,
+                    const void *bulk_in, size_t bulk_in_len, void *bulk_out,
+                    size_t bulk_out_cap, struct cf_frame *f)
+{
+  uint64_t seq = ++S.seq;
+  int rc = cf_frame_send(S.conn, CF_FRAME_CALL, lane(), op, seq, body, body_len,
+                         bulk_in, bulk_in_len);
+  if (rc != 0) {
+    set_broken("sending", rc);
+    return rc;
+  }
+  rc = cf_frame_recv(S.conn, &S.limits, bulk_out, bulk_out_cap, f);
+  if (rc != 0) {
+    set_broken("receiving", rc);
+    return rc;
+  }
+  if (f->h.type != CF_FRAME_REPLY || f->h.seq != seq || f->h.op != op ||
+      (f->h.bulk_len && f->bulk != bulk_out)) {
+    cf_frame_release(f);
+    set_broken("reply out of order or oversized", CF_EPROTO);
+    return CF_EPROTO;
+  }
+  return 0;
+}
+
+CUresult cf__client_call(uint32_t op, const ProtobufCMessage *req,
+                         const void *bulk_in, size_t bulk_in_len,
+                         const ProtobufCMessageDescriptor *rep_desc,
+                         ProtobufCMessage **rep, void *bulk_out,
+                         size_t bulk_out_cap)
+{
+  uint8_t small[SMALL_BODY], *body = small;
+  size_t body_len = protobuf_c_message_get_packed_size(req);
+  struct cf_frame f;
+  CUresult r = CUDA_SUCCESS;
+
+  *rep = NULL;
+  if (body_len > S.limits.max_body || bulk_in_len > S.limits.max_bulk ||
+      bulk_out_cap > S.limits.max_bulk)
+    return CUDA_ERROR_INVALID_VALUE;
+  if (body_len > sizeof small && !(body = malloc(body_len)))
+    return CUDA_ERROR_OUT_OF_MEMORY;
+  protobuf_c_message_pack(req, body);
+
+  pthread_mutex_lock(&S.lock);
+  if (!S.init_done || S.init_result != CUDA_SUCCESS)
+    r = CUDA_ERROR_NOT_INITIALIZED;
+  else if (S.broken)
+    r = CUDA_ERROR_DEVICE_UNAVAILABLE;
+  else if (exchange(op, body, body_len, bulk_in, bulk_in_len, bulk_out,
+                    bulk_out_cap, &f) != 0)
+    r = CUDA_ERROR_DEVICE_UNAVAILABLE;
+  else {
+    *rep = protobuf_c_message_unpack(rep_desc, cf_proto_allocator(), f.h.body_len, f.body);
+    cf_frame_release(&f);
+    if (!*rep) {
+      set_broken("malformed reply", CF_EPROTO);
+      r = CUDA_ERROR_DEVICE_UNAVAILABLE;
+    }
+  }
+  pthread_mutex_unlock(&S.lock);
+  if (body != small)
+    free(body);
+  return r;
+}
+
+void cf__client_free_reply(ProtobufCMessage *rep)
+{
+  if (rep)
+    protobuf_c_message_free_unpacked(rep, cf_proto_allocator());
+}
+
+/* Say goodbye so the server ends the session at once rather than on EOF. */
+__attribute__((destructor)) static void session_end(void)
+{
+  pthread_mutex_lock(&S.lock);
+  if (S.conn) {
+    if (!S.broken)
+      cf_frame_send(S.conn, CF_FRAME_BYE, 0, 0, ++S.seq, NULL, 0, NULL, 0);
+    cf_conn_close(S.conn);
+    S.conn = NULL;
+  }
+  pthread_mutex_unlock(&S.lock);
+}
+
+/* Lets cuferryd recognise this library and refuse to use it as its driver. */
+CF_EXPORT const char cuferry_client_stub[] = "cuferry client stub " CF_VERSION;
