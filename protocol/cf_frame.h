@@ -94,7 +94,8 @@ int cf_frame_send(struct cf_conn *c, enum cf_frame_type type, uint32_t lane,
  * allocation. If bulk_dst is given and the bulk fits in bulk_cap, the bulk is
  * read straight into it (f->bulk == bulk_dst); otherwise it is allocated.
  * Returns 0, a cf_frame_header_decode error (the stream is then unusable) or a
- * cf_conn_read_exact error. On error *f holds no allocations. Free with
+ * cf_conn_read_exact error. On error *f holds no allocations, and f->h still
+ * holds the header if one was read (to log the peer's version). Free with
  * cf_frame_release(). */
 int cf_frame_recv(struct cf_conn *c, const struct cf_frame_limits *lim,
                   void *bulk_dst, size_t bulk_cap, struct cf_frame *f);

@@ -1,0 +1,230 @@
+/* Frame encoding and the send/receive of whole frames over a cf_conn. This is
+ * the only code that reads frame headers off the wire: every field is put and
+ * got byte by byte in little-endian order (no struct overlays, no host-order
+ * assumptions), and the header is checked against the caller's limits before
+ * a single byte of body or bulk is allocated or read, so a peer cannot make
+ * us allocate by claiming a length. Bodies are left to protobuf-c (see
+ * cf_proto.c); this file never looks inside them. Stateless and thread-safe;
+ * a cf_conn is used by one thread at a time (the caller's rule). */
+#include "cf_frame.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cf_error.h"
+
+static const struct cf_frame_limits default_limits = {
+  .max_body = CF_FRAME_DEFAULT_MAX_BODY,
+  .max_bulk = CF_FRAME_DEFAULT_MAX_BULK,
+};
+
+/* ---- Little-endian put/get ------------------------------------------------ */
+
+static void put_u16(uint8_t *p, uint16_t v)
+{
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+}
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+  p[2] = (uint8_t)(v >> 16);
+  p[3] = (uint8_t)(v >> 24);
+}
+
+static void put_u64(uint8_t *p, uint64_t v)
+{
+  put_u32(p, (uint32_t)v);
+  put_u32(p + 4, (uint32_t)(v >> 32));
+}
+
+static uint16_t get_u16(const uint8_t *p)
+{
+  return (uint16_t)(p[0] | (uint16_t)p[1] << 8);
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+         (uint32_t)p[3] << 24;
+}
+
+static uint64_t get_u64(const uint8_t *p)
+{
+  return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
+}
+
+/* ---- Header --------------------------------------------------------------- */
+
+void cf_frame_header_init(struct cf_frame_header *h, enum cf_frame_type type,
+                          uint32_t op, uint64_t seq, uint32_t body_len,
+                          uint64_t bulk_len)
+{
+  memset(h, 0, sizeof *h);
+  h->magic = CF_FRAME_MAGIC;
+  h->version = CF_PROTOCOL_VERSION;
+  h->type = (uint8_t)type;
+  h->op = op;
+  h->seq = seq;
+  h->body_len = body_len;
+  h->bulk_len = bulk_len;
+}
+
+void cf_frame_header_encode(const struct cf_frame_header *h,
+                            uint8_t out[static CF_FRAME_HEADER_SIZE])
+{
+  put_u32(out + 0, h->magic);
+  put_u16(out + 4, h->version);
+  out[6] = h->type;
+  out[7] = h->flags;
+  put_u32(out + 8, h->lane);
+  put_u32(out + 12, h->op);
+  put_u64(out + 16, h->seq);
+  put_u32(out + 24, h->body_len);
+  put_u32(out + 28, 0); /* reserved */
+  put_u64(out + 32, h->bulk_len);
+}
+
+int cf_frame_header_decode(const uint8_t in[static CF_FRAME_HEADER_SIZE],
+                           const struct cf_frame_limits *lim,
+                           struct cf_frame_header *h)
+{
+  uint32_t reserved;
+
+  if (!lim)
+    lim = &default_limits;
+  h->magic = get_u32(in + 0);
+  h->version = get_u16(in + 4);
+  h->type = in[6];
+  h->flags = in[7];
+  h->lane = get_u32(in + 8);
+  h->op = get_u32(in + 12);
+  h->seq = get_u64(in + 16);
+  h->body_len = get_u32(in + 24);
+  reserved = get_u32(in + 28);
+  h->bulk_len = get_u64(in + 32);
+
+  /* Magic first: if it is wrong nothing else in the header means anything. */
+  if (h->magic != CF_FRAME_MAGIC)
+    return CF_EMAGIC;
+  if (h->version != CF_PROTOCOL_VERSION)
+    return CF_EVERSION;
+  if (h->type < CF_FRAME_HELLO || h->type > CF_FRAME_TYPE_MAX_)
+    return CF_EPROTO;
+  if (h->flags != 0 || reserved != 0)
+    return CF_EPROTO;
+  if (h->body_len > lim->max_body)
+    return CF_ETOOBIG;
+  /* The bulk is allocated as bulk_len + 1 bytes, so it must stay below
+   * SIZE_MAX as well as under the limit (matters on 32-bit hosts). */
+  if (h->bulk_len > lim->max_bulk || h->bulk_len >= SIZE_MAX)
+    return CF_ETOOBIG;
+  return 0;
+}
+
+/* ---- Send / receive ------------------------------------------------------- */
+
+int cf_frame_send(struct cf_conn *c, enum cf_frame_type type, uint32_t lane,
+                  uint32_t op, uint64_t seq, const void *body, size_t body_len,
+                  const void *bulk, size_t bulk_len)
+{
+  struct cf_frame_header h;
+  uint8_t hdr[CF_FRAME_HEADER_SIZE];
+  struct iovec iov[3];
+  int n = 0;
+
+  if (!c || (body_len && !body) || (bulk_len && !bulk))
+    return CF_EINVAL;
+  if (body_len > UINT32_MAX)
+    return CF_ETOOBIG;
+  cf_frame_header_init(&h, type, op, seq, (uint32_t)body_len, (uint64_t)bulk_len);
+  h.lane = lane;
+  cf_frame_header_encode(&h, hdr);
+
+  iov[n].iov_base = hdr;
+  iov[n++].iov_len = sizeof hdr;
+  if (body_len) {
+    iov[n].iov_base = (void *)body; /* iovec is not const-correct */
+    iov[n++].iov_len = body_len;
+  }
+  if (bulk_len) {
+    iov[n].iov_base = (void *)bulk;
+    iov[n++].iov_len = bulk_len;
+  }
+  return cf_conn_writev(c, iov, n);
+}
+
+int cf_frame_recv(struct cf_conn *c, const struct cf_frame_limits *lim,
+                  void *bulk_dst, size_t bulk_cap, struct cf_frame *f)
+{
+  uint8_t hdr[CF_FRAME_HEADER_SIZE];
+  int rc;
+
+  if (f)
+    memset(f, 0, sizeof *f);
+  if (!c || !f)
+    return CF_EINVAL;
+
+  rc = cf_conn_read_exact(c, hdr, sizeof hdr);
+  if (rc < 0)
+    return rc;
+  /* f->h keeps what was read even on error, so the caller can log the
+   * peer's version or the claimed length. */
+  rc = cf_frame_header_decode(hdr, lim, &f->h);
+  if (rc < 0)
+    return rc;
+
+  if (f->h.body_len > 0) {
+    /* body_len <= max_body <= UINT32_MAX, so + 1 cannot wrap a size_t. */
+    f->body = malloc((size_t)f->h.body_len + 1);
+    if (!f->body) {
+      rc = CF_ENOMEM;
+      goto fail;
+    }
+    rc = cf_conn_read_exact(c, f->body, f->h.body_len);
+    if (rc < 0)
+      goto fail;
+    f->body[f->h.body_len] = 0;
+  }
+
+  if (f->h.bulk_len > 0) {
+    /* decode checked bulk_len < SIZE_MAX. */
+    size_t n = (size_t)f->h.bulk_len;
+    if (bulk_dst && n <= bulk_cap) {
+      f->bulk = bulk_dst;
+      f->bulk_is_caller_owned = 1;
+    } else {
+      f->bulk = malloc(n + 1);
+      if (!f->bulk) {
+        rc = CF_ENOMEM;
+        goto fail;
+      }
+      f->bulk[n] = 0;
+    }
+    rc = cf_conn_read_exact(c, f->bulk, n);
+    if (rc < 0)
+      goto fail;
+  }
+  return 0;
+
+fail:
+  {
+    /* f->h survives so the caller can log what the peer claimed. */
+    struct cf_frame_header keep = f->h;
+    cf_frame_release(f);
+    f->h = keep;
+  }
+  return rc;
+}
+
+void cf_frame_release(struct cf_frame *f)
+{
+  if (!f)
+    return;
+  if (!f->bulk_is_caller_owned)
+    free(f->bulk);
+  free(f->body);
+  memset(f, 0, sizeof *f);
+}
