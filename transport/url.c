@@ -6,6 +6,7 @@
  * safe from any thread. */
 #include "internal.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,6 +39,22 @@ static int v6_char_ok(char ch, int in_zone)
   if (in_zone)
     return is_alnum(ch) || ch == '-' || ch == '.' || ch == '_';
   return is_hex(ch) || ch == ':' || ch == '.';
+}
+
+/* Write "<reason> in address \"<s>\"" into err: the reason first, so a
+ * long value cut off by a small err buffer still leaves the reason. */
+static void bad_addr(char *err, size_t errlen, const char *s, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void bad_addr(char *err, size_t errlen, const char *s, const char *fmt, ...)
+{
+  char why[128];
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(why, sizeof why, fmt, ap);
+  va_end(ap);
+  cf__conn_seterr(err, errlen, "%s in address \"%s\"", why, s);
 }
 
 /* Parse decimal digits [p, end) as a port; no sign, no spaces, <= 65535. */
@@ -82,7 +99,7 @@ int cf_url_parse_err(const char *s, struct cf_url *u, char *err, size_t errlen)
 
   sep = strstr(s, "://");
   if (!sep) {
-    cf__conn_seterr(err, errlen, "address \"%s\" has no scheme (tcp://host:port)", s);
+    bad_addr(err, errlen, s, "no scheme (want tcp://host:port)");
     return CF_EADDR;
   }
   n = (size_t)(sep - s);
@@ -90,7 +107,7 @@ int cf_url_parse_err(const char *s, struct cf_url *u, char *err, size_t errlen)
     if (strlen(known_schemes[i]) == n && !memcmp(s, known_schemes[i], n))
       known = 1;
   if (!known || n >= sizeof u->scheme) {
-    cf__conn_seterr(err, errlen, "address \"%s\": unknown scheme (tcp, tls, rdma)", s);
+    bad_addr(err, errlen, s, "unknown scheme (tcp, tls, rdma)");
     return CF_EADDR;
   }
 
@@ -99,7 +116,7 @@ int cf_url_parse_err(const char *s, struct cf_url *u, char *err, size_t errlen)
     host++;
     host_end = strchr(host, ']');
     if (!host_end) {
-      cf__conn_seterr(err, errlen, "address \"%s\": missing ']'", s);
+      bad_addr(err, errlen, s, "missing ']'");
       goto bad;
     }
     for (const char *p = host; p < host_end; p++) {
@@ -108,9 +125,15 @@ int cf_url_parse_err(const char *s, struct cf_url *u, char *err, size_t errlen)
         continue;
       }
       if (!v6_char_ok(*p, in_zone)) {
-        cf__conn_seterr(err, errlen, "address \"%s\": bad character in IPv6 host", s);
+        bad_addr(err, errlen, s, "bad character in IPv6 host");
         goto bad;
       }
+    }
+    /* Brackets are for IPv6 only; "[1.2.3.4]" or "[name]" is a mistake
+     * (and would not format back to the same string). */
+    if (!memchr(host, ':', (size_t)(host_end - host)) && host_end > host) {
+      bad_addr(err, errlen, s, "brackets hold only IPv6 addresses");
+      goto bad;
     }
     port_start = host_end + 1;
   } else {
@@ -118,17 +141,16 @@ int cf_url_parse_err(const char *s, struct cf_url *u, char *err, size_t errlen)
     while (host_char_ok(*host_end))
       host_end++;
     if (*host_end == '\0') {
-      cf__conn_seterr(err, errlen, "address \"%s\": missing port", s);
+      bad_addr(err, errlen, s, "missing port");
       goto bad;
     }
     if (*host_end != ':') {
-      cf__conn_seterr(err, errlen, "address \"%s\": bad character '%c' in host%s", s,
-                      *host_end, *host_end == '/' ? "" : " (IPv6 goes in [brackets])");
+      bad_addr(err, errlen, s, "bad character '%c' in host", *host_end);
       goto bad;
     }
     /* An unbracketed IPv6 literal ("::1:80") would have a second ':'. */
     if (strchr(host_end + 1, ':')) {
-      cf__conn_seterr(err, errlen, "address \"%s\": IPv6 hosts go in [brackets]", s);
+      bad_addr(err, errlen, s, "IPv6 hosts go in [brackets]");
       goto bad;
     }
     port_start = host_end;
@@ -136,25 +158,24 @@ int cf_url_parse_err(const char *s, struct cf_url *u, char *err, size_t errlen)
 
   n = (size_t)(host_end - host);
   if (n == 0) {
-    cf__conn_seterr(err, errlen, "address \"%s\": empty host", s);
+    bad_addr(err, errlen, s, "empty host");
     goto bad;
   }
   if (n >= sizeof u->host) {
-    cf__conn_seterr(err, errlen, "address \"%s\": host longer than %zu bytes", s,
-                    sizeof u->host - 1);
+    bad_addr(err, errlen, s, "host longer than %zu bytes", sizeof u->host - 1);
     goto bad;
   }
   if (*port_start != ':') {
-    cf__conn_seterr(err, errlen, "address \"%s\": missing port", s);
+    bad_addr(err, errlen, s, "missing port");
     goto bad;
   }
-  if (parse_port(port_start + 1, port_start + 1 + strlen(port_start + 1), &u->port,
-                 err, errlen) < 0) {
-    /* Prefix the value so the message names what was rejected. */
-    char why[128];
-    snprintf(why, sizeof why, "%s", err ? err : "");
-    cf__conn_seterr(err, errlen, "address \"%s\": %s", s, why);
-    goto bad;
+  {
+    char why[64];
+    if (parse_port(port_start + 1, port_start + 1 + strlen(port_start + 1),
+                   &u->port, why, sizeof why) < 0) {
+      bad_addr(err, errlen, s, "%s", why);
+      goto bad;
+    }
   }
 
   memcpy(u->scheme, s, (size_t)(sep - s));
