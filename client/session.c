@@ -37,7 +37,10 @@ static struct {
   uint64_t seq;
   CfWelcome *welcome;
   char server[300];
-} S = { .lock = PTHREAD_MUTEX_INITIALIZER };
+} S = {
+  .lock = PTHREAD_MUTEX_INITIALIZER,
+  .limits = { CF_FRAME_DEFAULT_MAX_BODY, CF_FRAME_DEFAULT_MAX_BULK },
+};
 
 static atomic_uint next_lane;
 static _Thread_local uint32_t my_lane;
@@ -138,8 +141,6 @@ CUresult cf__session_init(void)
   pthread_mutex_lock(&S.lock);
   if (!S.init_done) {
     cf_log_init("cuferry");
-    S.limits.max_body = CF_FRAME_DEFAULT_MAX_BODY;
-    S.limits.max_bulk = CF_FRAME_DEFAULT_MAX_BULK;
     S.init_result = connect_server();
     if (S.init_result != CUDA_SUCCESS && S.conn) {
       cf_conn_close(S.conn);
