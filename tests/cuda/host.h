@@ -1,0 +1,96 @@
+/* Shared helpers for the driver-API test programs in tests/cuda/.
+ *
+ * Every program is an ordinary CUDA driver-API user: it links against the
+ * toolkit's libcuda stub (DT_NEEDED libcuda.so.1) and picks cuferry's client
+ * stub or the emulator at run time through LD_LIBRARY_PATH. It checks its
+ * results against a CPU computation and prints, on stdout:
+ *   "digest <label> <16 hex digits>"  FNV-1a 64 of a result buffer; the
+ *                                     integration tests compare these lines
+ *                                     between a stub run and an emulator run
+ *   "PASS <check>" / "FAIL <check>: ..." one line per check
+ *   "PASS <program>" or "FAIL <program> (N failures)" as the last line
+ * and exits 0 only when every check passed. Timings and device properties are
+ * printed as "info ..." lines, which are never part of a digest.
+ *
+ * Single-threaded; all state lives in struct cf_host. */
+#ifndef CF_TESTS_CUDA_HOST_H
+#define CF_TESTS_CUDA_HOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cuda.h>
+
+struct cf_host {
+  const char *prog;  /* program name for the final PASS/FAIL line */
+  CUdevice dev;
+  CUcontext ctx;
+  CUmodule mod;      /* NULL when the program loads no module */
+  int failures;
+};
+
+/* Call must return CUDA_SUCCESS; otherwise print the call, the error name and
+ * code, then "FAIL <prog>", and exit(1). For setup steps whose failure makes
+ * the rest of the program meaningless. */
+#define CF_CHECK(h, call) cf_host_check_((h), (call), #call, __FILE__, __LINE__)
+
+/* Call must return exactly want; otherwise a failure is recorded and the
+ * program goes on. Prints a PASS or FAIL line naming the call. Returns 1 when
+ * the code matched, else 0. */
+#define CF_EXPECT(h, call, want)                                             \
+  cf_host_expect_((h), (call), (want), #call, __FILE__, __LINE__)
+
+void cf_host_check_(struct cf_host *h, CUresult r, const char *what,
+                    const char *file, int line);
+int cf_host_expect_(struct cf_host *h, CUresult got, CUresult want,
+                    const char *what, const char *file, int line);
+
+/* "CUDA_ERROR_X" for r via cuGetErrorName, or "CUresult <n>" in a static
+ * buffer when the driver does not know it. Never NULL; valid until the next
+ * call. */
+const char *cf_host_err_name(CUresult r);
+
+/* cuInit, device 0, a new context made current, and, when ptx_path is not
+ * NULL, cuModuleLoad(ptx_path) into h->mod. Any failure exits(1) through
+ * CF_CHECK. Prints "info device <name>". */
+void cf_host_open(struct cf_host *h, const char *prog, const char *ptx_path);
+
+/* The usage check shared by all programs: exits(2) with a usage line when
+ * argc < min_args + 1. */
+void cf_host_usage(int argc, char **argv, int min_args, const char *usage);
+
+/* cuModuleGetFunction(h->mod, name) or exit(1). */
+CUfunction cf_host_function(struct cf_host *h, const char *name);
+
+/* FNV-1a 64 over n bytes, continuing from seed (use CF_FNV_SEED to start). */
+#define CF_FNV_SEED UINT64_C(0xcbf29ce484222325)
+uint64_t cf_fnv1a(uint64_t seed, const void *p, size_t n);
+
+/* Print "digest <label> <fnv1a of p[0..n)>". */
+void cf_host_digest(const char *label, const void *p, size_t n);
+
+/* Record a check by hand: prints "PASS label" when ok, else "FAIL label: why"
+ * (printf-style). Returns ok. */
+int cf_host_result(struct cf_host *h, int ok, const char *label,
+                   const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Compare n floats with |got - want| <= abs_tol + rel_tol * |want|; prints
+ * the first few mismatches and one PASS/FAIL line. Returns 1 when all match. */
+int cf_host_cmp_f32(struct cf_host *h, const char *label, const float *got,
+                    const float *want, size_t n, float abs_tol, float rel_tol);
+
+/* Exact comparison of n 32-bit words (ints or bit patterns). */
+int cf_host_cmp_u32(struct cf_host *h, const char *label, const void *got,
+                    const void *want, size_t n);
+
+/* Deterministic pseudo-random numbers (xorshift32) so every run sees the
+ * same inputs. cf_rand_f32 returns a value in [-1, 1). */
+uint32_t cf_rand_u32(uint32_t *state);
+float cf_rand_f32(uint32_t *state);
+
+/* Destroy the module and context (checked), print the final PASS/FAIL line
+ * and return the exit status: 0 when no check failed, else 1. */
+int cf_host_finish(struct cf_host *h);
+
+#endif

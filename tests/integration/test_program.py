@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Run one CUDA host program (tests/cuda/) twice: through the client stub
+against a fresh cuferryd on the emulator, and directly on the emulator. Both
+runs must pass (exit 0, no FAIL line, PASS last) and print identical "digest"
+lines.
+
+usage: test_program.py --cuferryd P --client-dir D --emu SO [--env K=V]...
+                       [--stub-log-once REGEX]... -- PROGRAM [ARGS...]
+--env sets a variable for the server and the direct run (e.g. a small
+CUFERRY_EMU_MEMORY). --stub-log-once: the stub run's stderr must hold exactly
+one line matching REGEX (the "not supported yet" notice, logged once)."""
+import os
+import re
+
+import harness as h
+
+
+def main():
+    p = h.parser(__doc__)
+    p.add_argument('--env', action='append', default=[], metavar='K=V')
+    p.add_argument('--stub-log-once', action='append', default=[],
+                   metavar='REGEX')
+    p.add_argument('--timeout', type=int, default=150,
+                   help='seconds per program run')
+    p.add_argument('program', nargs='+')
+    args = p.parse_args()
+    if args.skip:
+        raise h.Skip(args.skip)
+    extra = dict(kv.split('=', 1) for kv in args.env)
+    h.need_file(args.program[0], 'test program')
+    h.need_stub(args.client_dir)
+    name = os.path.basename(args.program[0])
+    problems = []
+
+    # Directly on the emulator first: a baseline even if the server is broken.
+    with h.emu_libdir(args.emu) as libdir:
+        direct = h.run(args.program, h.program_env(libdir, None, extra),
+                       args.timeout, label=name + ' on emulator')
+    try:
+        h.expect_pass(direct, name + ' directly on the emulator')
+    except h.Failure as e:
+        problems.append(str(e))
+
+    with h.server(args, extra) as srv:
+        env = h.program_env(args.client_dir, srv.url)
+        remote = h.run(args.program, env, args.timeout,
+                       label=name + ' via cuferryd')
+        try:
+            h.expect_pass(remote, name + ' through the stub and cuferryd')
+        except h.Failure as e:
+            problems.append(str(e))
+        for rx in args.stub_log_once:
+            n = sum(1 for l in remote.stderr.splitlines() if re.search(rx, l))
+            if n != 1:
+                problems.append('stub stderr has %d lines matching /%s/, '
+                                'expected exactly 1' % (n, rx))
+        if not srv.proc.poll() is None:
+            problems.append('cuferryd exited while serving %s' % name)
+
+    d1, d2 = h.digests(direct.stdout), h.digests(remote.stdout)
+    if not d1 and not d2:
+        problems.append('neither run printed a digest line')
+    elif d1 != d2:
+        problems.append('digests differ: emulator %s vs stub %s' % (d1, d2))
+    else:
+        h.log('digests identical (%d lines)' % len(d1))
+    if problems:
+        raise h.Failure('\n  '.join([''] + problems))
+
+
+if __name__ == '__main__':
+    h.main(main)
