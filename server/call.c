@@ -1,0 +1,83 @@
+/* The worker's side of the dispatch contract (dispatch.h): handle lookups and
+ * registration on the session's table, reply bulk buffers and reply packing.
+ * A struct cf_call lives for one request on the worker's thread; what these
+ * functions allocate into it is freed by cf__call_reset() after the reply is
+ * sent. */
+#include "internal.h"
+
+#include <stdlib.h>
+
+#include "cf_error.h"
+
+CUresult cf__handle_lookup(struct cf_call *c, uint64_t id,
+                           enum cf_handle_kind kind, void **real)
+{
+  return cf__handles_lookup(c->w->handles, id, kind, real);
+}
+
+uint64_t cf__handle_register(struct cf_call *c, enum cf_handle_kind kind,
+                             void *real, uint64_t parent_id)
+{
+  struct cf_worker *w = c->w;
+
+  /* Modules, streams and events belong to the context current on the lane
+   * (the lane's stack is installed in the driver during the call). */
+  if (parent_id == 0 && kind != CF_HK_CONTEXT && kind != CF_HK_FUNCTION &&
+      c->drv->cuCtxGetCurrent) {
+    CUcontext ctx = NULL;
+
+    if (c->drv->cuCtxGetCurrent(&ctx) == CUDA_SUCCESS && ctx)
+      parent_id = cf__handles_find(w->handles, CF_HK_CONTEXT, ctx);
+  }
+  return cf__handles_register(w->handles, kind, real, parent_id);
+}
+
+static void on_gone(void *arg, enum cf_handle_kind kind, void *real)
+{
+  struct cf_worker *w = arg;
+
+  if (kind == CF_HK_CONTEXT)
+    cf__lanes_context_gone(w->lanes, real);
+}
+
+void cf__handle_forget(struct cf_call *c, uint64_t id)
+{
+  cf__handles_forget(c->w->handles, id, on_gone, c->w);
+}
+
+void *cf__call_bulk_out(struct cf_call *c, uint64_t len)
+{
+  free(c->bulk_out);
+  c->bulk_out = NULL;
+  c->bulk_out_len = 0;
+  if (len > c->w->lim.max_bulk || len > SIZE_MAX - 1)
+    return NULL;
+  /* Zeroed, so a driver that fills less never leaks our memory. */
+  c->bulk_out = calloc(1, len ? (size_t)len : 1);
+  if (c->bulk_out)
+    c->bulk_out_len = len;
+  return c->bulk_out;
+}
+
+int cf__call_reply(struct cf_call *c, const ProtobufCMessage *rep)
+{
+  size_t n = protobuf_c_message_get_packed_size(rep);
+
+  free(c->reply_body);
+  c->reply_len = 0;
+  c->reply_body = malloc(n ? n : 1);
+  if (!c->reply_body)
+    return CF_ENOMEM;
+  c->reply_len = protobuf_c_message_pack(rep, c->reply_body);
+  return 0;
+}
+
+void cf__call_reset(struct cf_call *c)
+{
+  free(c->reply_body);
+  free(c->bulk_out);
+  c->reply_body = NULL;
+  c->reply_len = 0;
+  c->bulk_out = NULL;
+  c->bulk_out_len = 0;
+}

@@ -1,0 +1,202 @@
+/* Per-lane CUDA context stacks. CUDA keeps a stack of current contexts per
+ * thread; a client has one lane per calling thread, but the worker serves
+ * every lane on its one thread. So when a call arrives on a different lane
+ * than the previous one, the worker pops the driver's whole stack into the
+ * old lane's record and pushes the new lane's record back (bottom first).
+ * Saving only the top with cuCtxGetCurrent/cuCtxSetCurrent would be wrong
+ * once a lane has pushed: cuCtxSetCurrent(NULL) pops, and the next lane
+ * would see the old lane's lower contexts. Drivers without push/pop fall
+ * back to get/set of the top. When lanes get threads of their own (DESIGN.md)
+ * the driver keeps the stacks itself and this file goes away.
+ *
+ * Lanes live until the session ends; the table is an open-addressing hash on
+ * the lane id, capped at CF_LANES_MAX. Worker thread only. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cf_error.h"
+#include "cf_log.h"
+
+struct lane {
+  uint32_t id;
+  uint32_t used;
+  uint32_t depth;
+  CUcontext stack[CF_LANE_STACK_MAX]; /* stack[0] is the bottom */
+};
+
+struct cf_lanes {
+  const struct cf_driver *drv;
+  struct lane *slots;     /* open addressing, nslots a power of two */
+  size_t nslots;
+  size_t count;
+  struct lane *cur;       /* the lane whose stack is in the driver; NULL
+                             before the first call */
+};
+
+int cf__lanes_new(const struct cf_driver *drv, struct cf_lanes **out)
+{
+  struct cf_lanes *l = calloc(1, sizeof *l);
+
+  *out = NULL;
+  if (!l)
+    return CF_ENOMEM;
+  l->drv = drv;
+  l->nslots = 16;
+  l->slots = calloc(l->nslots, sizeof *l->slots);
+  if (!l->slots) {
+    free(l);
+    return CF_ENOMEM;
+  }
+  *out = l;
+  return 0;
+}
+
+void cf__lanes_free(struct cf_lanes *l)
+{
+  if (!l)
+    return;
+  free(l->slots);
+  free(l);
+}
+
+static size_t lane_hash(uint32_t id)
+{
+  return (size_t)((uint64_t)id * 0x9e3779b97f4a7c15ULL >> 32);
+}
+
+static struct lane *probe(struct lane *slots, size_t nslots, uint32_t id)
+{
+  size_t i = lane_hash(id) & (nslots - 1);
+
+  while (slots[i].used && slots[i].id != id)
+    i = (i + 1) & (nslots - 1);
+  return &slots[i];
+}
+
+/* Grow at 50% load. Returns 0 or CF_ENOMEM; l->cur is re-pointed. */
+static int grow(struct cf_lanes *l)
+{
+  size_t n = l->nslots * 2;
+  struct lane *s = calloc(n, sizeof *s), *cur = NULL;
+
+  if (!s)
+    return CF_ENOMEM;
+  for (size_t i = 0; i < l->nslots; i++) {
+    struct lane *dst;
+
+    if (!l->slots[i].used)
+      continue;
+    dst = probe(s, n, l->slots[i].id);
+    *dst = l->slots[i];
+    if (&l->slots[i] == l->cur)
+      cur = dst;
+  }
+  free(l->slots);
+  l->slots = s;
+  l->nslots = n;
+  l->cur = cur;
+  return 0;
+}
+
+static struct lane *get_lane(struct cf_lanes *l, uint32_t id)
+{
+  struct lane *ln = probe(l->slots, l->nslots, id);
+
+  if (ln->used)
+    return ln;
+  if (l->count >= CF_LANES_MAX)
+    return NULL;
+  if ((l->count + 1) * 2 > l->nslots) {
+    if (grow(l) != 0)
+      return NULL;
+    ln = probe(l->slots, l->nslots, id);
+  }
+  memset(ln, 0, sizeof *ln);
+  ln->used = 1;
+  ln->id = id;
+  l->count++;
+  return ln;
+}
+
+static int have_stack_ops(const struct cf_driver *d)
+{
+  return d->cuCtxPopCurrent_v2 && d->cuCtxPushCurrent_v2;
+}
+
+/* Move the driver's stack into ln (which is then the top-first reverse). */
+static void save(const struct cf_driver *d, struct lane *ln)
+{
+  CUcontext popped[CF_LANE_STACK_MAX];
+  uint32_t n = 0;
+
+  ln->depth = 0;
+  if (!have_stack_ops(d)) {
+    CUcontext top = NULL;
+
+    if (d->cuCtxGetCurrent && d->cuCtxGetCurrent(&top) == CUDA_SUCCESS && top) {
+      ln->stack[0] = top;
+      ln->depth = 1;
+    }
+    if (d->cuCtxSetCurrent)
+      d->cuCtxSetCurrent(NULL);
+    return;
+  }
+  while (n < CF_LANE_STACK_MAX) {
+    CUcontext c = NULL;
+
+    if (d->cuCtxPopCurrent_v2(&c) != CUDA_SUCCESS || !c)
+      break;
+    popped[n++] = c;
+  }
+  if (n == CF_LANE_STACK_MAX)
+    cf_warn("lane %u has more than %d contexts pushed; the deeper ones stay "
+            "shared between lanes", ln->id, CF_LANE_STACK_MAX);
+  for (uint32_t i = 0; i < n; i++)
+    ln->stack[i] = popped[n - 1 - i];
+  ln->depth = n;
+}
+
+static void restore(const struct cf_driver *d, const struct lane *ln)
+{
+  if (!have_stack_ops(d)) {
+    if (d->cuCtxSetCurrent && ln->depth)
+      d->cuCtxSetCurrent(ln->stack[ln->depth - 1]);
+    return;
+  }
+  for (uint32_t i = 0; i < ln->depth; i++)
+    d->cuCtxPushCurrent_v2(ln->stack[i]);
+}
+
+int cf__lanes_switch(struct cf_lanes *l, uint32_t lane)
+{
+  struct lane *ln;
+
+  if (l->cur && l->cur->id == lane)
+    return 0;
+  ln = get_lane(l, lane); /* may move l->cur (grow re-points it) */
+  if (!ln)
+    return CF_ETOOBIG;
+  if (l->cur)
+    save(l->drv, l->cur);
+  restore(l->drv, ln);
+  ln->depth = 0; /* the stack now lives in the driver */
+  l->cur = ln;
+  return 0;
+}
+
+void cf__lanes_context_gone(struct cf_lanes *l, void *ctx)
+{
+  for (size_t i = 0; i < l->nslots; i++) {
+    struct lane *ln = &l->slots[i];
+    uint32_t k = 0;
+
+    if (!ln->used || ln == l->cur)
+      continue;
+    for (uint32_t j = 0; j < ln->depth; j++)
+      if (ln->stack[j] != (CUcontext)ctx)
+        ln->stack[k++] = ln->stack[j];
+    ln->depth = k;
+  }
+}

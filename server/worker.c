@@ -1,0 +1,241 @@
+/* A worker process: one client session. The supervisor spawned it with the
+ * client's socket as fd 3 after checking the hello; the worker loads the
+ * driver, answers with a welcome, then serves CF_FRAME_CALLs one at a time
+ * (blocking, single-threaded) until the client says bye or goes away.
+ *
+ * Ownership: the worker owns every driver object the session creates; it
+ * does not destroy them one by one at the end, because process exit releases
+ * all of a session's driver resources (that is the clean-up guarantee, and
+ * it also holds when a handler crashes). A malformed frame ends this
+ * process only; the supervisor and other sessions go on. PR_SET_PDEATHSIG
+ * makes sure no worker outlives the supervisor. */
+#include "internal.h"
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "cf_error.h"
+#include "cf_log.h"
+#include "config.h"
+
+#define WORKER_FD 3
+
+static char log_tag[64];
+
+static const char *cu_name(const struct cf_driver *d, CUresult r)
+{
+  const char *s = NULL;
+
+  if (d->cuGetErrorName && d->cuGetErrorName(r, &s) == CUDA_SUCCESS && s)
+    return s;
+  return "unknown CUresult";
+}
+
+/* Send a refuse frame with reason (best effort: we are ending anyway). */
+static void refuse(struct cf_worker *w, const char *reason)
+{
+  uint8_t *body = NULL;
+  size_t len = 0;
+
+  cf_error("session %" PRIu64 ": refusing %s: %s", w->session_id, w->peer,
+           reason);
+  if (cf__srv_refuse_pack(reason, &body, &len) == 0)
+    (void)cf_frame_send(w->conn, CF_FRAME_REFUSE, 0, 0, 0, body, len, NULL, 0);
+  free(body);
+}
+
+/* Load and initialise the driver, then send the welcome. */
+static int open_session(struct cf_worker *w, const struct cf_srv_options *o)
+{
+  char err[512], name[512];
+  uint8_t *body = NULL;
+  size_t len = 0;
+  CUresult cr;
+  int r;
+
+  if ((r = cf__driver_load(o->driver, &w->drv, err, sizeof err)) != 0) {
+    refuse(w, err);
+    return r;
+  }
+  if ((cr = w->drv.cuInit(0)) != CUDA_SUCCESS) {
+    snprintf(err, sizeof err, "driver %s: cuInit failed: %s (%d)",
+             cf__srv_driver_label(o->driver), cu_name(&w->drv, cr), (int)cr);
+    refuse(w, err);
+    return CF_EIO;
+  }
+  snprintf(name, sizeof name, "cuferryd %s (driver: %s)", CF_VERSION,
+           cf__srv_driver_label(o->driver));
+  if ((r = cf__welcome_pack(&w->drv, w->session_id, name, &w->lim, &body,
+                            &len, err, sizeof err)) != 0) {
+    if (r == CF_ENOMEM)
+      snprintf(err, sizeof err, "out of memory");
+    refuse(w, err);
+    return r;
+  }
+  r = cf_frame_send(w->conn, CF_FRAME_WELCOME, 0, 0, 0, body, len, NULL, 0);
+  free(body);
+  if (r)
+    cf_error("session %" PRIu64 ": %s: sending the welcome failed: %s",
+             w->session_id, w->peer, cf_strerror(r));
+  return r;
+}
+
+/* Log an unknown op once per op (the first 64 of them). */
+static void note_unknown_op(struct cf_worker *w, uint32_t op)
+{
+  size_t n = sizeof w->logged_ops / sizeof w->logged_ops[0];
+
+  for (size_t i = 0; i < w->n_logged_ops; i++)
+    if (w->logged_ops[i] == op)
+      return;
+  if (w->n_logged_ops == n)
+    return;
+  w->logged_ops[w->n_logged_ops++] = op;
+  cf_warn("session %" PRIu64 ": op %u is not known to this server; answering "
+          "CUDA_ERROR_NOT_SUPPORTED", w->session_id, op);
+}
+
+static int reply_status(struct cf_call *c, CUresult result)
+{
+  CfStatus st = CF_STATUS__INIT;
+
+  st.result = (int32_t)result;
+  return cf__call_reply(c, &st.base);
+}
+
+/* Run one call and send its reply. Returns 0, or a CF_E* code that ends the
+ * session (already logged). */
+static int serve_call(struct cf_worker *w, const struct cf_frame *f)
+{
+  const struct cf_op_entry *e = cf__dispatch_find(f->h.op);
+  struct cf_call c = {
+    .w = w, .drv = &w->drv, .lane = f->h.lane,
+    .bulk_in = f->bulk, .bulk_in_len = f->h.bulk_len,
+  };
+  int r;
+
+  if ((r = cf__lanes_switch(w->lanes, f->h.lane)) != 0) {
+    cf_error("session %" PRIu64 ": %s: too many lanes (more than %d client "
+             "threads)", w->session_id, w->peer, CF_LANES_MAX);
+    return r;
+  }
+  if (!e) {
+    note_unknown_op(w, f->h.op);
+    r = reply_status(&c, CUDA_ERROR_NOT_SUPPORTED);
+  } else {
+    r = e->handler(&c, f->body, f->h.body_len);
+    if (r == CF_ENOMEM) {
+      cf__call_reset(&c);
+      r = reply_status(&c, CUDA_ERROR_OUT_OF_MEMORY);
+    } else if (r) {
+      cf_error("session %" PRIu64 ": %s: %s request (op %u, seq %" PRIu64
+               "): %s; ending the session", w->session_id, w->peer, e->name,
+               f->h.op, f->h.seq, cf_strerror(r));
+      cf__call_reset(&c);
+      return r;
+    }
+  }
+  if (r == 0)
+    r = cf_frame_send(w->conn, CF_FRAME_REPLY, f->h.lane, f->h.op, f->h.seq,
+                      c.reply_body, c.reply_len, c.bulk_out,
+                      (size_t)c.bulk_out_len);
+  if (r)
+    cf_error("session %" PRIu64 ": %s: sending the reply to op %u failed: %s",
+             w->session_id, w->peer, f->h.op, cf_strerror(r));
+  cf__call_reset(&c);
+  return r;
+}
+
+/* Serve frames until bye or disconnect. Returns the exit status. */
+static int serve(struct cf_worker *w)
+{
+  for (;;) {
+    struct cf_frame f;
+    int r = cf_frame_recv(w->conn, &w->lim, NULL, 0, &f);
+
+    if (r == CF_ECLOSED) {
+      cf_debug("session %" PRIu64 ": %s closed the connection", w->session_id,
+               w->peer);
+      return 0;
+    }
+    if (r) {
+      cf_error("session %" PRIu64 ": %s: bad frame: %s; ending the session",
+               w->session_id, w->peer, cf_strerror(r));
+      return 1;
+    }
+    switch (f.h.type) {
+    case CF_FRAME_CALL:
+      r = serve_call(w, &f);
+      cf_frame_release(&f);
+      if (r)
+        return 1;
+      break;
+    case CF_FRAME_BYE:
+      cf_frame_release(&f);
+      cf_debug("session %" PRIu64 ": %s said bye", w->session_id, w->peer);
+      return 0;
+    default:
+      cf_error("session %" PRIu64 ": %s: unexpected frame type %u after the "
+               "handshake; ending the session", w->session_id, w->peer,
+               (unsigned)f.h.type);
+      cf_frame_release(&f);
+      return 1;
+    }
+  }
+}
+
+int cf__worker_run(const struct cf_srv_options *o)
+{
+  struct cf_worker w;
+  int flags, r, status = 1;
+
+  memset(&w, 0, sizeof w);
+  w.session_id = o->session_id;
+  w.lim = o->lim;
+  snprintf(w.peer, sizeof w.peer, "client");
+  snprintf(log_tag, sizeof log_tag, "cuferryd[session %" PRIu64 "]",
+           o->session_id);
+  cf_log_init(log_tag);
+
+  /* Die with the supervisor; if it is already gone, do not start. */
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != o->parent_pid) {
+    cf_error("the supervisor (pid %ld) is gone", o->parent_pid);
+    return 1;
+  }
+  signal(SIGPIPE, SIG_IGN);
+
+  /* The socket came from libuv, non-blocking; the worker blocks. */
+  flags = fcntl(WORKER_FD, F_GETFL);
+  if (flags < 0 || fcntl(WORKER_FD, F_SETFL, flags & ~O_NONBLOCK) < 0 ||
+      fcntl(WORKER_FD, F_SETFD, FD_CLOEXEC) < 0) {
+    cf_error("fd %d is not the client's connection", WORKER_FD);
+    return 1;
+  }
+  if ((r = cf_conn_from_fd("tcp", WORKER_FD, &w.conn)) != 0) {
+    cf_error("cannot use the client's connection: %s", cf_strerror(r));
+    close(WORKER_FD);
+    return 1;
+  }
+  cf_conn_peer(w.conn, w.peer, sizeof w.peer);
+
+  if (cf__handles_new(CF_HANDLES_DEFAULT_CAP, &w.handles) != 0 ||
+      cf__lanes_new(&w.drv, &w.lanes) != 0) {
+    refuse(&w, "out of memory");
+    goto out;
+  }
+  if (open_session(&w, o) != 0)
+    goto out;
+  status = serve(&w);
+out:
+  cf__lanes_free(w.lanes);
+  cf__handles_free(w.handles);
+  cf_conn_close(w.conn);
+  /* The driver stays loaded: exit releases it, and unloading a real driver
+   * with live contexts is not safe. */
+  return status;
+}
