@@ -47,7 +47,8 @@ int main(int argc, char **argv)
   CHECK(cuDriverGetVersion(&version));
   CHECK(cuDeviceGet(&dev, 0));
   CHECK(cuDeviceGetName(name, sizeof name, dev));
-  CHECK(cuDeviceComputeCapability(&major, &minor, dev));
+  CHECK(cuDeviceGetAttribute(&major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev));
+  CHECK(cuDeviceGetAttribute(&minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev));
   CHECK(cuDeviceTotalMem(&total, dev));
   printf("device 0: %s, compute capability %d.%d, %zu MiB, driver API %d\n",
          name, major, minor, total >> 20, version);

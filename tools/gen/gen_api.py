@@ -448,8 +448,12 @@ def emit_driver_h(rows, _aliases, _exports):
     out += cuda_prototypes(rows)
     out += ["", "struct cf_driver {", "  void *lib; /* dlopen handle */"]
     for r in rows:
-        if r.form != "wire":  # the type is cuda.h's own prototype
+        if r.form == "wire":
+            continue
+        if any(p.wire for p in r.params):  # the wire form differs: take cuda.h's
             out.append(f"  __typeof__({r.name}) *{r.name};")
+        else:
+            out.append(f"  CUresult (CUDAAPI *{r.name})({c_params(r)});")
     out += ["};", "",
             "struct cf_driver_symbol {", "  const char *name;", "  size_t offset; /* of the member in struct cf_driver */", "};", "",
             "extern const struct cf_driver_symbol cf_driver_symbols[];",
