@@ -1,0 +1,323 @@
+/* Initialisation and the one emulated device: cuInit, the version, device
+ * enumeration and every CUdevice_attribute, answered as an sm_80-class GPU
+ * whose multiprocessors are the host's online CPUs. Features the emulator
+ * does not implement (managed memory, mapped host memory, cooperative and
+ * cluster launches, memory pools, IPC) are reported as absent so that
+ * programs which check for them take their fallback paths.
+ *
+ * Everything here runs under the global lock; the configuration is read once
+ * by the first cuInit. */
+#include "internal.h"
+
+#include <string.h>
+
+#include "cf_error.h"
+#include "cf_log.h"
+
+CF_EMU_EXPORT CUresult CUDAAPI cuInit(unsigned int Flags)
+{
+  CUresult r = CUDA_SUCCESS;
+
+  if (Flags != 0)
+    return CUDA_ERROR_INVALID_VALUE;
+  pthread_mutex_lock(&cf__emu_g.lock);
+  if (cf__emu_g.initialized)
+    goto out;
+  cf_log_init("cuferry-emu");
+  if (cf__emu_config_load(&cf__emu_g.cfg) != 0) {
+    r = CUDA_ERROR_INVALID_VALUE;
+    goto out;
+  }
+  if (cf__emu_mem_init(cf__emu_g.cfg.memory_bytes) != 0) {
+    cf_error("cannot reserve %llu bytes of device memory",
+             (unsigned long long)cf__emu_g.cfg.memory_bytes);
+    r = CUDA_ERROR_OUT_OF_MEMORY;
+    goto out;
+  }
+  static struct CUctx_st primary;
+  cf__emu_ctx_init(&primary, 0, 1);
+  if (cf__emu_handle_add(&primary, CF_EMU_KIND_CTX) != 0) {
+    r = CUDA_ERROR_OUT_OF_MEMORY;
+    goto out;
+  }
+  cf__emu_g.primary = &primary;
+  cf__emu_g.initialized = 1;
+out:
+  pthread_mutex_unlock(&cf__emu_g.lock);
+  return r;
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuDriverGetVersion(int *driverVersion)
+{
+  if (!driverVersion)
+    return CUDA_ERROR_INVALID_VALUE;
+  *driverVersion = CF_EMU_DRIVER_VERSION;
+  return CUDA_SUCCESS;
+}
+
+/* Lock, check cuInit and the device ordinal. Lock held on success. */
+static CUresult lock_dev(CUdevice dev)
+{
+  CUresult r = cf__emu_lock_init();
+  if (r != CUDA_SUCCESS)
+    return r;
+  if (dev != 0) {
+    cf__emu_unlock();
+    return CUDA_ERROR_INVALID_DEVICE;
+  }
+  return CUDA_SUCCESS;
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuDeviceGet(CUdevice *device, int ordinal)
+{
+  CUresult r = cf__emu_lock_init();
+  if (r != CUDA_SUCCESS)
+    return r;
+  cf__emu_unlock();
+  if (!device)
+    return CUDA_ERROR_INVALID_VALUE;
+  if (ordinal != 0)
+    return CUDA_ERROR_INVALID_DEVICE;
+  *device = 0;
+  return CUDA_SUCCESS;
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuDeviceGetCount(int *count)
+{
+  CUresult r = cf__emu_lock_init();
+  if (r != CUDA_SUCCESS)
+    return r;
+  cf__emu_unlock();
+  if (!count)
+    return CUDA_ERROR_INVALID_VALUE;
+  *count = 1;
+  return CUDA_SUCCESS;
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuDeviceGetName(char *name, int len, CUdevice dev)
+{
+  CUresult r = lock_dev(dev);
+  if (r != CUDA_SUCCESS)
+    return r;
+  cf__emu_unlock();
+  if (!name || len <= 0)
+    return CUDA_ERROR_INVALID_VALUE;
+  /* Like the driver, truncate to len - 1 characters and terminate. */
+  size_t n = strlen(CF_EMU_DEVICE_NAME);
+  if (n > (size_t)len - 1)
+    n = (size_t)len - 1;
+  memcpy(name, CF_EMU_DEVICE_NAME, n);
+  name[n] = '\0';
+  return CUDA_SUCCESS;
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuDeviceTotalMem(size_t *bytes, CUdevice dev)
+{
+  CUresult r = lock_dev(dev);
+  if (r != CUDA_SUCCESS)
+    return r;
+  uint64_t f, t;
+  cf__emu_mem_info(&f, &t);
+  cf__emu_unlock();
+  if (!bytes)
+    return CUDA_ERROR_INVALID_VALUE;
+  *bytes = (size_t)t;
+  return CUDA_SUCCESS;
+}
+
+/* The value of attribute a, or -1 in *ok when a is not an attribute. */
+static int attr_value(CUdevice_attribute a, const struct cf_emu_config *c,
+                      int *ok)
+{
+  *ok = 1;
+  switch (a) {
+  case CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK: return CF_EMU_MAX_THREADS;
+  case CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_X: return CF_EMU_MAX_BLOCK_X;
+  case CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_Y: return CF_EMU_MAX_BLOCK_Y;
+  case CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_Z: return CF_EMU_MAX_BLOCK_Z;
+  case CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_X: return (int)CF_EMU_MAX_GRID_X;
+  case CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Y: return (int)CF_EMU_MAX_GRID_YZ;
+  case CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Z: return (int)CF_EMU_MAX_GRID_YZ;
+  case CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK:
+    return CF_EMU_SHARED_PER_BLOCK;
+  case CU_DEVICE_ATTRIBUTE_TOTAL_CONSTANT_MEMORY: return CF_EMU_CONST_BYTES;
+  case CU_DEVICE_ATTRIBUTE_WARP_SIZE: return 32;
+  case CU_DEVICE_ATTRIBUTE_MAX_PITCH: return 2147483647;
+  case CU_DEVICE_ATTRIBUTE_MAX_REGISTERS_PER_BLOCK: return 65536;
+  case CU_DEVICE_ATTRIBUTE_CLOCK_RATE: return 1410000;
+  case CU_DEVICE_ATTRIBUTE_TEXTURE_ALIGNMENT: return 512;
+  case CU_DEVICE_ATTRIBUTE_GPU_OVERLAP: return 1;
+  case CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT: return c->sm_count;
+  case CU_DEVICE_ATTRIBUTE_KERNEL_EXEC_TIMEOUT: return 0;
+  case CU_DEVICE_ATTRIBUTE_INTEGRATED: return 0;
+  case CU_DEVICE_ATTRIBUTE_CAN_MAP_HOST_MEMORY: return 0;
+  case CU_DEVICE_ATTRIBUTE_COMPUTE_MODE: return CU_COMPUTEMODE_DEFAULT;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE1D_WIDTH: return 131072;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_WIDTH: return 131072;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_HEIGHT: return 65536;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE3D_WIDTH: return 16384;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE3D_HEIGHT: return 16384;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE3D_DEPTH: return 16384;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_LAYERED_WIDTH: return 32768;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_LAYERED_HEIGHT: return 32768;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_LAYERED_LAYERS: return 2048;
+  case CU_DEVICE_ATTRIBUTE_SURFACE_ALIGNMENT: return 512;
+  case CU_DEVICE_ATTRIBUTE_CONCURRENT_KERNELS: return 1;
+  case CU_DEVICE_ATTRIBUTE_ECC_ENABLED: return 0;
+  case CU_DEVICE_ATTRIBUTE_PCI_BUS_ID: return 1;
+  case CU_DEVICE_ATTRIBUTE_PCI_DEVICE_ID: return 0;
+  case CU_DEVICE_ATTRIBUTE_TCC_DRIVER: return 0;
+  case CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE: return 1215000;
+  case CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH: return 5120;
+  case CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE: return 40 << 20;
+  case CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_MULTIPROCESSOR: return 2048;
+  case CU_DEVICE_ATTRIBUTE_ASYNC_ENGINE_COUNT: return 2;
+  case CU_DEVICE_ATTRIBUTE_UNIFIED_ADDRESSING: return 1;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE1D_LAYERED_WIDTH: return 32768;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE1D_LAYERED_LAYERS: return 2048;
+  case CU_DEVICE_ATTRIBUTE_CAN_TEX2D_GATHER: return 0;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_GATHER_WIDTH: return 32768;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_GATHER_HEIGHT: return 32768;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE3D_WIDTH_ALTERNATE: return 8192;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE3D_HEIGHT_ALTERNATE: return 8192;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE3D_DEPTH_ALTERNATE: return 32768;
+  case CU_DEVICE_ATTRIBUTE_PCI_DOMAIN_ID: return 0;
+  case CU_DEVICE_ATTRIBUTE_TEXTURE_PITCH_ALIGNMENT: return 32;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURECUBEMAP_WIDTH: return 32768;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURECUBEMAP_LAYERED_WIDTH: return 32768;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURECUBEMAP_LAYERED_LAYERS: return 2046;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACE1D_WIDTH: return 32768;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACE2D_WIDTH: return 131072;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACE2D_HEIGHT: return 65536;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACE3D_WIDTH: return 16384;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACE3D_HEIGHT: return 16384;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACE3D_DEPTH: return 16384;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACE1D_LAYERED_WIDTH: return 32768;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACE1D_LAYERED_LAYERS: return 2048;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACE2D_LAYERED_WIDTH: return 32768;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACE2D_LAYERED_HEIGHT: return 32768;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACE2D_LAYERED_LAYERS: return 2048;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACECUBEMAP_WIDTH: return 32768;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACECUBEMAP_LAYERED_WIDTH: return 32768;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_SURFACECUBEMAP_LAYERED_LAYERS: return 2046;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE1D_LINEAR_WIDTH: return 268435456;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_LINEAR_WIDTH: return 131072;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_LINEAR_HEIGHT: return 65000;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_LINEAR_PITCH: return 2097120;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_MIPMAPPED_WIDTH: return 32768;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_MIPMAPPED_HEIGHT: return 32768;
+  case CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR: return c->cc_major;
+  case CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR: return c->cc_minor;
+  case CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE1D_MIPMAPPED_WIDTH: return 32768;
+  case CU_DEVICE_ATTRIBUTE_STREAM_PRIORITIES_SUPPORTED: return 1;
+  case CU_DEVICE_ATTRIBUTE_GLOBAL_L1_CACHE_SUPPORTED: return 1;
+  case CU_DEVICE_ATTRIBUTE_LOCAL_L1_CACHE_SUPPORTED: return 1;
+  case CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_MULTIPROCESSOR:
+    return CF_EMU_SHARED_PER_SM;
+  case CU_DEVICE_ATTRIBUTE_MAX_REGISTERS_PER_MULTIPROCESSOR: return 65536;
+  case CU_DEVICE_ATTRIBUTE_MANAGED_MEMORY: return 0;
+  case CU_DEVICE_ATTRIBUTE_MULTI_GPU_BOARD: return 0;
+  case CU_DEVICE_ATTRIBUTE_MULTI_GPU_BOARD_GROUP_ID: return 0;
+  case CU_DEVICE_ATTRIBUTE_HOST_NATIVE_ATOMIC_SUPPORTED: return 0;
+  case CU_DEVICE_ATTRIBUTE_SINGLE_TO_DOUBLE_PRECISION_PERF_RATIO: return 2;
+  case CU_DEVICE_ATTRIBUTE_PAGEABLE_MEMORY_ACCESS: return 0;
+  case CU_DEVICE_ATTRIBUTE_CONCURRENT_MANAGED_ACCESS: return 0;
+  case CU_DEVICE_ATTRIBUTE_COMPUTE_PREEMPTION_SUPPORTED: return 1;
+  case CU_DEVICE_ATTRIBUTE_CAN_USE_HOST_POINTER_FOR_REGISTERED_MEM: return 0;
+  case CU_DEVICE_ATTRIBUTE_COOPERATIVE_LAUNCH: return 0;
+  case CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN:
+    return CF_EMU_SHARED_OPTIN;
+  case CU_DEVICE_ATTRIBUTE_MAX_BLOCKS_PER_MULTIPROCESSOR: return 32;
+  case CU_DEVICE_ATTRIBUTE_MAX_PERSISTING_L2_CACHE_SIZE: return 30 << 20;
+  case CU_DEVICE_ATTRIBUTE_MAX_ACCESS_POLICY_WINDOW_SIZE: return 134213632;
+  case CU_DEVICE_ATTRIBUTE_RESERVED_SHARED_MEMORY_PER_BLOCK: return 1024;
+  case CU_DEVICE_ATTRIBUTE_MEM_SYNC_DOMAIN_COUNT: return 1;
+  case CU_DEVICE_ATTRIBUTE_NUMA_ID: return -1;
+  case CU_DEVICE_ATTRIBUTE_HOST_NUMA_ID: return -1;
+  default:
+    break;
+  }
+  /* Every other value below CU_DEVICE_ATTRIBUTE_MAX names a feature the
+   * emulator lacks (or a gap in the enum, which the driver answers too). */
+  if ((int)a >= 1 && (int)a < (int)CU_DEVICE_ATTRIBUTE_MAX)
+    return 0;
+  *ok = 0;
+  return -1;
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuDeviceGetAttribute(int *pi,
+                                                    CUdevice_attribute attrib,
+                                                    CUdevice dev)
+{
+  int ok, v;
+  CUresult r = lock_dev(dev);
+  if (r != CUDA_SUCCESS)
+    return r;
+  v = attr_value(attrib, &cf__emu_g.cfg, &ok);
+  cf__emu_unlock();
+  if (!pi || !ok)
+    return CUDA_ERROR_INVALID_VALUE;
+  *pi = v;
+  return CUDA_SUCCESS;
+}
+
+/* A fixed UUID (version 4 layout), so tools that key on it see the same
+ * device on every run. */
+static const unsigned char emu_uuid[16] = {
+  0x63, 0x66, 0x65, 0x6d, 0x75, 0x2d, 0x40, 0x00,
+  0x80, 0x00, 0x63, 0x75, 0x66, 0x65, 0x72, 0x01,
+};
+
+CF_EMU_EXPORT CUresult CUDAAPI cuDeviceGetUuid(CUuuid *uuid, CUdevice dev)
+{
+  CUresult r = lock_dev(dev);
+  if (r != CUDA_SUCCESS)
+    return r;
+  cf__emu_unlock();
+  if (!uuid)
+    return CUDA_ERROR_INVALID_VALUE;
+  memcpy(uuid->bytes, emu_uuid, sizeof emu_uuid);
+  return CUDA_SUCCESS;
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuDeviceComputeCapability(int *major,
+                                                         int *minor,
+                                                         CUdevice dev)
+{
+  CUresult r = lock_dev(dev);
+  if (r != CUDA_SUCCESS)
+    return r;
+  int ma = cf__emu_g.cfg.cc_major, mi = cf__emu_g.cfg.cc_minor;
+  cf__emu_unlock();
+  if (!major || !minor)
+    return CUDA_ERROR_INVALID_VALUE;
+  *major = ma;
+  *minor = mi;
+  return CUDA_SUCCESS;
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuDeviceGetProperties(CUdevprop *prop,
+                                                     CUdevice dev)
+{
+  CUresult r = lock_dev(dev);
+  if (r != CUDA_SUCCESS)
+    return r;
+  cf__emu_unlock();
+  if (!prop)
+    return CUDA_ERROR_INVALID_VALUE;
+  *prop = (CUdevprop){
+    .maxThreadsPerBlock = CF_EMU_MAX_THREADS,
+    .maxThreadsDim = { CF_EMU_MAX_BLOCK_X, CF_EMU_MAX_BLOCK_Y,
+                       CF_EMU_MAX_BLOCK_Z },
+    .maxGridSize = { (int)CF_EMU_MAX_GRID_X, (int)CF_EMU_MAX_GRID_YZ,
+                     (int)CF_EMU_MAX_GRID_YZ },
+    .sharedMemPerBlock = CF_EMU_SHARED_PER_BLOCK,
+    .totalConstantMemory = CF_EMU_CONST_BYTES,
+    .SIMDWidth = 32,
+    .memPitch = 2147483647,
+    .regsPerBlock = 65536,
+    .clockRate = 1410000,
+    .textureAlign = 512,
+  };
+  return CUDA_SUCCESS;
+}

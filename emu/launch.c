@@ -1,0 +1,206 @@
+/* Kernel launch: validate the configuration against the device limits,
+ * pack the arguments by the kernel's parameter layout, and run the grid in
+ * the interpreter on the calling thread.
+ *
+ * The global lock is dropped while the grid runs so other threads (other
+ * clients of the server) keep working; the stream is marked busy instead and
+ * later work on it waits (stream.c). The interpreter reaches device memory
+ * only through map_global(), which answers from devmem.c without the global
+ * lock and only for allocations of the launching context. A fault in the
+ * kernel becomes the context's sticky error, as on a GPU: the launch returns
+ * it and so does every later call in that context. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cf_error.h"
+#include "cf_log.h"
+
+#define MAX_EXTRA_ENTRIES 16
+
+static void *map_global(void *user, uint64_t addr, uint64_t len)
+{
+  return cf__emu_mem_map(user, addr, len);
+}
+
+static CUresult check_dims(unsigned gx, unsigned gy, unsigned gz, unsigned bx,
+                           unsigned by, unsigned bz,
+                           const struct cf_ptx_kernel_info *info)
+{
+  uint32_t maxt = info->max_threads_per_block &&
+                          info->max_threads_per_block < CF_EMU_MAX_THREADS
+                      ? info->max_threads_per_block : CF_EMU_MAX_THREADS;
+  if (!gx || !gy || !gz || !bx || !by || !bz)
+    return CUDA_ERROR_INVALID_VALUE;
+  if (gx > CF_EMU_MAX_GRID_X || gy > CF_EMU_MAX_GRID_YZ ||
+      gz > CF_EMU_MAX_GRID_YZ)
+    return CUDA_ERROR_INVALID_VALUE;
+  if (bx > CF_EMU_MAX_BLOCK_X || by > CF_EMU_MAX_BLOCK_Y ||
+      bz > CF_EMU_MAX_BLOCK_Z)
+    return CUDA_ERROR_INVALID_VALUE;
+  if ((uint64_t)bx * by * bz > maxt)
+    return CUDA_ERROR_INVALID_VALUE;
+  return CUDA_SUCCESS;
+}
+
+/* Pack kernelParams or the extra buffer into buf (nbytes, already sized by
+ * the kernel's layout). */
+static CUresult pack_params(const struct cf_ptx_kernel *k, void **kernelParams,
+                            void **extra, uint8_t *buf, size_t nbytes)
+{
+  unsigned n = cf_ptx_kernel_param_count(k);
+
+  if (kernelParams && extra)
+    return CUDA_ERROR_INVALID_VALUE;
+  if (kernelParams) {
+    for (unsigned i = 0; i < n; i++) {
+      size_t off, size;
+      if (cf_ptx_kernel_param(k, i, &off, &size) != 0 || !kernelParams[i] ||
+          off > nbytes || size > nbytes - off)
+        return CUDA_ERROR_INVALID_VALUE;
+      memcpy(buf + off, kernelParams[i], size);
+    }
+    return CUDA_SUCCESS;
+  }
+  if (extra) {
+    const void *p = NULL;
+    const size_t *psize = NULL;
+    unsigned i;
+    for (i = 0; i < MAX_EXTRA_ENTRIES * 2 && extra[i] != CU_LAUNCH_PARAM_END;
+         i += 2) {
+      if (extra[i] == CU_LAUNCH_PARAM_BUFFER_POINTER)
+        p = extra[i + 1];
+      else if (extra[i] == CU_LAUNCH_PARAM_BUFFER_SIZE)
+        psize = extra[i + 1];
+      else
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    if (i >= MAX_EXTRA_ENTRIES * 2)
+      return CUDA_ERROR_INVALID_VALUE;
+    if (nbytes == 0)
+      return CUDA_SUCCESS;
+    if (!p || !psize || *psize < nbytes)
+      return CUDA_ERROR_INVALID_VALUE;
+    memcpy(buf, p, nbytes);
+    return CUDA_SUCCESS;
+  }
+  return n == 0 ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
+}
+
+static int is_fault(int r)
+{
+  return r == CUDA_ERROR_ILLEGAL_ADDRESS || r == CUDA_ERROR_ASSERT ||
+         r == CUDA_ERROR_HARDWARE_STACK_ERROR ||
+         r == CUDA_ERROR_ILLEGAL_INSTRUCTION ||
+         r == CUDA_ERROR_MISALIGNED_ADDRESS ||
+         r == CUDA_ERROR_INVALID_ADDRESS_SPACE || r == CUDA_ERROR_INVALID_PC ||
+         r == CUDA_ERROR_LAUNCH_FAILED || r == CUDA_ERROR_LAUNCH_TIMEOUT;
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuLaunchKernel(CUfunction f,
+                                              unsigned int gridDimX,
+                                              unsigned int gridDimY,
+                                              unsigned int gridDimZ,
+                                              unsigned int blockDimX,
+                                              unsigned int blockDimY,
+                                              unsigned int blockDimZ,
+                                              unsigned int sharedMemBytes,
+                                              CUstream hStream,
+                                              void **kernelParams,
+                                              void **extra)
+{
+  struct cf_ptx_kernel_info info;
+  struct cf_ptx_memory mem;
+  struct cf_ptx_launch l;
+  const struct cf_ptx_kernel *k;
+  CUcontext ctx;
+  CUstream s;
+  uint8_t *params = NULL;
+  size_t nbytes;
+  char err[512];
+  int rc;
+  CUresult r = cf__emu_lock_ctx(&ctx);
+
+  if (r != CUDA_SUCCESS)
+    return r;
+  if (!cf__emu_handle_live(f, CF_EMU_KIND_FUNC) || f->mod->ctx != ctx) {
+    r = CUDA_ERROR_INVALID_HANDLE;
+    goto out;
+  }
+  if ((r = cf__emu_stream_resolve(ctx, hStream, &s)) != CUDA_SUCCESS)
+    goto out;
+  k = f->k;
+  cf_ptx_kernel_get_info(k, &info);
+  if ((r = check_dims(gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY,
+                      blockDimZ, &info)) != CUDA_SUCCESS)
+    goto out;
+  if (sharedMemBytes > (unsigned)f->max_dynamic_shared ||
+      (uint64_t)sharedMemBytes + info.static_shared_bytes >
+          CF_EMU_SHARED_OPTIN) {
+    r = CUDA_ERROR_INVALID_VALUE;
+    goto out;
+  }
+  nbytes = cf_ptx_kernel_param_bytes(k);
+  if (nbytes && !(params = calloc(1, nbytes))) {
+    r = CUDA_ERROR_OUT_OF_MEMORY;
+    goto out;
+  }
+  if ((r = pack_params(k, kernelParams, extra, params, nbytes)) !=
+      CUDA_SUCCESS)
+    goto out;
+
+  /* Stream order: wait for earlier launches on this stream, then re-check
+   * what the wait may have invalidated. */
+  if ((r = cf__emu_stream_wait(ctx, s)) != CUDA_SUCCESS)
+    goto out;
+  if (!cf__emu_handle_live(f, CF_EMU_KIND_FUNC)) {
+    r = CUDA_ERROR_INVALID_HANDLE;
+    goto out;
+  }
+  if (ctx->sticky != CUDA_SUCCESS) {
+    r = ctx->sticky;
+    goto out;
+  }
+
+  mem = (struct cf_ptx_memory){ .user = ctx, .map = map_global };
+  l = (struct cf_ptx_launch){
+    .grid = { gridDimX, gridDimY, gridDimZ },
+    .block = { blockDimX, blockDimY, blockDimZ },
+    .dynamic_shared_bytes = sharedMemBytes,
+    .params = params,
+    .params_len = nbytes,
+    .mem = &mem,
+  };
+  ctx->inflight++;
+  if (s)
+    s->busy++;
+  else
+    ctx->null_busy++;
+  cf__emu_unlock();
+
+  err[0] = '\0';
+  /* The module (and so k) cannot go away meanwhile: unloading it, and
+   * destroying its context, wait for ctx->inflight to drop to zero. */
+  rc = cf_ptx_launch(k, &l, err, sizeof err);
+
+  pthread_mutex_lock(&cf__emu_g.lock);
+  ctx->inflight--;
+  if (s)
+    s->busy--;
+  else
+    ctx->null_busy--;
+  pthread_cond_broadcast(&cf__emu_g.cond);
+  r = (CUresult)rc;
+  if (is_fault(rc)) {
+    if (ctx->sticky == CUDA_SUCCESS)
+      ctx->sticky = r;
+    cf_error("kernel %s: %s", f->name, err[0] ? err : "launch failed");
+  } else if (rc != CUDA_SUCCESS && err[0]) {
+    cf_error("kernel %s: %s", f->name, err);
+  }
+out:
+  cf__emu_unlock();
+  free(params);
+  return r;
+}

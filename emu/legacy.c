@@ -1,0 +1,48 @@
+/* Un-suffixed legacy entry points whose ABI is identical to the current
+ * version's, exported under their old names too so that programs and tools
+ * resolving them (dlsym, old binaries) find them. cuda.h maps each name to
+ * its newest version with a macro; this file alone undoes those macros, and
+ * every function here only forwards. Names whose old ABI differs (32-bit
+ * sizes and device pointers: cuMemAlloc, cuMemcpyHtoD, cuDeviceTotalMem, ...)
+ * are deliberately absent. */
+#include "internal.h"
+
+#undef cuCtxCreate
+#undef cuCtxDestroy
+#undef cuCtxPopCurrent
+#undef cuCtxPushCurrent
+#undef cuStreamDestroy
+#undef cuEventDestroy
+#undef cuEventElapsedTime
+#undef cuDevicePrimaryCtxRelease
+#undef cuDevicePrimaryCtxReset
+#undef cuDevicePrimaryCtxSetFlags
+#undef cuDeviceGetUuid
+
+/* Same as cuCtxCreate_v2: (CUcontext *, unsigned int, CUdevice). */
+CF_EMU_EXPORT CUresult CUDAAPI cuCtxCreate(CUcontext *pctx, unsigned int flags,
+                                           CUdevice dev);
+CUresult CUDAAPI cuCtxCreate(CUcontext *pctx, unsigned int flags, CUdevice dev)
+{
+  return cuCtxCreate_v2(pctx, flags, dev);
+}
+
+#define CF_EMU_FORWARD_(name, v2, params, args)                               \
+  CF_EMU_EXPORT CUresult CUDAAPI name params;                                 \
+  CUresult CUDAAPI name params { return v2 args; }
+
+CF_EMU_FORWARD_(cuCtxDestroy, cuCtxDestroy_v2, (CUcontext ctx), (ctx))
+CF_EMU_FORWARD_(cuCtxPopCurrent, cuCtxPopCurrent_v2, (CUcontext *pctx), (pctx))
+CF_EMU_FORWARD_(cuCtxPushCurrent, cuCtxPushCurrent_v2, (CUcontext ctx), (ctx))
+CF_EMU_FORWARD_(cuStreamDestroy, cuStreamDestroy_v2, (CUstream s), (s))
+CF_EMU_FORWARD_(cuEventDestroy, cuEventDestroy_v2, (CUevent e), (e))
+CF_EMU_FORWARD_(cuEventElapsedTime, cuEventElapsedTime_v2,
+                (float *ms, CUevent a, CUevent b), (ms, a, b))
+CF_EMU_FORWARD_(cuDevicePrimaryCtxRelease, cuDevicePrimaryCtxRelease_v2,
+                (CUdevice dev), (dev))
+CF_EMU_FORWARD_(cuDevicePrimaryCtxReset, cuDevicePrimaryCtxReset_v2,
+                (CUdevice dev), (dev))
+CF_EMU_FORWARD_(cuDevicePrimaryCtxSetFlags, cuDevicePrimaryCtxSetFlags_v2,
+                (CUdevice dev, unsigned int flags), (dev, flags))
+CF_EMU_FORWARD_(cuDeviceGetUuid, cuDeviceGetUuid_v2,
+                (CUuuid *uuid, CUdevice dev), (uuid, dev))
