@@ -20,15 +20,28 @@
 /* All allocations of one cf_proto_unpack() together may not exceed this. */
 #define CF_PROTO_MAX_UNPACK ((size_t)8 << 20)
 
+/* Bytes one thread may hold live (allocated, not yet freed) through
+ * cf_proto_allocator(), whether or not it unpacks via cf_proto_unpack(). A
+ * thread that keeps many unpacked messages alive at once must free some
+ * first; the server and client hold one call's message at a time. */
+#define CF_PROTO_MAX_LIVE ((size_t)8 << 20)
+
 /* The allocator to pass to protobuf_c_message_unpack() and
- * protobuf_c_message_free_unpacked(). It returns NULL (so the unpack fails
- * cleanly) for any single request over CF_PROTO_MAX_ALLOC and, inside
- * cf_proto_unpack(), once that unpack's total would pass CF_PROTO_MAX_UNPACK.
- * Memory comes from malloc, so a message unpacked on one thread may be freed
- * on another. The pointer is to a static object, valid forever; it is not
- * const because protobuf-c's API takes a non-const allocator, and nobody may
- * write through it. Thread-safe. */
+ * protobuf_c_message_free_unpacked() (and the generated *__unpack and
+ * *__free_unpacked). It returns NULL, so the unpack fails cleanly, for any
+ * single request over CF_PROTO_MAX_ALLOC, once the calling thread's live bytes
+ * would pass CF_PROTO_MAX_LIVE and, inside cf_proto_unpack(), once that
+ * unpack's total would pass CF_PROTO_MAX_UNPACK. Blocks carry a header: what
+ * it allocated must be freed through it, never with free() or a NULL
+ * (default) allocator. A message unpacked on one thread may be freed on
+ * another. The pointer is to a static object, valid forever; it is not const
+ * because protobuf-c's API takes a non-const allocator, and nobody may write
+ * through it. Thread-safe. */
 ProtobufCAllocator *cf_proto_allocator(void);
+
+/* Bytes the calling thread now holds through cf_proto_allocator() (for
+ * tests and leak checks). */
+size_t cf_proto_live_bytes(void);
 
 /* Unpack len bytes of data as a message of descriptor d with
  * cf_proto_allocator() and the per-unpack cap. Returns 0 with *out owned by
