@@ -298,7 +298,11 @@ void cf__srv_handshake_accept(struct cf_supervisor *sv, uv_stream_t *server)
     hs_close(hs);
     return;
   }
+  /* Socket options stay with the socket into the worker: no Nagle delay
+   * for small calls, and keepalive so that a worker whose client vanished
+   * without a FIN does not block forever. */
   uv_tcp_nodelay(&hs->tcp, 1);
+  uv_tcp_keepalive(&hs->tcp, 1, 60);
   uv_timer_start(&hs->timer, on_timeout, CF_SRV_HELLO_TIMEOUT_MS, 0);
   if (uv_read_start((uv_stream_t *)&hs->tcp, on_alloc, on_read) != 0)
     hs_close(hs);

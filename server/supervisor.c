@@ -73,7 +73,9 @@ static void on_worker_exit(uv_process_t *p, int64_t status, int sig)
   struct session *s = p->data;
   struct cf_supervisor *sv = s->sv;
 
-  if (sig)
+  if (sig && sv->stopping && (sig == SIGTERM || sig == SIGKILL))
+    cf_info("session %" PRIu64 " ended: stopped by the shutdown", s->id);
+  else if (sig)
     cf_warn("session %" PRIu64 " ended: worker killed by signal %d (%s)",
             s->id, sig, strsignal(sig));
   else if (status)
@@ -295,8 +297,11 @@ int cf__srv_supervisor_run(const struct cf_srv_options *o)
     cf_warn("--insecure: plain TCP, traffic is neither encrypted nor "
             "authenticated; anyone who can reach this port can use the "
             "driver");
-  cf_info("cuferryd %s, driver %s (%s)", CF_VERSION,
-          cf__srv_driver_label(o->driver), path);
+  if (strcmp(path, cf__srv_driver_label(o->driver)) != 0)
+    cf_info("cuferryd %s, driver %s (%s)", CF_VERSION,
+            cf__srv_driver_label(o->driver), path);
+  else
+    cf_info("cuferryd %s, driver %s", CF_VERSION, path);
 
   uv_signal_init(sv.loop, &sv.sigterm);
   uv_signal_init(sv.loop, &sv.sigint);

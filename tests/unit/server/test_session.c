@@ -26,6 +26,14 @@
 
 static const char *cuferryd;
 static uint64_t next_seq = 1;
+static pid_t server_pid;
+
+/* A failed assertion exits: never leave a daemon behind. */
+static void kill_server(void)
+{
+  if (server_pid > 0)
+    kill(server_pid, SIGKILL);
+}
 
 /* Start cuferryd with the given driver; returns its pid and port. */
 static pid_t start_server(const char *driver, uint16_t *port)
@@ -48,6 +56,7 @@ static pid_t start_server(const char *driver, uint16_t *port)
     _exit(127);
   }
   close(p[1]);
+  server_pid = pid;
   while (n + 1 < sizeof line) {
     struct pollfd pfd = { .fd = p[0], .events = POLLIN };
     ssize_t r;
@@ -184,7 +193,8 @@ static ProtobufCMessage *call(struct cf_conn *c, uint32_t lane, uint32_t op,
   ASSERT_EQ(cf_proto_unpack(rd, f.body, f.h.body_len, &m), 0);
   if (out_len) {
     ASSERT_LE(f.h.bulk_len, *out_len);
-    memcpy(bulk_out, f.bulk, (size_t)f.h.bulk_len);
+    if (f.h.bulk_len)
+      memcpy(bulk_out, f.bulk, (size_t)f.h.bulk_len);
     *out_len = (size_t)f.h.bulk_len;
   } else {
     ASSERT_UEQ(f.h.bulk_len, 0);
@@ -504,6 +514,7 @@ static void test_stub_refused(const char *stub)
   cf_conn_close(c);
   kill(pid, SIGTERM);
   ASSERT_EQ(wait_for(pid, 10000), 0);
+  server_pid = 0;
 }
 
 static void test_missing_driver(void)
@@ -533,6 +544,7 @@ int main(int argc, char **argv)
   }
   cuferryd = argv[1];
   signal(SIGPIPE, SIG_IGN);
+  atexit(kill_server);
 
   pid = start_server(argv[2], &port);
   a = dial(port);
@@ -561,6 +573,7 @@ int main(int argc, char **argv)
   cf_proto_free(&w->base);
   kill(pid, SIGTERM);
   ASSERT_EQ(wait_for(pid, 10000), 0);
+  server_pid = 0;
   expect_closed(idle);
   cf_conn_close(idle);
 
