@@ -119,19 +119,14 @@ static void on_refuse_written(uv_write_t *req, int status)
   hs_close(req->data);
 }
 
-/* Tell a client that speaks another protocol version so, then close. */
-static void refuse_version(struct handshake *hs, unsigned client_version)
+/* Send a refuse frame with reason, then close. */
+static void refuse(struct handshake *hs, const char *reason)
 {
-  char reason[128];
   struct cf_frame_header h;
   uint8_t *body = NULL;
   size_t len = 0;
   uv_buf_t buf;
 
-  snprintf(reason, sizeof reason,
-           "protocol version mismatch: client speaks %u, server speaks %u",
-           client_version, (unsigned)CF_PROTOCOL_VERSION);
-  cf_warn("%s: %s", hs->peer, reason);
   uv_read_stop((uv_stream_t *)&hs->tcp);
   if (cf__srv_refuse_pack(reason, &body, &len) != 0 ||
       !(hs->out = malloc(CF_FRAME_HEADER_SIZE + len))) {
@@ -149,6 +144,18 @@ static void refuse_version(struct handshake *hs, unsigned client_version)
   if (uv_write(&hs->wreq, (uv_stream_t *)&hs->tcp, &buf, 1,
                on_refuse_written) != 0)
     hs_close(hs);
+}
+
+/* Tell a client that speaks another protocol version so, then close. */
+static void refuse_version(struct handshake *hs, unsigned client_version)
+{
+  char reason[128];
+
+  snprintf(reason, sizeof reason,
+           "protocol version mismatch: client speaks %u, server speaks %u",
+           client_version, (unsigned)CF_PROTOCOL_VERSION);
+  cf_warn("%s: %s", hs->peer, reason);
+  refuse(hs, reason);
 }
 
 static void sanitise(char *dst, size_t dlen, const char *src)
@@ -187,8 +194,11 @@ static void hello_done(struct handshake *hs)
   info.client_pid = hello->client_pid;
   cf_hello__free_unpacked(hello, cf_proto_allocator());
 
-  if (uv_fileno((uv_handle_t *)&hs->tcp, &fd) == 0)
-    (void)cf__srv_session_start(hs->sv, fd, &info);
+  if (uv_fileno((uv_handle_t *)&hs->tcp, &fd) != 0 ||
+      cf__srv_session_start(hs->sv, fd, &info) != 0) {
+    refuse(hs, "cuferryd could not start a session (see the server's log)");
+    return;
+  }
   hs_close(hs); /* the worker has its own copy of the socket */
 }
 
