@@ -22,6 +22,13 @@
 
 #include "cf_error.h"
 
+/* The interpreter reserves generic addresses from CF_PTX_SHARED_WINDOW up
+ * for .shared, .local and .param data; device memory must stay below. */
+#ifdef CF_PTX_SHARED_WINDOW
+_Static_assert(CF_EMU_DEVICE_BASE + CF_EMU_MAX_MEMORY <= CF_PTX_SHARED_WINDOW,
+               "device addresses overlap the interpreter's generic windows");
+#endif
+
 struct extent {
   uint64_t off, len;
 };

@@ -59,7 +59,9 @@ static CUresult bind_vars(CUcontext ctx, CUmodule m)
     uint64_t align = v->align ? v->align : 1, size = v->size ? v->size : 1;
     uint64_t a;
     CUresult r;
-    if (align & (align - 1))
+    /* The front end validates alignment; re-check what the allocator's
+     * arithmetic relies on, since the text came over the network. */
+    if ((align & (align - 1)) || align > (1u << 20))
       return CUDA_ERROR_INVALID_PTX;
     r = cf__emu_mem_alloc(ctx, size, align, CF_EMU_ALLOC_VAR, m, &a);
     if (r != CUDA_SUCCESS)
@@ -145,8 +147,11 @@ static CUresult load_image(CUcontext ctx, const void *image, CUmodule *out,
     goto fail;
   }
   if ((r = bind_vars(ctx, m)) != CUDA_SUCCESS) {
-    if (r == CUDA_ERROR_INVALID_PTX)
-      snprintf(err, errlen, "module variable alignment not a power of two");
+    if (r == CUDA_ERROR_INVALID_PTX) {
+      snprintf(err, errlen, "module variable alignment is not a power of "
+               "two up to 1M");
+      cf_error("module load: %s", err);
+    }
     goto fail;
   }
   *out = m;
