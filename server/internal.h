@@ -84,7 +84,8 @@ struct cf_srv_hello_info {
 /* Accept one connection from server and start reading its hello. When a
  * valid hello has arrived, calls cf__srv_session_start() with the
  * connection's fd and then closes the supervisor's copy. On a version
- * mismatch it sends a refuse frame and closes; on garbage, a timeout
+ * mismatch, or when no worker could be started, it sends a refuse frame
+ * and closes; on garbage, a timeout
  * (CF_SRV_HELLO_TIMEOUT_MS) or an error it logs one line and closes. More
  * than CF_SRV_MAX_PENDING connections in their handshake are closed at once.
  * The pending list is process-wide (the supervisor has one loop). */
