@@ -102,4 +102,16 @@ struct cf_ptx_launch {
 int cf_ptx_launch(const struct cf_ptx_kernel *k, const struct cf_ptx_launch *l,
                   char *err, size_t errlen);
 
+/* Generic-address windows (added): generic addresses the interpreter gives
+ * to .shared, .local and kernel .param data (cvta.shared etc.). A generic
+ * address in [WINDOW, WINDOW + CF_PTX_WINDOW_SIZE) means offset
+ * (address - WINDOW) in that space; every other generic address is global.
+ * The driver layer must hand out device addresses below
+ * CF_PTX_SHARED_WINDOW. Space-specific addresses (ld.shared [%r1],
+ * mov.u32 %r1, shared_var) are plain offsets from 0. */
+#define CF_PTX_SHARED_WINDOW 0xFF00000000000000ull
+#define CF_PTX_LOCAL_WINDOW  0xFF00000100000000ull
+#define CF_PTX_PARAM_WINDOW  0xFF00000200000000ull
+#define CF_PTX_WINDOW_SIZE   0x0000000100000000ull
+
 #endif
