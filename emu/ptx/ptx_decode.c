@@ -405,9 +405,10 @@ static int d_signed(struct dec *d, int op_u, int op_s, int op_f32,
   } else if (cls == CF__PTX_CLS_PRED || (cls == CF__PTX_CLS_B && op_u != op_s)) {
     return bad(d, "bad type");
   } else {
-    if (op_u < 0)
+    int op = cls == CF__PTX_CLS_S ? op_s : op_u;
+    if (op < 0)
       return bad(d, "bad type");
-    d->o->op = (uint16_t)(cls == CF__PTX_CLS_S ? op_s : op_u);
+    d->o->op = (uint16_t)op;
   }
   return rc ? rc : arith(d, nsrc, cls, bits);
 }

@@ -441,7 +441,9 @@ int cf__ptx_exec(struct cf__ptx_block *b, struct cf__ptx_thread *t) {
       t->wval = (A & 1) ^ ((i->flags & CF__PTX_F_NEGC) != 0);
       t->wmask = (uint32_t)B;
       PARK(CF__PTX_T_WARP, pc - 1);
-    CASE(ACTMASK) DST = b->warp_live[t->warp]; NEXT();
+    CASE(ACTMASK)     /* the lanes that reach it together: a collective */
+      t->wmask = 0xffffffffu;
+      PARK(CF__PTX_T_WARP, pc - 1);
     CASE(MOV) DST = A; NEXT();
     CASE(PACK) {
       uint64_t v = 0;

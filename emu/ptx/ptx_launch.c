@@ -8,7 +8,8 @@
  * (ptx_exec.c), in round-robin passes. Block barriers (bar.sync/barrier.sync
  * id[, count]) release when the arrivals reach count, or, without a count,
  * every thread that has not exited: exited threads do not count, as on
- * hardware. Warp collectives (shfl.sync, vote.sync, bar.warp.sync) complete
+ * hardware. Warp collectives (shfl.sync, vote.sync, bar.warp.sync,
+ * activemask) complete
  * when every live lane in (membermask | self) waits at the same
  * instruction; lanes that do not exist or have exited are left out (a
  * shfl from such a lane returns the caller's own value). If nothing can
@@ -187,6 +188,8 @@ static void complete_warp(struct cf__ptx_block *b, uint32_t w, uint32_t pc,
         j = (int32_t)l;
       res[l] = base[j].wval;
       pres[l] = (uint8_t)ok;
+    } else if (i->op == CF__PTX_OP_ACTMASK) {
+      res[l] = part;
     } else if (i->op == CF__PTX_OP_VOTE) {
       uint32_t mine = ballot & part;
       switch (i->sub) {
@@ -204,7 +207,7 @@ static void complete_warp(struct cf__ptx_block *b, uint32_t w, uint32_t pc,
     if (i->op == CF__PTX_OP_SHFL) {
       t->r[i->o[0]] = res[l];
       t->r[i->o[5]] = pres[l];
-    } else if (i->op == CF__PTX_OP_VOTE) {
+    } else if (i->op == CF__PTX_OP_VOTE || i->op == CF__PTX_OP_ACTMASK) {
       t->r[i->o[0]] = res[l];
     }
     t->pc = pc + 1;

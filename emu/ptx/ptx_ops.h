@@ -45,7 +45,7 @@
   X(BAR_WARP,   "bar.warp.sync") /* warp sync point, mask o[1] */          \
   X(SHFL,       "shfl.sync")   /* o0|o5 = shfl(o1, lane o2, c o3, mask o4) */ \
   X(VOTE,       "vote.sync")   /* o0 = vote(pred o1, mask o2) */           \
-  X(ACTMASK,    "activemask")  /* o0 = live lanes of the warp */           \
+  X(ACTMASK,    "activemask")  /* o0 = lanes arriving together */           \
   X(MOV,        "mov")         /* o0 = o1 */                               \
   X(PACK,       "mov.pack")    /* o0 = {o1,o2[,o3,o4]} of bits2 each */    \
   X(UNPACK,     "mov.unpack")  /* {o0..o[vec-1]} = o4 split in bits2 */    \

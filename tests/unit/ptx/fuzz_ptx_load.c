@@ -1,0 +1,151 @@
+/* Fuzz target for the PTX loader (cf_ptx_module_load): hostile text must
+ * give an error code, never a crash, a hang or a leak. Built with libFuzzer
+ * (-fsanitize=fuzzer and -DCF_FUZZ_LIBFUZZER) it is a normal fuzz target;
+ * otherwise main() runs a bounded, deterministic mutation loop over the
+ * seed files named on the command line plus built-in seeds: every
+ * truncation point (sampled), byte flips, deletions, duplications and
+ * inserted PTX tokens. Under meson it is the `ptx-fuzz-load` test. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cf_error.h"
+#include "ptx.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  struct cf_ptx_module *m = NULL;
+  char err[128];
+  int rc = cf_ptx_module_load((const char *)data, size, &m, err, sizeof err);
+  if (rc == 0)
+    cf_ptx_module_free(m);
+  else if (m != NULL || memchr(err, '\0', sizeof err) == NULL)
+    abort();
+  return 0;
+}
+
+#ifndef CF_FUZZ_LIBFUZZER
+static const char *const seeds[] = {
+  ".version 8.0\n.target sm_80\n.address_size 64\n"
+  ".global .align 4 .u32 g[4] = {1, 2, 3, 4};\n"
+  ".extern .shared .align 16 .b8 dsm[];\n"
+  ".visible .entry k(.param .u64 p, .param .u32 n)\n.maxntid 128, 1, 1\n{\n"
+  ".reg .pred %p<4>;\n.reg .b32 %r<16>;\n.reg .b64 %rd<8>;\n.reg .f32 %f<8>;\n"
+  ".shared .align 4 .b8 sh[64];\n.local .align 8 .b8 loc[16];\n"
+  "ld.param.u64 %rd1, [p];\nld.param.u32 %r1, [n];\nmov.u32 %r2, %tid.x;\n"
+  "setp.ge.u32 %p1, %r2, %r1;\n@%p1 bra $L__end;\n"
+  "$L__loop:\nadd.s32 %r2, %r2, 1;\nsetp.lt.and.s32 %p2, %r2, 10, !%p1;\n"
+  "@%p2 bra.uni $L__loop;\n{\n.reg .b32 %t;\nmov.b32 %t, 0f3F800000;\n}\n"
+  "shfl.sync.bfly.b32 %r3|%p3, %r2, 1, 31, -1;\nvote.sync.ballot.b32 %r4, %p3, -1;\n"
+  "atom.global.add.u32 %r5, [%rd1+4], 1;\nld.global.v4.f32 {%f1,%f2,%f3,%f4}, [%rd1];\n"
+  "cvt.rzi.s32.f32 %r6, %f1;\nbar.sync 0;\nmov.u64 %rd2, g;\nmov.u32 %r7, dsm;\n"
+  "st.shared.u32 [sh+-4], %r6;\ncvta.local.u64 %rd3, %rd2;\n"
+  "$L__end:\nret;\n}\n",
+};
+
+static const char *const dict[] = {
+  "{", "}", "[", "]", ";", ",", "@", "!", "%r1", "%p1", "%rd1", ".reg", ".b32",
+  ".shared", ".extern", "bra", "$L__loop", "0f7FC00000", "-", "+", "<", ">",
+  "9999999999999999999", ".entry", "ld.global.f32", "(", ")", "=", "|", ":",
+  "/*", "//", "\"", "\n", "\0", ".v4", "call", ".func", "0d", "0x", "%tid.x",
+};
+
+static uint64_t state = 0x9E3779B97F4A7C15ull;
+static uint32_t next(void) {
+  state ^= state << 13;
+  state ^= state >> 7;
+  state ^= state << 17;
+  return (uint32_t)(state >> 11);
+}
+
+static void one(const char *buf, size_t n) {
+  LLVMFuzzerTestOneInput((const uint8_t *)buf, n);
+}
+
+static void fuzz_seed(const char *s, size_t n, unsigned rounds) {
+  one(s, n);
+  size_t step = n / 400 + 1;
+  for (size_t cut = 0; cut < n; cut += step)
+    one(s, cut);
+  char *buf = malloc(n * 2 + 256);
+  if (buf == NULL)
+    abort();
+  for (unsigned r = 0; r < rounds; r++) {
+    memcpy(buf, s, n);
+    size_t len = n;
+    unsigned edits = 1 + next() % 4;
+    for (unsigned e = 0; e < edits && len > 0; e++) {
+      size_t at = next() % len;
+      switch (next() % 5) {
+      case 0:
+        buf[at] = (char)(next() & 0xff);
+        break;
+      case 1: {
+        size_t k = next() % 16;
+        if (k > len - at)
+          k = len - at;
+        memmove(buf + at, buf + at + k, len - at - k);
+        len -= k;
+        break;
+      }
+      case 2: {
+        size_t k = 1 + next() % 32;
+        if (k > len - at)
+          k = len - at;
+        if (len + k <= n * 2 + 128) {
+          memmove(buf + at + k, buf + at, len - at);
+          len += k;
+        }
+        break;
+      }
+      default: {
+        const char *w = dict[next() % (sizeof dict / sizeof *dict)];
+        size_t k = strlen(w) ? strlen(w) : 1;
+        if (len + k <= n * 2 + 128) {
+          memmove(buf + at + k, buf + at, len - at);
+          memcpy(buf + at, w, k);
+          len += k;
+        }
+        break;
+      }
+      }
+    }
+    one(buf, len);
+  }
+  free(buf);
+}
+
+static void fuzz_file(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (f == NULL)
+    return;
+  static char text[1 << 20];
+  size_t n = fread(text, 1, sizeof text, f);
+  fclose(f);
+  fuzz_seed(text, n, 1500);
+}
+
+int main(int argc, char **argv) {
+  for (size_t i = 0; i < sizeof seeds / sizeof *seeds; i++)
+    fuzz_seed(seeds[i], strlen(seeds[i]), 20000);
+  for (int i = 1; i < argc; i++) {
+    DIR *d = opendir(argv[i]);
+    if (d == NULL) {
+      fuzz_file(argv[i]);
+      continue;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+      if (e->d_name[0] == '.')
+        continue;
+      char p[4096];
+      snprintf(p, sizeof p, "%s/%s", argv[i], e->d_name);
+      fuzz_file(p);
+    }
+    closedir(d);
+  }
+  printf("ptx fuzz: ok\n");
+  return 0;
+}
+#endif
