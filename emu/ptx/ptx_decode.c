@@ -55,7 +55,8 @@ enum mcat { M_NONE, M_CMP, M_RND, M_BOOL, M_ATOM, M_SIZE, M_FLAG, M_SPACE,
             M_VEC, M_SHFL, M_VOTE, M_IGNORE };
 enum { SZ_LO = 1, SZ_HI, SZ_WIDE };
 enum { FL_SAT = 1, FL_FTZ, FL_APPROX, FL_FULL, FL_UNI, FL_SYNC, FL_TO,
-       FL_ARRIVE, FL_RED, FL_NC, FL_WARP, FL_CTA, FL_ALIGNED };
+       FL_ARRIVE, FL_RED, FL_NC, FL_WARP, FL_CTA, FL_ALIGNED, FL_CC,
+       FL_SHIFTAMT, FL_WRAP, FL_CLAMP, FL_L, FL_R };
 
 static const struct mod { const char *s; uint8_t cat, val; } mods[] = {
   {"eq", M_CMP, CF__PTX_CMP_EQ}, {"ne", M_CMP, CF__PTX_CMP_NE},
@@ -83,7 +84,9 @@ static const struct mod { const char *s; uint8_t cat, val; } mods[] = {
   {"uni", M_FLAG, FL_UNI}, {"sync", M_FLAG, FL_SYNC}, {"to", M_FLAG, FL_TO},
   {"arrive", M_FLAG, FL_ARRIVE}, {"red", M_FLAG, FL_RED},
   {"nc", M_FLAG, FL_NC}, {"warp", M_FLAG, FL_WARP}, {"cta", M_FLAG, FL_CTA},
-  {"aligned", M_FLAG, FL_ALIGNED},
+  {"aligned", M_FLAG, FL_ALIGNED}, {"cc", M_FLAG, FL_CC},
+  {"shiftamt", M_FLAG, FL_SHIFTAMT}, {"wrap", M_FLAG, FL_WRAP},
+  {"clamp", M_FLAG, FL_CLAMP}, {"l", M_FLAG, FL_L}, {"r", M_FLAG, FL_R},
   {"global", M_SPACE, CF__PTX_SP_GLOBAL}, {"shared", M_SPACE, CF__PTX_SP_SHARED},
   {"shared::cta", M_SPACE, CF__PTX_SP_SHARED},
   {"local", M_SPACE, CF__PTX_SP_LOCAL}, {"param", M_SPACE, CF__PTX_SP_PARAM},
@@ -367,9 +370,25 @@ static int fflags(struct dec *d) {
 
 /* ---- per-opcode decoders ---- */
 
+/* add.cc addc sub.cc subc: integer add/sub through the carry flag. */
+static int d_carry(struct dec *d, int sub, int cin) {
+  uint8_t cls, bits;
+  int rc = one_type(d, &cls, &bits);
+  if (rc)
+    return rc;
+  if ((cls != CF__PTX_CLS_U && cls != CF__PTX_CLS_S) || bits < 32)
+    return bad(d, "bad type");
+  d->o->op = CF__PTX_OP_ADDC;
+  d->o->sub = (uint8_t)((sub ? CF__PTX_C_SUB : 0) | (cin ? CF__PTX_C_IN : 0) |
+                        (HAS(&d->m, FL_CC) ? CF__PTX_C_OUT : 0));
+  return arith(d, 2, cls, bits);
+}
+
 static int d_int_or_float(struct dec *d, int op_i, int op_f32, int op_f64,
                           unsigned nsrc) {
   uint8_t cls, bits;
+  if (HAS(&d->m, FL_CC))
+    return d_carry(d, op_i == CF__PTX_OP_SUB_I, 0);
   int rc = one_type(d, &cls, &bits);
   if (rc)
     return rc;
@@ -430,6 +449,13 @@ static int d_mul_mad(struct dec *d, int mad) {
   int s = cls == CF__PTX_CLS_S;
   if (HAS(&d->m, FL_SAT))
     return unsup(d);
+  if (mad && HAS(&d->m, FL_CC)) {
+    if ((d->m.size != SZ_LO && d->m.size != SZ_HI) || bits < 32)
+      return unsup(d);
+    o->op = CF__PTX_OP_MADC;
+    o->sub = (uint8_t)(CF__PTX_C_OUT | (d->m.size == SZ_HI ? CF__PTX_C_HI : 0));
+    return arith(d, 3, cls, bits);
+  }
   switch (d->m.size) {
   case SZ_LO:
     o->op = mad ? CF__PTX_OP_MAD_LO : CF__PTX_OP_MUL_LO;
@@ -1165,6 +1191,77 @@ int cf__ptx_decode(struct cf__ptx_fn *f, const struct cf__ptx_raw *r,
   }
   if (IS("prmt"))
     return d_bits(&d, CF__PTX_OP_PRMT);
+  if (IS("addc") || IS("subc"))
+    return d_carry(&d, IS("subc"), 1);
+  if (IS("madc")) {
+    uint8_t cls, bits;
+    rc = one_type(&d, &cls, &bits);
+    if (rc)
+      return rc;
+    if ((d.m.size != SZ_LO && d.m.size != SZ_HI) || bits < 32 ||
+        (cls != CF__PTX_CLS_U && cls != CF__PTX_CLS_S))
+      return unsup(&d);
+    out->op = CF__PTX_OP_MADC;
+    out->sub = (uint8_t)(CF__PTX_C_IN | (HAS(&d.m, FL_CC) ? CF__PTX_C_OUT : 0) |
+                         (d.m.size == SZ_HI ? CF__PTX_C_HI : 0));
+    if (cls == CF__PTX_CLS_S)
+      out->flags |= CF__PTX_F_SIGNED;
+    return arith(&d, 3, cls, bits);
+  }
+  if (IS("bfind")) {
+    uint8_t cls, bits;
+    rc = one_type(&d, &cls, &bits);
+    if (rc)
+      return rc;
+    if ((cls != CF__PTX_CLS_U && cls != CF__PTX_CLS_S) || bits < 32)
+      return bad(&d, "bad type");
+    out->op = cls == CF__PTX_CLS_S ? CF__PTX_OP_BFIND_S : CF__PTX_OP_BFIND_U;
+    out->sub = (uint8_t)HAS(&d.m, FL_SHIFTAMT);
+    rc = nops(&d, 2, 2);
+    if (rc == 0)
+      rc = dst(&d, 0, CF__PTX_CLS_U, 32, &out->o[0]);
+    return rc ? rc : src(&d, 1, cls, bits, &out->o[1]);
+  }
+  if (IS("shf")) {
+    uint8_t cls, bits;
+    rc = one_type(&d, &cls, &bits);
+    if (rc)
+      return rc;
+    if (bits != 32 || cls != CF__PTX_CLS_B ||
+        HAS(&d.m, FL_L) == HAS(&d.m, FL_R) ||
+        HAS(&d.m, FL_WRAP) == HAS(&d.m, FL_CLAMP))
+      return unsup(&d);
+    out->op = HAS(&d.m, FL_L) ? CF__PTX_OP_SHF_L : CF__PTX_OP_SHF_R;
+    out->sub = (uint8_t)HAS(&d.m, FL_CLAMP);
+    rc = nops(&d, 4, 4);
+    if (rc == 0)
+      rc = dst(&d, 0, cls, 32, &out->o[0]);
+    if (rc == 0)
+      rc = src(&d, 1, cls, 32, &out->o[1]);
+    if (rc == 0)
+      rc = src(&d, 2, cls, 32, &out->o[2]);
+    return rc ? rc : src(&d, 3, CF__PTX_CLS_U, 32, &out->o[3]);
+  }
+  if (IS("sad")) {
+    uint8_t cls, bits;
+    rc = one_type(&d, &cls, &bits);
+    if (rc)
+      return rc;
+    if (cls != CF__PTX_CLS_U && cls != CF__PTX_CLS_S)
+      return bad(&d, "bad type");
+    out->op = cls == CF__PTX_CLS_S ? CF__PTX_OP_SAD_S : CF__PTX_OP_SAD_U;
+    return arith(&d, 3, cls, bits);
+  }
+  if (IS("copysign")) {
+    uint8_t cls, bits;
+    rc = one_type(&d, &cls, &bits);
+    if (rc)
+      return rc;
+    if (cls != CF__PTX_CLS_F)
+      return bad(&d, "bad type");
+    out->op = bits == 32 ? CF__PTX_OP_COPYSIGN_F32 : CF__PTX_OP_COPYSIGN_F64;
+    return arith(&d, 2, cls, bits);
+  }
   if (IS("rcp"))
     return d_fmath(&d, CF__PTX_OP_RCP_F32, CF__PTX_OP_RCP_F64);
   if (IS("sqrt"))

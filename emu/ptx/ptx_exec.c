@@ -573,6 +573,72 @@ int cf__ptx_exec(struct cf__ptx_block *b, struct cf__ptx_thread *t) {
     CASE(BFI)
       DST = bfi(A, B, i->bits, (uint32_t)C, (uint32_t)R[i->o[4]]);
       NEXT();
+    CASE(BFIND_U)
+    CASE(BFIND_S) {
+      uint64_t v = zx(A, i->bits);
+      if (i->op == CF__PTX_OP_BFIND_S && ((v >> (i->bits - 1)) & 1))
+        v = zx(~v, i->bits);
+      uint64_t pos = v == 0 ? 0xffffffffu : 63u - (unsigned)__builtin_clzll(v);
+      DST = (i->sub && v != 0) ? i->bits - 1 - pos : pos;
+      NEXT();
+    }
+    CASE(SHF_L)
+    CASE(SHF_R) {
+      uint32_t n = (uint32_t)C;
+      n = i->sub ? (n > 32 ? 32 : n) : n & 31;
+      uint64_t x = ((uint64_t)(uint32_t)B << 32) | (uint32_t)A;
+      DST = i->op == CF__PTX_OP_SHF_L ? (uint32_t)((x << n) >> 32)
+                                       : (uint32_t)(x >> n);
+      NEXT();
+    }
+    CASE(SAD_U) {
+      uint64_t x = zx(A, i->bits), y = zx(B, i->bits);
+      DST = C + (x > y ? x - y : y - x);
+      NEXT();
+    }
+    CASE(SAD_S) {
+      int64_t x = sx(A, i->bits), y = sx(B, i->bits);
+      DST = C + (uint64_t)(x > y ? x - y : y - x);
+      NEXT();
+    }
+    CASE(ADDC) {
+      uint64_t x = zx(A, i->bits), y = zx(B, i->bits);
+      uint64_t cin = (i->sub & CF__PTX_C_IN) ? (R[CF__PTX_SLOT_CC] & 1) : 0;
+      unsigned __int128 r;
+      uint64_t cout;
+      if (i->sub & CF__PTX_C_SUB) {
+        r = (unsigned __int128)x - y - cin;
+        cout = (unsigned __int128)y + cin > x;          /* borrow */
+      } else {
+        r = (unsigned __int128)x + y + cin;
+        cout = (uint64_t)(r >> i->bits) & 1;
+      }
+      DST = (uint64_t)r;
+      if (i->sub & CF__PTX_C_OUT)
+        R[CF__PTX_SLOT_CC] = cout;
+      NEXT();
+    }
+    CASE(MADC) {
+      unsigned __int128 p;
+      if (i->flags & CF__PTX_F_SIGNED)
+        p = (unsigned __int128)((__int128)sx(A, i->bits) * sx(B, i->bits));
+      else
+        p = (unsigned __int128)zx(A, i->bits) * zx(B, i->bits);
+      uint64_t part = zx((uint64_t)((i->sub & CF__PTX_C_HI) ? p >> i->bits : p),
+                         i->bits);
+      uint64_t cin = (i->sub & CF__PTX_C_IN) ? (R[CF__PTX_SLOT_CC] & 1) : 0;
+      unsigned __int128 r = (unsigned __int128)part + zx(C, i->bits) + cin;
+      DST = (uint64_t)r;
+      if (i->sub & CF__PTX_C_OUT)
+        R[CF__PTX_SLOT_CC] = (uint64_t)(r >> i->bits) & 1;
+      NEXT();
+    }
+    CASE(COPYSIGN_F32)
+      DST = (B & 0x7fffffffu) | (A & 0x80000000u);
+      NEXT();
+    CASE(COPYSIGN_F64)
+      DST = (B & 0x7fffffffffffffffull) | (A & 0x8000000000000000ull);
+      NEXT();
     CASE(LOP3) DST = lop3(A, B, C, (unsigned)i->imm); NEXT();
     CASE(PRMT) DST = prmt((uint32_t)A, (uint32_t)B, (uint32_t)C); NEXT();
     CASE(ADD_F32)

@@ -78,6 +78,11 @@ enum cf__ptx_cls { CF__PTX_CLS_U, CF__PTX_CLS_S, CF__PTX_CLS_F,
 #define CF__PTX_F_BACK    0x10u  /* bra: target <= pc (hang guard counts) */
 #define CF__PTX_F_NODST   0x20u  /* red: no destination */
 #define CF__PTX_F_NEGC    0x40u  /* setp/bar.red/vote: negate the pred source */
+/* carry ops (ADDC, MADC) in sub: */
+#define CF__PTX_C_SUB     0x01u  /* subtract (borrow) */
+#define CF__PTX_C_IN      0x02u  /* add the carry in (addc, subc, madc) */
+#define CF__PTX_C_OUT     0x04u  /* write the carry out (.cc) */
+#define CF__PTX_C_HI      0x08u  /* madc: high half of the product */
 
 /* Slots of the per-thread register file: fixed slots, then the special
  * registers (filled per thread at launch), then constants (immediates and
@@ -85,6 +90,7 @@ enum cf__ptx_cls { CF__PTX_CLS_U, CF__PTX_CLS_S, CF__PTX_CLS_F,
  * (zero at thread start). */
 #define CF__PTX_SLOT_TRUE 0u  /* always 1: the guard of unguarded insns */
 #define CF__PTX_SLOT_SINK 1u  /* written by red and the `_` operand */
+#define CF__PTX_SLOT_CC   2u  /* carry flag of add.cc/addc and kin */
 #define CF__PTX_SREGS(X)                                                     \
   X(TID_X, "%tid.x") X(TID_Y, "%tid.y") X(TID_Z, "%tid.z")                   \
   X(NTID_X, "%ntid.x") X(NTID_Y, "%ntid.y") X(NTID_Z, "%ntid.z")             \
@@ -110,7 +116,7 @@ enum cf__ptx_sreg {
 #undef CF__PTX_SREG_ENUM_
   CF__PTX_SR_COUNT_
 };
-#define CF__PTX_SLOT_SREG0 2u
+#define CF__PTX_SLOT_SREG0 3u
 #define CF__PTX_SLOT_CONST0 (CF__PTX_SLOT_SREG0 + CF__PTX_SR_COUNT_)
 
 /* Dynamic special registers (SREG_DYN sub). */

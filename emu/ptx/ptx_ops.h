@@ -89,6 +89,14 @@
   X(BFE_U,      "bfe.u")       /* o1 field at pos o2, len o3 */            \
   X(BFE_S,      "bfe.s")                                                   \
   X(BFI,        "bfi")         /* insert o1 into o2 at pos o3, len o4 */   \
+  X(BFIND_U,    "bfind.u")     /* msb position (sub: .shiftamt) */         \
+  X(BFIND_S,    "bfind.s")                                                 \
+  X(SHF_L,      "shf.l")       /* funnel shift o2:o1 by o3 (sub: clamp) */ \
+  X(SHF_R,      "shf.r")                                                   \
+  X(SAD_U,      "sad.u")       /* o0 = o3 + |o1 - o2| */                   \
+  X(SAD_S,      "sad.s")                                                   \
+  X(ADDC,       "addc")        /* add/sub with carry flags in sub */       \
+  X(MADC,       "madc")        /* mad.lo/hi with carry flags in sub */     \
   X(LOP3,       "lop3")        /* truth table imm over o1 o2 o3 */         \
   X(PRMT,       "prmt")        /* byte permute o1:o2 by selector o3 */     \
   X(ADD_F32,    "add.f32")                                                 \
@@ -96,6 +104,7 @@
   X(MUL_F32,    "mul.f32")                                                 \
   X(FMA_F32,    "fma.f32")     /* fused: o1*o2+o3 rounded once */          \
   X(DIV_F32,    "div.f32")                                                 \
+  X(COPYSIGN_F32, "copysign.f32") /* |o2| with the sign of o1 */         \
   X(ABS_F32,    "abs.f32")                                                 \
   X(NEG_F32,    "neg.f32")                                                 \
   X(MIN_F32,    "min.f32")     /* NaN operand: the other one */            \
@@ -113,6 +122,7 @@
   X(MUL_F64,    "mul.f64")                                                 \
   X(FMA_F64,    "fma.f64")                                                 \
   X(DIV_F64,    "div.f64")                                                 \
+  X(COPYSIGN_F64, "copysign.f64")                                         \
   X(ABS_F64,    "abs.f64")                                                 \
   X(NEG_F64,    "neg.f64")                                                 \
   X(MIN_F64,    "min.f64")                                                 \

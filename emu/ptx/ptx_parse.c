@@ -976,6 +976,9 @@ static int parse_body(struct parser *p) {
         TRY(skip_to_semi(p));
       } else if (is_dir(t, ".loc") || is_dir(t, ".file")) {
         TRY(skip_line(p));
+      } else if (is_dir(t, ".param")) {
+        return PUNSUP(p, "unsupported directive '.param' in a function body "
+                      "(function calls are not implemented)");
       } else {
         return PUNSUP(p, "unsupported directive '%.*s'", (int)t->len, t->s);
       }
@@ -1144,8 +1147,9 @@ static int parse_function(struct parser *p, int is_entry) {
     p->var_sym[i] = UINT32_MAX;
   for (uint32_t i = 0; i < m->nmshared; i++)
     p->msh_sym[i] = UINT32_MAX;
-  /* fixed slots: TRUE, SINK, then the special registers */
+  /* fixed slots: TRUE, SINK, CC, then the special registers */
   if (new_slot(&p->fn, CF__PTX_CLS_PRED, 1, 1, p->t.line) == UINT32_MAX ||
+      new_slot(&p->fn, CF__PTX_CLS_B, 64, 0, p->t.line) == UINT32_MAX ||
       new_slot(&p->fn, CF__PTX_CLS_B, 64, 0, p->t.line) == UINT32_MAX)
     return p->d->rc;
   for (unsigned i = 0; i < CF__PTX_SR_COUNT_; i++)
@@ -1155,15 +1159,29 @@ static int parse_function(struct parser *p, int is_entry) {
   if (is_p(&p->t, '('))
     TRY(parse_params(p, 1));
   TRY(parse_perf(p));
-  if (is_p(&p->t, ';')) {            /* a prototype: forget it */
+  if (is_p(&p->t, ';') || !is_entry) {
+    /* A prototype, or a .func body: calls are not implemented yet, so a
+     * body is skipped (braces balanced) and any `call` to it is CF_EUNSUP
+     * where it appears. */
     free(k->name);
     free(k->params);
     free(k->fix);
     m->nkernels--;
-    return adv(p);
-  }
-  if (!is_entry) {
-    /* .func bodies are parsed and checked but never run (no call yet). */
+    if (is_p(&p->t, ';'))
+      return adv(p);
+    if (!is_p(&p->t, '{'))
+      return PERR(p, "expected a function body");
+    uint64_t depth = 0;
+    do {
+      if (p->t.kind == CF__PTX_TK_EOF)
+        return PERR(p, "unexpected end of text in function body");
+      if (is_p(&p->t, '{'))
+        depth++;
+      else if (is_p(&p->t, '}'))
+        depth--;
+      TRY(adv(p));
+    } while (depth > 0);
+    return 0;
   }
   TRY(parse_body(p));
   return fn_finish(p);

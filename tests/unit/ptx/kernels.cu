@@ -94,3 +94,58 @@ extern "C" __global__ void mathf(const float *x, float *y, double *z, int *q, in
   z[i] = (double)v / 3.0 + sqrt((double)v);
   q[i] = __float2int_rn(v * 10.0f) + (int)(v * 3.0f) + __popc(i) + __clz(i + 1) + (i % 7) + (i / 3);
 }
+
+// Struct parameter, __constant__ table and a __device__ variable.
+struct S3 { int a; float b; double c; };
+__device__ float gscale = 2.0f;
+__constant__ float ctab[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+extern "C" __global__ void k_struct(S3 s, float *o) {
+  o[threadIdx.x] = s.a + s.b + (float)s.c + ctab[threadIdx.x & 7] * gscale;
+}
+
+// A thread-local array indexed at run time (.local depot).
+extern "C" __global__ void k_local(const int *in, int *o, int n) {
+  int buf[32];
+  for (int i = 0; i < 32; i++) buf[i] = in[(i * 7 + threadIdx.x) % n];
+  o[threadIdx.x] = buf[in[threadIdx.x] & 31];
+}
+
+// Every atomic flavour on global memory.
+extern "C" __global__ void k_atomics(unsigned *u, int *s, float *f, double *d,
+                                     unsigned long long *ull) {
+  atomicMax(s, (int)threadIdx.x); atomicMin(s + 1, -(int)threadIdx.x);
+  atomicCAS(u, 0u, threadIdx.x + 1); atomicExch(u + 1, 77u);
+  atomicAnd(u + 2, ~(1u << (threadIdx.x & 31))); atomicOr(u + 3, 1u << (threadIdx.x & 31));
+  atomicXor(u + 4, 1u); atomicInc(u + 5, 17u); atomicDec(u + 6, 17u);
+  atomicAdd(f, 0.5f); atomicAdd(d, 0.25); atomicAdd(ull, 3ull);
+  atomicMax(ull + 1, (unsigned long long)threadIdx.x << 33);
+}
+
+// Block reductions through barriers, and warp intrinsics.
+extern "C" __global__ void k_sync(int *o) {
+  int c = __syncthreads_count(threadIdx.x & 1);
+  int a = __syncthreads_and(threadIdx.x < 1000);
+  int r = __syncthreads_or(threadIdx.x == 3);
+  unsigned v = __shfl_xor_sync(0xffffffff, threadIdx.x, 3);
+  v += __shfl_sync(0xffffffff, threadIdx.x, 5);
+  v += __shfl_up_sync(0xffffffff, threadIdx.x, 1);
+  __syncwarp();
+  unsigned m = __activemask();
+  int all = __all_sync(0xffffffff, threadIdx.x < 64);
+  int any = __any_sync(0xffffffff, threadIdx.x == 0);
+  o[threadIdx.x] = c + a + r + v + m + all + any + __popcll(threadIdx.x) +
+                   __ffs(threadIdx.x) + __brev(threadIdx.x);
+}
+
+// 64-bit and narrow integer arithmetic, carries, funnel shifts, byte_perm.
+extern "C" __global__ void k_int(const long long *a, long long *b,
+                                 const unsigned *u, unsigned *w) {
+  int i = threadIdx.x;
+  b[i] = a[i] / (a[i + 1] | 1) + a[i] % 7 + (a[i] >> 3) + __mul64hi(a[i], a[i + 1]) +
+         llabs(a[i]) + max(a[i], 5ll) + __clzll(a[i]);
+  w[i] = u[i] / 3u + u[i] % 10u + __umulhi(u[i], 77u) + __funnelshift_l(u[i], u[i + 1], 5) +
+         __byte_perm(u[i], u[i + 1], 0x5410) + __sad((int)u[i], (int)u[i + 1], 0) + (u[i] * 24);
+  unsigned char ch = (unsigned char)u[i];
+  short sh = (short)u[i + 1];
+  w[i + 64] = ch * sh + (ch > 7) + (unsigned)(sh < -2);
+}

@@ -374,7 +374,22 @@ static void test_bits(void) {
       "prmt.b32 %r1, 0x000080FF, 0, 0x0A98;\nst.global.u32 [%rd0+36], %r1;\n"
       "bfe.u32 %r1, 0xABCD1234, 28, 8;\nst.global.u32 [%rd0+40], %r1;\n"
       "brev.b64 %rd1, 1;\nst.global.u64 [%rd0+48], %rd1;\n"
-      "bfe.u64 %rd1, 0xF000000000000000, 60, 4;\nst.global.u64 [%rd0+56], %rd1;\n");
+      "bfe.u64 %rd1, 0xF000000000000000, 60, 4;\nst.global.u64 [%rd0+56], %rd1;\n"
+      "bfind.u32 %r1, 0x00010000;\nst.global.u32 [%rd0+64], %r1;\n"
+      "bfind.shiftamt.u32 %r1, 0x00010000;\nst.global.u32 [%rd0+68], %r1;\n"
+      "bfind.u32 %r1, 0;\nst.global.u32 [%rd0+72], %r1;\n"
+      "bfind.s32 %r1, -2;\nst.global.u32 [%rd0+76], %r1;\n"
+      "shf.l.wrap.b32 %r1, 0x80000000, 0x1, 33;\nst.global.u32 [%rd0+80], %r1;\n"
+      "shf.r.clamp.b32 %r1, 0x0, 0xF0, 40;\nst.global.u32 [%rd0+84], %r1;\n"
+      "sad.s32 %r1, -5, 5, 1;\nst.global.u32 [%rd0+88], %r1;\n"
+      "copysign.f32 %f1, 0fBF800000, 0f40000000;\nst.global.f32 [%rd0+92], %f1;\n"
+      /* 64-bit add through 32-bit carries: 0x1_FFFFFFFF + 1 */
+      "add.cc.u32 %r2, 0xFFFFFFFF, 1;\naddc.u32 %r3, 1, 0;\n"
+      "st.global.u32 [%rd0+96], %r2;\nst.global.u32 [%rd0+100], %r3;\n"
+      "sub.cc.u32 %r2, 0, 1;\nsubc.u32 %r3, 5, 0;\n"
+      "st.global.u32 [%rd0+104], %r2;\nst.global.u32 [%rd0+108], %r3;\n"
+      "mad.lo.cc.u32 %r2, 0x10000, 0x10000, 0xFFFFFFFF;\nmadc.hi.u32 %r3, 0x10000, 0x10000, 0;\n"
+      "st.global.u32 [%rd0+112], %r2;\nst.global.u32 [%rd0+116], %r3;\n");
   ASSERT_EQ(w32(0), 8);
   ASSERT_EQ(w32(1), 31);
   ASSERT_EQ(w32(2), 32);
@@ -388,6 +403,20 @@ static void test_bits(void) {
   ASSERT_EQ(w32(10), 0xA);
   ASSERT_UEQ(w64(6), 0x8000000000000000ull);
   ASSERT_UEQ(w64(7), 0xF);
+  ASSERT_EQ(w32(16), 16);
+  ASSERT_EQ(w32(17), 15);
+  ASSERT_EQ(w32(18), 0xFFFFFFFFu);
+  ASSERT_EQ(w32(19), 0);
+  ASSERT_EQ(w32(20), 3);
+  ASSERT_EQ(w32(21), 0xF0);
+  ASSERT_EQ(w32(22), 11);
+  ASSERT_DBL_EQ(wf(23), -2.0);
+  ASSERT_EQ(w32(24), 0);
+  ASSERT_EQ(w32(25), 2);
+  ASSERT_EQ(w32(26), 0xFFFFFFFFu);
+  ASSERT_EQ(w32(27), 4);
+  ASSERT_EQ(w32(28), 0xFFFFFFFFu);
+  ASSERT_EQ(w32(29), 1);
 }
 
 static void test_memory(void) {

@@ -237,6 +237,126 @@ static void test_mathf(void) {
   }
 }
 
+
+static void test_struct_vars(void) {
+  /* bind the module's variables the way the driver layer will */
+  for (unsigned i = 0; i < cf_ptx_module_var_count(MOD); i++) {
+    const struct cf_ptx_var *v = cf_ptx_module_var(MOD, i);
+    uint64_t a = tmem_alloc(&M, v->size);
+    if (v->init != NULL)
+      memcpy(tmem_host(&M, a), v->init, v->init_len);
+    cf_ptx_module_bind_var(MOD, i, a);
+  }
+  struct { int a; float b; double c; } s = {3, 0.5f, 0.25};
+  uint64_t o = tmem_alloc(&M, 64 * 4);
+  const void *args[] = {&s, &o};
+  go("k_struct", args, 2, 1, 1, 1, 64, 1, 1, 0);
+  const float *r = tmem_host(&M, o);
+  for (int t = 0; t < 64; t++)
+    ASSERT_DBL_EQ(r[t], fmaf((float)(t % 8 + 1), 2.0f, 3.0f + 0.5f + 0.25f));
+}
+
+static void test_local(void) {
+  enum { N = 50 };
+  int in[N];
+  for (int i = 0; i < N; i++)
+    in[i] = (int)(rnd() % 1000);
+  uint64_t din = upload(in, sizeof in), dout = tmem_alloc(&M, 64 * 4);
+  int n = N;
+  const void *args[] = {&din, &dout, &n};
+  go("k_local", args, 3, 1, 1, 1, 40, 1, 1, 0);
+  const int *o = tmem_host(&M, dout);
+  for (int t = 0; t < 40; t++) {
+    int k = in[t] & 31;
+    ASSERT_EQ(o[t], in[(k * 7 + t) % N]);
+  }
+}
+
+static void test_atomics_all(void) {
+  uint64_t u = tmem_alloc(&M, 64), s = tmem_alloc(&M, 8), f = tmem_alloc(&M, 4);
+  uint64_t d = tmem_alloc(&M, 8), ull = tmem_alloc(&M, 16);
+  unsigned *uh = tmem_host(&M, u);
+  uh[2] = 0xffffffffu;
+  const void *args[] = {&u, &s, &f, &d, &ull};
+  go("k_atomics", args, 5, 3, 1, 1, 96, 1, 1, 0);
+  const int *sh = tmem_host(&M, s);
+  ASSERT_EQ(sh[0], 95);
+  ASSERT_EQ(sh[1], -95);
+  ASSERT(uh[0] >= 1 && uh[0] <= 96);
+  ASSERT_EQ(uh[1], 77);
+  ASSERT_EQ(uh[2], 0);
+  ASSERT_EQ(uh[3], 0xffffffffu);
+  ASSERT_EQ(uh[4], 0);               /* 288 xors */
+  ASSERT_EQ(uh[5], 288 % 18);
+  ASSERT_EQ(uh[6], (17 - (287 % 18)) % 18);
+  ASSERT_DBL_EQ(*(const float *)tmem_host(&M, f), 144.0);
+  ASSERT_DBL_EQ(*(const double *)tmem_host(&M, d), 72.0);
+  const unsigned long long *uq = tmem_host(&M, ull);
+  ASSERT_UEQ(uq[0], 864);
+  ASSERT_UEQ(uq[1], 95ull << 33);
+}
+
+static void test_sync(void) {
+  enum { BS = 96 };
+  uint64_t o = tmem_alloc(&M, BS * 4);
+  const void *args[] = {&o};
+  go("k_sync", args, 1, 1, 1, 1, BS, 1, 1, 0);
+  const int *r = tmem_host(&M, o);
+  for (unsigned t = 0; t < BS; t++) {
+    unsigned lane = t % 32, wb = t - lane;
+    unsigned v = (wb + (lane ^ 3)) + (wb + 5) + (lane >= 1 ? t - 1 : t);
+    int want = BS / 2 + 1 + 1 + (int)v + (int)0xffffffffu +
+               (wb < 64 ? 1 : 0) + (wb == 0 ? 1 : 0) +
+               __builtin_popcount(t) + __builtin_ffs((int)t) +
+               (int)(((t & 1) << 31) | 0);
+    unsigned rev = 0;
+    for (int k = 0; k < 32; k++)
+      if ((t >> k) & 1)
+        rev |= 1u << (31 - k);
+    want = want - (int)(((t & 1) << 31)) + (int)rev;
+    ASSERT_EQ(r[t], want);
+  }
+}
+
+static void test_int_mix(void) {
+  enum { N = 64 };
+  long long a[N + 1];
+  unsigned u[N + 1];
+  for (int i = 0; i <= N; i++) {
+    a[i] = ((long long)rnd() << 40) ^ ((long long)rnd() << 12) ^ rnd();
+    if (i & 1)
+      a[i] = -a[i];
+    u[i] = rnd() * 2654435761u;
+  }
+  uint64_t da = upload(a, sizeof a), du = upload(u, sizeof u);
+  uint64_t db = tmem_alloc(&M, N * 8), dw = tmem_alloc(&M, 2 * N * 4);
+  const void *args[] = {&da, &db, &du, &dw};
+  go("k_int", args, 4, 1, 1, 1, N, 1, 1, 0);
+  const long long *b = tmem_host(&M, db);
+  const unsigned *w = tmem_host(&M, dw);
+  for (int i = 0; i < N; i++) {
+    long long x = a[i], y = a[i + 1];
+    long long hi = (long long)(((__int128)x * y) >> 64);
+    long long want = x / (y | 1) + x % 7 + (x >> 3) + hi + (x < 0 ? -x : x) +
+                     (x > 5 ? x : 5) + (x == 0 ? 64 : __builtin_clzll((unsigned long long)x));
+    ASSERT_EQ(b[i], want);
+    unsigned p = u[i], q = u[i + 1];
+    unsigned fs = (unsigned)(((((unsigned long long)q << 32) | p) << 5) >> 32);
+    unsigned long long t64 = ((unsigned long long)q << 32) | p;
+    unsigned bp = 0;
+    unsigned sel[4] = {0, 1, 4, 5};
+    for (int k = 0; k < 4; k++)
+      bp |= (unsigned)((t64 >> (8 * sel[k])) & 0xff) << (8 * k);
+    long long dp = (long long)(int)p - (int)q;
+    unsigned ww = p / 3u + p % 10u + (unsigned)(((unsigned long long)p * 77u) >> 32) + fs +
+                  bp + (unsigned)(dp < 0 ? -dp : dp) + p * 24;
+    ASSERT_EQ(w[i], ww);
+    unsigned char ch = (unsigned char)p;
+    short sh = (short)q;
+    ASSERT_EQ(w[i + 64], (unsigned)(ch * sh) + (ch > 7) + (unsigned)(sh < -2));
+  }
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     printf("no nvcc at build time: skipped\n");
@@ -261,6 +381,12 @@ int main(int argc, char **argv) {
   test_warp_reduce();
   test_index3d();
   test_mathf();
+  tmem_free(&M);
+  test_struct_vars();
+  test_local();
+  test_atomics_all();
+  test_sync();
+  test_int_mix();
   tmem_free(&M);
   cf_ptx_module_free(MOD);
   printf("ptx nvcc (%s): ok\n", argv[1]);
