@@ -598,7 +598,7 @@ int cf__ptx_exec(struct cf__ptx_block *b, struct cf__ptx_thread *t) {
     }
     CASE(SAD_S) {
       int64_t x = sx(A, i->bits), y = sx(B, i->bits);
-      DST = C + (uint64_t)(x > y ? x - y : y - x);
+      DST = C + (x > y ? (uint64_t)x - (uint64_t)y : (uint64_t)y - (uint64_t)x);
       NEXT();
     }
     CASE(ADDC) {

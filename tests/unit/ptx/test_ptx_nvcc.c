@@ -323,7 +323,8 @@ static void test_int_mix(void) {
   long long a[N + 1];
   unsigned u[N + 1];
   for (int i = 0; i <= N; i++) {
-    a[i] = ((long long)rnd() << 40) ^ ((long long)rnd() << 12) ^ rnd();
+    a[i] = (long long)(((unsigned long long)rnd() << 40) ^
+                       ((unsigned long long)rnd() << 12) ^ rnd());
     if (i & 1)
       a[i] = -a[i];
     u[i] = rnd() * 2654435761u;
@@ -337,9 +338,13 @@ static void test_int_mix(void) {
   for (int i = 0; i < N; i++) {
     long long x = a[i], y = a[i + 1];
     long long hi = (long long)(((__int128)x * y) >> 64);
-    long long want = x / (y | 1) + x % 7 + (x >> 3) + hi + (x < 0 ? -x : x) +
-                     (x > 5 ? x : 5) + (x == 0 ? 64 : __builtin_clzll((unsigned long long)x));
-    ASSERT_EQ(b[i], want);
+    /* summed as unsigned: the device wraps, and signed overflow is UB here */
+    unsigned long long want =
+        (unsigned long long)(x / (y | 1)) + (unsigned long long)(x % 7) +
+        (unsigned long long)(x >> 3) + (unsigned long long)hi +
+        (unsigned long long)(x < 0 ? -x : x) + (unsigned long long)(x > 5 ? x : 5) +
+        (unsigned long long)(x == 0 ? 64 : __builtin_clzll((unsigned long long)x));
+    ASSERT_UEQ((unsigned long long)b[i], want);
     unsigned p = u[i], q = u[i + 1];
     unsigned fs = (unsigned)(((((unsigned long long)q << 32) | p) << 5) >> 32);
     unsigned long long t64 = ((unsigned long long)q << 32) | p;
