@@ -1,14 +1,15 @@
-/* Names and messages of CUresult values, as cuGetErrorName and
- * cuGetErrorString answer them (generated from cuda.h into cf_curesult.c).
- * Shared by the client stub and the emulator. */
+/* cuGetErrorName / cuGetErrorString semantics for every CUresult of
+ * CUDA 13, shared by the client stub and the emulator (cf_curesult.c). */
 #ifndef CF_CURESULT_H
 #define CF_CURESULT_H
 
-/* "CUDA_ERROR_INVALID_VALUE", or NULL for a value cuda.h does not define.
- * Static strings. */
-const char *cf_curesult_name(int value);
+#include <cuda.h>
 
-/* "invalid argument", or NULL for a value cuda.h does not define. */
-const char *cf_curesult_string(int value);
+/* *pStr = "CUDA_ERROR_INVALID_VALUE" (static). CUDA_ERROR_INVALID_VALUE,
+ * with *pStr = NULL, for a value cuda.h does not define or a NULL pStr. */
+CUresult cf_curesult_name(CUresult error, const char **pStr);
+
+/* *pStr = "invalid argument" (static); errors as cf_curesult_name. */
+CUresult cf_curesult_string(CUresult error, const char **pStr);
 
 #endif
