@@ -34,9 +34,10 @@ def kill_mid_run(srv, args, round_):
             r, _, _ = select.select([fd], [], [], left)
             if r:
                 chunk = os.read(fd, 4096)
-                h.check(chunk, 'client exited (%s) before its loop:\n%s'
-                        % (h.describe_exit(proc.wait()),
-                           out.decode(errors='replace')))
+                if not chunk:
+                    raise h.Failure('client exited (%s) before its loop:\n%s'
+                                    % (h.describe_exit(proc.wait()),
+                                       out.decode(errors='replace')))
                 out += chunk
         time.sleep(0.5)   # well inside the loop of copies and launches
         workers = {p: h._stat(p)[2] for p in srv.workers() if h._stat(p)}
