@@ -318,8 +318,17 @@ def emu_libdir(emu):
 
 
 def program_env(libdir, server_url=None, extra_env=None):
+    """Environment for a CUDA host program: libdir first on
+    LD_LIBRARY_PATH, CUFERRY_SERVER set to server_url or removed. When
+    CUFERRY_TEST_PRELOAD is set (scripts/test.sh does so for the sanitized
+    build, whose libcuda.so.1 needs the sanitizer runtimes) it becomes the
+    program's LD_PRELOAD."""
     env = dict(os.environ)
     env.pop('CUFERRY_SERVER', None)
+    preload = env.get('CUFERRY_TEST_PRELOAD')
+    if preload:
+        old_pre = env.get('LD_PRELOAD')
+        env['LD_PRELOAD'] = preload + (':' + old_pre if old_pre else '')
     old = env.get('LD_LIBRARY_PATH')
     env['LD_LIBRARY_PATH'] = libdir + (':' + old if old else '')
     if server_url is not None:
