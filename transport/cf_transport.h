@@ -35,7 +35,8 @@ struct cf_conn; /* opaque; one connected stream */
 /* Connect to u within timeout_ms (<= 0: no limit; name resolution is not
  * bounded by it). A scheme that is parseable but not built in ("tls",
  * "rdma" for now) gives CF_EUNSUP. On failure returns a negative CF_E* code and
- * writes a one-line reason ("connection refused", "no such host") into err.
+ * writes the reason ("connection refused", "no such host"; the caller names
+ * the address) into err.
  * On success *out owns the connection; free it with cf_conn_close(). */
 int cf_conn_connect(const struct cf_url *u, int timeout_ms, struct cf_conn **out,
                     char *err, size_t errlen);

@@ -167,12 +167,12 @@ int cf__tcp_connect_fd(const struct cf_url *u, int timeout_ms, int *fd,
   gai = getaddrinfo(u->host, port, &hints, &res);
   if (gai != 0) {
     if (gai == EAI_NONAME || gai == EAI_NODATA || gai == EAI_FAIL) {
-      cf__conn_seterr(err, errlen, "%s: no such host", u->host);
+      cf__conn_seterr(err, errlen, "no such host");
       return CF_ENOTFOUND;
     }
     if (gai == EAI_MEMORY)
       return CF_ENOMEM;
-    cf__conn_seterr(err, errlen, "%s: name resolution failed: %s", u->host,
+    cf__conn_seterr(err, errlen, "name resolution failed: %s",
                     gai == EAI_SYSTEM ? strerror(errno) : gai_strerror(gai));
     return gai == EAI_AGAIN ? CF_ENOTFOUND : CF_EIO;
   }
@@ -187,14 +187,11 @@ int cf__tcp_connect_fd(const struct cf_url *u, int timeout_ms, int *fd,
   if (rc == 0)
     return 0;
   if (rc == CF_ETIMEDOUT)
-    cf__conn_seterr(err, errlen, "%s:%u: connect timed out after %d ms",
-                    u->host, (unsigned)u->port, timeout_ms);
+    cf__conn_seterr(err, errlen, "connect timed out after %d ms", timeout_ms);
   else if (rc == CF_EREFUSED)
-    cf__conn_seterr(err, errlen, "%s:%u: connection refused", u->host,
-                    (unsigned)u->port);
+    cf__conn_seterr(err, errlen, "connection refused");
   else
-    cf__conn_seterr(err, errlen, "%s:%u: %s", u->host, (unsigned)u->port,
-                    sys_err ? strerror(sys_err) : "connect failed");
+    cf__conn_seterr(err, errlen, "%s", sys_err ? strerror(sys_err) : "connect failed");
   return rc;
 }
 
