@@ -30,7 +30,7 @@ run_suite build || status=1
 asan=$(gcc -print-file-name=libasan.so)
 ubsan=$(gcc -print-file-name=libubsan.so)
 export CUFERRY_TEST_PRELOAD="$asan:$ubsan"
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run_suite build-sanitize -Db_sanitize=address,undefined -Db_lundef=false || status=1
 unset CUFERRY_TEST_PRELOAD
