@@ -741,6 +741,12 @@ static int addr(struct dec *d, unsigned i, int space) {
   if (a->kind != CF__PTX_OK_ADDR)
     return bad(d, "expected an address");
   o->imm = a->off;
+  /* .param in a .func is its frame's area; in a kernel, a .param
+   * variable of a call sequence is too, the rest is the kernel's */
+  if (space == CF__PTX_SP_PARAM &&
+      (!d->f->k->is_entry || (a->base_kind == CF__PTX_OK_SYM &&
+                              d->f->syms[a->sym].kind == CF__PTX_SYM_FPARAM)))
+    o->space = space = CF__PTX_SP_FPARAM;
   if (a->base_kind == CF__PTX_OK_SLOT) {
     const struct cf__ptx_slotty *t = &d->f->slotty[a->slot];
     if (t->cls == CF__PTX_CLS_PRED || t->cls == CF__PTX_CLS_F)
@@ -761,6 +767,7 @@ static int addr(struct dec *d, unsigned i, int space) {
   case CF__PTX_SP_SHARED: ok = s->kind == CF__PTX_SYM_SHARED; break;
   case CF__PTX_SP_LOCAL: ok = s->kind == CF__PTX_SYM_LOCAL; break;
   case CF__PTX_SP_PARAM: ok = s->kind == CF__PTX_SYM_PARAM; break;
+  case CF__PTX_SP_FPARAM: ok = s->kind == CF__PTX_SYM_FPARAM; break;
   default: ok = 0;
   }
   if (!ok)
@@ -784,7 +791,7 @@ static int d_ldst(struct dec *d, int st) {
     return bad(d, "bad type");
   o->op = st ? CF__PTX_OP_ST : CF__PTX_OP_LD;
   o->space = d->m.space >= 0 ? (uint8_t)d->m.space : CF__PTX_SP_GENERIC;
-  if (st && (o->space == CF__PTX_SP_PARAM || o->space == CF__PTX_SP_CONST))
+  if (st && o->space == CF__PTX_SP_CONST)
     return unsup(d);
   if (cls == CF__PTX_CLS_S)
     o->flags |= CF__PTX_F_SIGNED;
@@ -807,7 +814,11 @@ static int d_ldst(struct dec *d, int st) {
   } else {
     rc = dst(d, 0, cls, bits, &o->o[0]);
   }
-  return rc ? rc : addr(d, st ? 0 : 1, o->space);
+  if (rc == 0)
+    rc = addr(d, st ? 0 : 1, o->space);
+  if (rc == 0 && st && o->space == CF__PTX_SP_PARAM)
+    return unsup(d);
+  return rc;
 }
 
 static int d_atom(struct dec *d, int red) {
@@ -1137,7 +1148,7 @@ int cf__ptx_decode(struct cf__ptx_fn *f, const struct cf__ptx_raw *r,
     return 0;
   }
   if (IS("ret") || IS("exit")) {
-    out->op = CF__PTX_OP_EXIT;
+    out->op = IS("ret") && !f->k->is_entry ? CF__PTX_OP_RET : CF__PTX_OP_EXIT;
     return nops(&d, 0, 0);
   }
   if (IS("trap")) {

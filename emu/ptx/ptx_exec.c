@@ -57,8 +57,14 @@ static inline uint64_t UD(double d) {
 
 int cf__ptx_fault(struct cf__ptx_block *b, const struct cf__ptx_insn *i,
                   int code, const char *fmt, ...) {
-  int n = snprintf(b->msg, sizeof b->msg, "kernel '%s', line %u (%s): ",
-                   b->k->name, (unsigned)i->line, cf__ptx_op_name(i->op));
+  int n;
+  if (b->fn != NULL && b->fn != b->k)
+    n = snprintf(b->msg, sizeof b->msg, "kernel '%s', function '%s', line %u "
+                 "(%s): ", b->k->name, b->fn->name, (unsigned)i->line,
+                 cf__ptx_op_name(i->op));
+  else
+    n = snprintf(b->msg, sizeof b->msg, "kernel '%s', line %u (%s): ",
+                 b->k->name, (unsigned)i->line, cf__ptx_op_name(i->op));
   if (n >= 0 && (size_t)n < sizeof b->msg) {
     va_list ap;
     va_start(ap, fmt);
@@ -400,11 +406,12 @@ static uint64_t ld_elem(const uint8_t *p, unsigned bytes, int sgn) {
 #define FAULT(code, ...)                                                     \
   do {                                                                      \
     t->pc = pc - 1;                                                         \
+    b->fn = t->fn;                                                          \
     return cf__ptx_fault(b, i, (code), __VA_ARGS__);                        \
   } while (0)
 
 int cf__ptx_exec(struct cf__ptx_block *b, struct cf__ptx_thread *t) {
-  const struct cf__ptx_insn *code = b->k->code, *i;
+  const struct cf__ptx_insn *code = t->fn->code, *i;
   uint64_t *R = t->r;
   uint32_t pc = t->pc;
   for (;;) {
@@ -418,6 +425,25 @@ int cf__ptx_exec(struct cf__ptx_block *b, struct cf__ptx_thread *t) {
       pc = (uint32_t)i->imm;
       NEXT();
     CASE(TRAP) FAULT(714, "trap");
+    CASE(CALL) {
+      int rc = cf__ptx_call(b, t, i, pc);
+      if (rc != 0) {
+        t->pc = pc - 1;
+        return rc;
+      }
+      code = t->fn->code;
+      R = t->r;
+      pc = t->pc;
+      NEXT();
+    }
+    CASE(RET)
+      if (t->depth == 0)
+        PARK(CF__PTX_T_EXIT, pc - 1);
+      cf__ptx_ret(t);
+      code = t->fn->code;
+      R = t->r;
+      pc = t->pc;
+      NEXT();
     CASE(BAR)
     CASE(BAR_RED)
       t->bar_id = (uint8_t)(zx(A, 32) & 15);

@@ -25,12 +25,24 @@
 #define CF__PTX_MAX_NAME      1024         /* identifier length */
 #define CF__PTX_MAX_BLOCK_THREADS 1024u
 #define CF__PTX_MAX_REGFILE   (512ull << 20) /* bytes of registers per block */
-#define CF__PTX_MAX_BACK_BRANCHES (1ull << 34) /* per block: a hang guard */
+#define CF__PTX_MAX_BACK_BRANCHES (1ull << 34) /* per block: a hang guard;
+                                                  calls count too */
+#define CF__PTX_MAX_CALL_DEPTH 1024u       /* frames per thread above the kernel */
+#define CF__PTX_MAX_STACK     (64ull << 20) /* call frames per block context */
+#define CF__PTX_MAX_FUNCS     65536u
+#define CF__PTX_MAX_CARGS     4096u        /* arguments of one call or function */
+/* "Addresses" of functions (mov.u64 %rd, fname), for indirect calls: never
+ * mapped memory, so a load or store through one faults like any wild
+ * pointer. */
+#define CF__PTX_FUNC_WINDOW   0xFF00000300000000ull
 
 /* ---- Decoded form ---- */
+/* PARAM is the kernel's parameter buffer (read-only); FPARAM is the .param
+ * area of the running call frame (function parameters and return values,
+ * and the param0/retval0 of call sequences): per thread, read-write. */
 enum cf__ptx_space {
   CF__PTX_SP_GENERIC = 0, CF__PTX_SP_GLOBAL, CF__PTX_SP_SHARED,
-  CF__PTX_SP_LOCAL, CF__PTX_SP_PARAM, CF__PTX_SP_CONST
+  CF__PTX_SP_LOCAL, CF__PTX_SP_PARAM, CF__PTX_SP_CONST, CF__PTX_SP_FPARAM
 };
 
 /* Generic-address windows (also in ptx.h for the driver layer): a generic
@@ -146,6 +158,28 @@ struct cf__ptx_param {
   uint64_t offset, size;
 };
 
+/* One argument or return value of a .func, or of a call site: a .param
+ * variable (bytes at an offset of the frame's .param area) or, for the
+ * .reg calling form, a register slot. */
+struct cf__ptx_parg {
+  uint32_t is_reg;
+  uint32_t where;          /* byte offset, or slot */
+  uint32_t size;           /* bytes (.reg: 8, the whole slot is copied) */
+};
+
+/* A call instruction's operands (CALL's imm indexes the caller's calls[]):
+ * nret return values then narg arguments, at cargs[first...]. */
+struct cf__ptx_callsite {
+  uint32_t callee;         /* function index; UINT32_MAX: through o[1] */
+  uint32_t nret, narg;
+  uint32_t first;
+  uint32_t line;
+};
+
+/* Extern functions the interpreter provides itself. */
+enum cf__ptx_builtin { CF__PTX_BI_NONE, CF__PTX_BI_VPRINTF,
+                       CF__PTX_BI_ASSERTFAIL };
+
 struct cf_ptx_kernel {
   char *name;
   struct cf_ptx_module *mod;
@@ -164,6 +198,24 @@ struct cf_ptx_kernel {
   uint32_t dyn_shared_offset;  /* where .extern .shared starts */
   uint32_t local_bytes;
   uint32_t maxntid, reqntid[3];
+  /* .func: signature, nsret return values then nsarg arguments */
+  int has_body;
+  uint8_t builtin;             /* enum cf__ptx_builtin (extern, no body) */
+  uint32_t index;              /* in the module's function table */
+  struct cf__ptx_parg *sig;
+  uint32_t nsret, nsarg;
+  /* call sites of this function's CALL instructions */
+  struct cf__ptx_callsite *calls;
+  uint32_t ncalls;
+  struct cf__ptx_parg *cargs;
+  uint32_t ncargs;
+  uint32_t fparam_bytes;       /* .param area of one frame */
+  uint32_t local_align;        /* of the frame's .local area */
+  uint32_t *lpatch;            /* .func: slots holding .local addresses, */
+  uint32_t nlpatch;            /*   offset by the frame's base per call */
+  uint32_t *dpatch;            /* .func: slots offset by the launched */
+  uint32_t ndpatch;            /*   kernel's dynamic shared base */
+  uint32_t decl_line;
 };
 
 /* Module-scope .shared declarations (each kernel lays out the ones it uses). */
@@ -181,7 +233,7 @@ struct cf__ptx_mvar {
 };
 
 struct cf_ptx_module {
-  struct cf_ptx_kernel *kernels;   /* .entry and .func with bodies */
+  struct cf_ptx_kernel *kernels;   /* .entry and .func (declared or defined) */
   uint32_t nkernels;
   struct cf__ptx_mvar *vars;
   uint32_t nvars;
@@ -284,12 +336,12 @@ struct cf__ptx_raw {
 /* Symbols a function can name: kernel params, module .global/.const,
  * .shared (kernel or module scope), .local. */
 enum cf__ptx_symk { CF__PTX_SYM_PARAM, CF__PTX_SYM_VAR, CF__PTX_SYM_SHARED,
-                    CF__PTX_SYM_LOCAL };
+                    CF__PTX_SYM_LOCAL, CF__PTX_SYM_FPARAM, CF__PTX_SYM_FUNC };
 struct cf__ptx_sym {
   int kind;
   int is_extern;           /* SHARED: dynamic .extern .shared */
-  uint32_t index;          /* VAR: module var index */
-  uint64_t offset;         /* PARAM/SHARED/LOCAL: space-relative address */
+  uint32_t index;          /* VAR: module var index; FUNC: function index */
+  uint64_t offset;         /* PARAM/SHARED/LOCAL/FPARAM: space offset */
   uint64_t size;
 };
 
@@ -341,9 +393,22 @@ void cf__ptx_kernel_clear(struct cf_ptx_kernel *k);
 enum cf__ptx_tstate { CF__PTX_T_RUN, CF__PTX_T_BAR, CF__PTX_T_ARRIVE,
                       CF__PTX_T_WARP, CF__PTX_T_EXIT };
 
+/* A suspended caller (ptx_call.c): what ret restores. Register files and
+ * .param areas of frames live in the thread's stack arena (stk), found by
+ * word offsets because the arena may move when it grows. */
+struct cf__ptx_frame {
+  const struct cf_ptx_kernel *fn;  /* the caller */
+  uint32_t pc;                     /* return address in fn */
+  uint32_t site;                   /* fn->calls[site] */
+  uint64_t reg_off;                /* caller registers; UINT64_MAX: r0 */
+  uint64_t fparam_off;             /* caller .param area (words) */
+  uint64_t stk_top;                /* arena words in use by the caller */
+  uint64_t local_len;              /* caller's .local top (bytes) */
+};
+
 struct cf__ptx_thread {
-  uint64_t *r;             /* register file (kernel->nslots) */
-  uint8_t *local;          /* local_bytes */
+  uint64_t *r;             /* register file of the running frame */
+  uint8_t *local;          /* .local stack: local_len bytes in use */
   uint32_t pc;
   uint8_t state;
   uint8_t bar_id;
@@ -353,6 +418,16 @@ struct cf__ptx_thread {
   uint64_t wval;           /* collective: this thread's value or pred */
   uint32_t wb, wc;         /* shfl: lane/offset and clamp operands */
   uint32_t wmask;          /* warp collective: membermask */
+  /* calls (ptx_call.c) */
+  const struct cf_ptx_kernel *fn;  /* function running now */
+  uint64_t *r0;            /* the kernel frame's registers */
+  uint8_t *fparam;         /* .param area of the running frame */
+  uint64_t fparam_len;
+  uint64_t local_len, local_cap;
+  uint64_t *stk;           /* arena: kernel .param area, then frames */
+  uint64_t stk_cap, stk_top;       /* words */
+  struct cf__ptx_frame *frames;
+  uint32_t depth, cap_frames;
 };
 
 /* One worker's block context: what a running block sees. Owned by one
@@ -364,12 +439,13 @@ struct cf__ptx_block {
   uint64_t params_len;
   uint8_t *shared;
   uint64_t shared_len;     /* static + dynamic */
-  uint64_t local_len;
+  uint64_t stack_bytes;    /* call-frame memory held by the threads */
   struct cf__ptx_thread *threads;
   uint32_t nthreads, nwarps;
   uint32_t *warp_live;     /* lanes not exited, per warp */
   uint32_t *warp_wait;     /* lanes waiting at a warp collective */
   uint64_t back_branches;
+  const struct cf_ptx_kernel *fn;  /* function of the faulting thread */
   char msg[320];           /* fault message */
 };
 
@@ -381,6 +457,33 @@ int cf__ptx_exec(struct cf__ptx_block *b, struct cf__ptx_thread *t);
 int cf__ptx_fault(struct cf__ptx_block *b, const struct cf__ptx_insn *i,
                   int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* call / ret of thread t at instruction i (ptx_call.c): switch t to the
+ * callee's frame (or run a builtin such as vprintf in place), or back to the
+ * caller's. On return t->fn, t->r and t->pc say where to go on. Returns 0
+ * or a CUresult fault code with b->msg set (call depth, stack memory, bad
+ * indirect target, builtin faults). */
+int cf__ptx_call(struct cf__ptx_block *b, struct cf__ptx_thread *t,
+                 const struct cf__ptx_insn *i, uint32_t ret_pc);
+void cf__ptx_ret(struct cf__ptx_thread *t);
+/* Reset t to the start of the kernel frame (each block): pops all frames,
+ * zeroes the kernel's .local and .param areas. */
+void cf__ptx_thread_reset(struct cf__ptx_block *b, struct cf__ptx_thread *t);
+/* Allocate t's kernel frame (local and .param areas); 0 or -1. */
+int cf__ptx_thread_init(struct cf__ptx_block *b, struct cf__ptx_thread *t);
+void cf__ptx_thread_free(struct cf__ptx_thread *t);
+
+/* vprintf(fmt, args) as CUDA's device printf (ptx_printf.c): formats into a
+ * bounded buffer and writes it to stdout with one fwrite and fflush. Returns
+ * 0 and *ret (the number of arguments consumed, as CUDA documents; -1 for a
+ * NULL format), or 700 with b->msg set when fmt or args is unreadable. */
+int cf__ptx_vprintf(struct cf__ptx_block *b, struct cf__ptx_thread *t,
+                    const struct cf__ptx_insn *i, uint64_t fmt, uint64_t args,
+                    int32_t *ret);
+/* __assertfail(msg, file, line, function, charsize): prints CUDA's
+ * assertion line to stderr and returns 710 with b->msg set. */
+int cf__ptx_assertfail(struct cf__ptx_block *b, struct cf__ptx_thread *t,
+                       const struct cf__ptx_insn *i, const uint64_t a[5]);
 
 /* Atomic read-modify-write of a 4- or 8-byte value at host address p (the
  * caller checked bounds and alignment): returns the old value. */

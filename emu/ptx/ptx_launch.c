@@ -67,31 +67,28 @@ static int worker_init(struct worker *w) {
   b->nthreads = lc->nthreads;
   b->nwarps = (lc->nthreads + 31) / 32;
   b->shared_len = (uint64_t)k->dyn_shared_offset + lc->l->dynamic_shared_bytes;
-  b->local_len = k->local_bytes;
   b->shared = calloc(1, b->shared_len ? b->shared_len : 1);
   b->threads = calloc(b->nthreads, sizeof *b->threads);
   b->warp_live = calloc(b->nwarps, sizeof *b->warp_live);
   b->warp_wait = calloc(b->nwarps, sizeof *b->warp_wait);
   w->regs = malloc((size_t)k->nslots * b->nthreads * sizeof *w->regs);
   w->btmpl = malloc((size_t)k->nslots * sizeof *w->btmpl);
-  uint8_t *local = calloc(1, b->local_len * b->nthreads + 1);
   if (b->shared == NULL || b->threads == NULL || b->warp_live == NULL ||
-      b->warp_wait == NULL || w->regs == NULL || w->btmpl == NULL ||
-      local == NULL) {
-    free(local);
+      b->warp_wait == NULL || w->regs == NULL || w->btmpl == NULL)
     return 1;
-  }
   for (uint32_t n = 0; n < b->nthreads; n++) {
     b->threads[n].r = w->regs + (size_t)n * k->nslots;
-    b->threads[n].local = local + (size_t)n * b->local_len;
+    if (cf__ptx_thread_init(b, &b->threads[n]) != 0)
+      return 1;
   }
   return 0;
 }
 
 static void worker_free(struct worker *w) {
   struct cf__ptx_block *b = &w->b;
-  if (b->threads != NULL && b->nthreads > 0)
-    free(b->threads[0].local);
+  if (b->threads != NULL)
+    for (uint32_t n = 0; n < b->nthreads; n++)
+      cf__ptx_thread_free(&b->threads[n]);
   free(b->shared);
   free(b->threads);
   free(b->warp_live);
@@ -116,15 +113,15 @@ static void release_bar(struct cf__ptx_block *b, struct sched *s, unsigned id) {
     if (t->state == CF__PTX_T_BAR && t->bar_id == id) {
       n++;
       pop += (uint32_t)(t->wval & 1);
-      if (b->k->code[t->pc - 1].op == CF__PTX_OP_BAR_RED)
-        red = &b->k->code[t->pc - 1];
+      if (t->fn->code[t->pc - 1].op == CF__PTX_OP_BAR_RED)
+        red = &t->fn->code[t->pc - 1];
     }
   }
   for (uint32_t x = 0; x < b->nthreads; x++) {
     struct cf__ptx_thread *t = &b->threads[x];
     if (t->state != CF__PTX_T_BAR || t->bar_id != id)
       continue;
-    const struct cf__ptx_insn *i = &b->k->code[t->pc - 1];
+    const struct cf__ptx_insn *i = &t->fn->code[t->pc - 1];
     if (i->op == CF__PTX_OP_BAR_RED && red != NULL) {
       uint64_t v = i->sub == CF__PTX_BRED_POPC ? pop
                  : i->sub == CF__PTX_BRED_AND ? (uint64_t)(pop == n)
@@ -145,11 +142,12 @@ static void check_bar(struct cf__ptx_block *b, struct sched *s, unsigned id) {
     release_bar(b, s, id);
 }
 
-/* Complete the warp collective at pc among the lanes in part. */
-static void complete_warp(struct cf__ptx_block *b, uint32_t w, uint32_t pc,
+/* Complete the warp collective at fn's pc among the lanes in part. */
+static void complete_warp(struct cf__ptx_block *b, uint32_t w,
+                          const struct cf_ptx_kernel *fn, uint32_t pc,
                           uint32_t part) {
-  const struct cf__ptx_insn *i = &b->k->code[pc];
   struct cf__ptx_thread *base = &b->threads[w * 32];
+  const struct cf__ptx_insn *i = &fn->code[pc];
   uint32_t ballot = 0;
   for (unsigned l = 0; l < 32; l++)
     if ((part >> l) & 1)
@@ -224,15 +222,16 @@ static int check_warp(struct cf__ptx_block *b, uint32_t w, int force) {
   while (wait != 0) {
     unsigned l0 = (unsigned)__builtin_ctz(wait);
     uint32_t pc = base[l0].pc;
+    const struct cf_ptx_kernel *fn = base[l0].fn;
     uint32_t at = 0, need = 0;
     for (unsigned l = 0; l < 32; l++)
-      if (((wait >> l) & 1) && base[l].pc == pc) {
+      if (((wait >> l) & 1) && base[l].pc == pc && base[l].fn == fn) {
         at |= 1u << l;
         need |= base[l].wmask | (1u << l);
       }
     need &= b->warp_live[w];
     if (force || (need & ~at) == 0) {
-      complete_warp(b, w, pc, force ? at : need);
+      complete_warp(b, w, fn, pc, force ? at : need);
       done = 1;
       if (force)
         return done;
@@ -259,9 +258,8 @@ static int run_block(struct worker *wk, uint64_t blk) {
   bt[CF__PTX_SLOT_SREG0 + CF__PTX_SR_CLUSTERID_Z] = blk / gx / gy;
   bt[CF__PTX_SLOT_SREG0 + CF__PTX_SR_SMID] = wk->index;
   memset(b->shared, 0, b->shared_len);
-  if (b->local_len)
-    memset(b->threads[0].local, 0, b->local_len * b->nthreads);
   b->back_branches = 0;
+  b->fn = NULL;
   struct sched s;
   memset(&s, 0, sizeof s);
   s.live = b->nthreads;
@@ -273,6 +271,7 @@ static int run_block(struct worker *wk, uint64_t blk) {
   }
   for (uint32_t x = 0; x < b->nthreads; x++) {
     struct cf__ptx_thread *t = &b->threads[x];
+    cf__ptx_thread_reset(b, t);
     uint64_t *r = t->r;
     memcpy(r, bt, (size_t)ns * sizeof *r);
     uint32_t lane = x & 31;

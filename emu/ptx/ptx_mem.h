@@ -2,8 +2,10 @@
  * goes through it). It turns a state-space address into a host pointer after
  * checking the whole access [addr, addr+len) against that space's bounds:
  *   .shared  offsets into the block's shared memory (static + dynamic);
- *   .local   offsets into the thread's local frame;
+ *   .local   offsets into the thread's .local stack, up to the running
+ *            frame's top (callers' frames stay reachable by pointer);
  *   .param   offsets into the launch's parameter buffer (read-only);
+ *   FPARAM   offsets into the running call frame's .param area;
  *   .global/.const  device addresses, checked by the driver's map();
  *   generic  the windows of ptx.h select shared/local/param, the rest is
  *            global.
@@ -40,7 +42,11 @@ static inline void *cf__ptx_mem(struct cf__ptx_block *b,
     break;
   case CF__PTX_SP_LOCAL:
     base = t->local;
-    size = b->local_len;
+    size = t->local_len;
+    break;
+  case CF__PTX_SP_FPARAM:
+    base = t->fparam;
+    size = t->fparam_len;
     break;
   case CF__PTX_SP_PARAM:
     if (write)

@@ -15,6 +15,11 @@ void cf__ptx_kernel_clear(struct cf_ptx_kernel *k) {
   free(k->tmpl);
   free(k->fix);
   free(k->params);
+  free(k->sig);
+  free(k->calls);
+  free(k->cargs);
+  free(k->lpatch);
+  free(k->dpatch);
   memset(k, 0, sizeof *k);
 }
 

@@ -20,7 +20,8 @@
  *           symbol addresses (constant slots filled from the kernel's
  *           template), so the loop never branches on operand kind.
  *   imm     memory offset of [base+imm] (base is o[4] for ld, st and
- *           atom), branch target pc, cvta window delta, lop3 table
+ *           atom), branch target pc, cvta window delta, lop3 table,
+ *           call site index (call)
  *   line    PTX source line, for fault messages
  *
  * Registers hold values in their low bits; the high bits of a slot are
@@ -28,7 +29,7 @@
  * (that is why one ADD_I serves .u16, .s32 and .u64 alike). Predicates are
  * always exactly 0 or 1.
  *
- * Ops that can fault (ld, st, atom, div by zero is not a fault in PTX) save
+ * Ops that can fault (ld, st, atom, call, div by zero is not a fault in PTX) save
  * the pc and return a CUresult from the loop; see ptx_exec.c. */
 #ifndef CF_PTX_OPS_H
 #define CF_PTX_OPS_H
@@ -38,6 +39,8 @@
   X(NOP,        "nop")         /* membar, fence, pragma: nothing */        \
   X(EXIT,       "exit")        /* ret/exit: the thread ends */             \
   X(BRA,        "bra")         /* pc = imm */                              \
+  X(CALL,       "call")        /* push a frame: callsite imm (o1: target) */ \
+  X(RET,        "ret")         /* .func: pop the frame, copy return values */ \
   X(TRAP,       "trap")        /* stop the launch: 714 */                  \
   X(BAR,        "bar.sync")    /* block barrier o[1]=id, o[2]=count */     \
   X(BAR_ARRIVE, "bar.arrive")  /* arrive at barrier, do not wait */        \

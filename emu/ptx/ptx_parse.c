@@ -20,7 +20,8 @@
 #include "ptx_internal.h"
 #include "ptx_names.h"
 
-enum { TAG_REG = 1, TAG_RANGE, TAG_SYM, TAG_LABEL, TAG_VAR, TAG_MSHARED };
+enum { TAG_REG = 1, TAG_RANGE, TAG_SYM, TAG_LABEL, TAG_VAR, TAG_MSHARED,
+       TAG_FUNC, TAG_PROTO };
 
 struct parser {
   struct cf__ptx_lex lx;
@@ -42,6 +43,15 @@ struct parser {
   uint64_t shared_cur;
   uint32_t dyn_align;
   uint64_t local_cur;
+  uint32_t local_align;
+  /* the frame's .param area: call-sequence .param variables are scoped,
+   * so a block's space is reused after its closing brace */
+  uint64_t fparam_cur, fparam_max;
+  uint64_t fparam_at[CF__PTX_MAX_DEPTH + 2];
+  uint32_t capcalls, capcargs, caplp, capdp;
+  /* .callprototype signatures of this function (TAG_PROTO names) */
+  struct proto { uint32_t nret, narg; struct cf__ptx_parg *a; } *protos;
+  uint32_t nprotos;
 };
 
 #define TRY(x)                                                               \
@@ -202,8 +212,19 @@ uint32_t cf__ptx_fn_symaddr(struct cf__ptx_fn *f, uint32_t sym, int64_t off,
     return cf__ptx_fn_const(f, s->offset + base +
                             (generic ? CF_PTX_PARAM_WINDOW : 0), line);
   case CF__PTX_SYM_LOCAL:
-    return cf__ptx_fn_const(f, s->offset + base +
-                            (generic ? CF_PTX_LOCAL_WINDOW : 0), line);
+    if (f->k->is_entry)    /* the kernel frame's .local starts at 0 */
+      return cf__ptx_fn_const(f, s->offset + base +
+                              (generic ? CF_PTX_LOCAL_WINDOW : 0), line);
+    break;                 /* a .func frame's base is known per call */
+  case CF__PTX_SYM_FPARAM:
+    if (generic) {
+      cf__ptx_fail(f->diag, CF_EUNSUP, line,
+                   "unsupported generic address of a function .param");
+      return UINT32_MAX;
+    }
+    return cf__ptx_fn_const(f, s->offset + base, line);
+  case CF__PTX_SYM_FUNC:
+    return cf__ptx_fn_const(f, CF__PTX_FUNC_WINDOW + s->index + base, line);
   case CF__PTX_SYM_SHARED:
     if (!s->is_extern)
       return cf__ptx_fn_const(f, s->offset + base +
@@ -212,14 +233,21 @@ uint32_t cf__ptx_fn_symaddr(struct cf__ptx_fn *f, uint32_t sym, int64_t off,
   default:
     break;
   }
-  /* Values known only later (dynamic shared base) or at launch (bound
-   * variables) get a slot of their own, never shared by deduplication. */
-  uint32_t slot = new_slot(f, CF__PTX_CLS_CONST, 64,
-                           base + (generic && s->kind == CF__PTX_SYM_SHARED
-                                       ? CF_PTX_SHARED_WINDOW : 0), line);
+  /* Values known only later (dynamic shared base, a .func frame's .local
+   * base) or at launch (bound variables) get a slot of their own, never
+   * shared by deduplication. */
+  uint64_t v = base;
+  if (s->kind == CF__PTX_SYM_SHARED && generic)
+    v += CF_PTX_SHARED_WINDOW;
+  if (s->kind == CF__PTX_SYM_LOCAL)
+    v += s->offset + (generic ? CF_PTX_LOCAL_WINDOW : 0);
+  uint32_t slot = new_slot(f, CF__PTX_CLS_CONST, 64, v, line);
   if (slot == UINT32_MAX)
     return slot;
-  if (s->kind == CF__PTX_SYM_SHARED) {
+  if (s->kind == CF__PTX_SYM_SHARED || s->kind == CF__PTX_SYM_LOCAL) {
+    /* both lists go through dynpatch; fn_finish sorts them out */
+    if (s->kind == CF__PTX_SYM_LOCAL)
+      slot |= 0x80000000u;
     if (f->ndyn == f->capdyn) {
       uint32_t cap = f->capdyn ? f->capdyn * 2 : 16;
       uint32_t *d = realloc(f->dynpatch, cap * sizeof *d);
@@ -231,7 +259,7 @@ uint32_t cf__ptx_fn_symaddr(struct cf__ptx_fn *f, uint32_t sym, int64_t off,
       f->capdyn = cap;
     }
     f->dynpatch[f->ndyn++] = slot;
-    return slot;
+    return slot & 0x7fffffffu;
   }
   struct cf_ptx_kernel *k = f->k;
   struct cf__ptx_fixup *x = realloc(k->fix, (k->nfix + 1) * sizeof *x);
@@ -353,11 +381,22 @@ static int find_sym(struct parser *p, const char *s, uint32_t n,
     *out = p->var_sym[v];
     return 0;
   }
+  e = cf__ptx_names_get(&p->mod, s, n, TAG_FUNC);
+  if (e != NULL) {
+    struct cf__ptx_sym sym = {.kind = CF__PTX_SYM_FUNC,
+                              .index = (uint32_t)e->val};
+    return add_sym(p, &sym, out);
+  }
   e = cf__ptx_names_get(&p->mod, s, n, TAG_MSHARED);
   if (e != NULL) {
     uint32_t v = (uint32_t)e->val;
     if (p->msh_sym[v] == UINT32_MAX) {
       const struct cf__ptx_mshared *ms = &p->m->mshared[v];
+      /* A kernel lays out the module .shared variables it uses itself, so
+       * a .func could not know where they are. */
+      if (!p->k->is_entry && !ms->is_extern)
+        return PUNSUP(p, "unsupported module .shared variable '%.*s' in a "
+                      ".func", (int)n, s);
       struct cf__ptx_sym sym;
       TRY(layout_shared(p, ms->size, ms->align, ms->is_extern, &sym));
       TRY(add_sym(p, &sym, &p->msh_sym[v]));
@@ -535,10 +574,18 @@ static int parse_init(struct parser *p, const struct decl *dl, uint8_t *init,
     neg = 1;
     TRY(adv(p));
   }
-  if (p->t.kind == CF__PTX_TK_IDENT)
-    return PUNSUP(p, "unsupported initialiser '%.*s'", (int)p->t.len, p->t.s);
   struct cf__ptx_num n;
-  if (cf__ptx_num_parse(&p->t, neg, &n) != 0)
+  if (p->t.kind == CF__PTX_TK_IDENT) {
+    /* a function's address (a table of function pointers) */
+    const struct cf__ptx_name *e = cf__ptx_names_get(&p->mod, p->t.s, p->t.len,
+                                                     TAG_FUNC);
+    if (e == NULL || neg || dl->elem != 8 || dl->cls == CF__PTX_CLS_F)
+      return PUNSUP(p, "unsupported initialiser '%.*s'", (int)p->t.len,
+                    p->t.s);
+    n.kind = CF__PTX_NUM_INT;
+    n.bits = CF__PTX_FUNC_WINDOW + e->val;
+    n.d = 0;
+  } else if (cf__ptx_num_parse(&p->t, neg, &n) != 0)
     return PERR(p, "bad initialiser '%.*s'", (int)p->t.len, p->t.s);
   if (*idx >= cap)
     return PERR(p, "too many initialisers");
@@ -678,6 +725,8 @@ static int parse_fn_var(struct parser *p, int space, int is_extern) {
   if (space == CF__PTX_SP_SHARED) {
     if (dl.unsized && !is_extern)
       return PERR(p, "unsized .shared array must be .extern");
+    if (!is_extern && !p->k->is_entry)
+      return PUNSUP(p, "unsupported .shared variable in a .func");
     TRY(layout_shared(p, size, dl.align, is_extern, &s));
   } else {
     if (dl.unsized || is_extern)
@@ -690,6 +739,8 @@ static int parse_fn_var(struct parser *p, int space, int is_extern) {
     s.offset = o;
     s.size = size;
     p->local_cur = o + size;
+    if (dl.align > p->local_align)
+      p->local_align = dl.align;
   }
   uint32_t idx;
   TRY(add_sym(p, &s, &idx));
@@ -699,53 +750,150 @@ static int parse_fn_var(struct parser *p, int space, int is_extern) {
   return expect(p, ';');
 }
 
-/* ( .param decl, ... ) of an entry or func; kernel params get offsets. */
-static int parse_params(struct parser *p, int record) {
+/* One parameter of a function header or .callprototype, as written. */
+struct pdecl {
+  int is_reg;
+  struct decl dl;
+};
+
+/* ( .param decl, ... ) into a new array: *out (the caller frees it, also on
+ * error) and *n. */
+static int parse_plist(struct parser *p, struct pdecl **out, uint32_t *n) {
+  uint32_t cap = 0;
+  *out = NULL;
+  *n = 0;
   TRY(expect(p, '('));
   if (is_p(&p->t, ')'))
     return adv(p);
   for (;;) {
     if (!is_dir(&p->t, ".param") && !is_dir(&p->t, ".reg"))
       return PERR(p, "expected .param");
-    int is_reg = is_dir(&p->t, ".reg");
-    TRY(adv(p));
-    struct decl dl;
-    TRY(parse_decl(p, &dl));
-    if (dl.unsized)
-      return PERR(p, "unsized parameter");
-    if (record) {
-      struct cf_ptx_kernel *k = p->k;
-      if (is_reg)
-        return PUNSUP(p, "unsupported .reg parameter");
-      if (k->nparams >= CF__PTX_MAX_PARAMS)
-        return PERR(p, "too many parameters");
-      uint64_t size = dl.count * dl.elem;
-      uint64_t o = (k->param_bytes + dl.align - 1) & ~(uint64_t)(dl.align - 1);
-      if (o > CF__PTX_MAX_PARAM_BYTES || size > CF__PTX_MAX_PARAM_BYTES - o)
-        return PERR(p, "parameters too large");
-      struct cf__ptx_param *pa = realloc(k->params,
-                                         (k->nparams + 1) * sizeof *pa);
-      if (pa == NULL)
+    if (*n >= CF__PTX_MAX_PARAMS)
+      return PERR(p, "too many parameters");
+    if (*n == cap) {
+      cap = cap ? cap * 2 : 8;
+      struct pdecl *g = realloc(*out, cap * sizeof *g);
+      if (g == NULL)
         return NOMEM(p);
-      k->params = pa;
-      pa[k->nparams].offset = o;
-      pa[k->nparams].size = size;
-      k->nparams++;
-      k->param_bytes = o + size;
-      struct cf__ptx_sym s = {.kind = CF__PTX_SYM_PARAM, .offset = o,
-                              .size = size};
-      uint32_t idx;
-      TRY(add_sym(p, &s, &idx));
-      if (cf__ptx_names_put(&p->regs, dl.name, dl.namelen, TAG_SYM, 0, idx,
-                            0) != 0)
-        return NOMEM(p);
+      *out = g;
     }
+    struct pdecl *pd = &(*out)[(*n)++];
+    pd->is_reg = is_dir(&p->t, ".reg");
+    TRY(adv(p));
+    TRY(parse_decl(p, &pd->dl));
+    if (pd->dl.unsized)
+      return PERR(p, "unsized parameter");
+    if (pd->is_reg && pd->dl.count != 1)
+      return PERR(p, "bad .reg parameter");
     if (is_p(&p->t, ',')) {
       TRY(adv(p));
       continue;
     }
     return expect(p, ')');
   }
+}
+
+/* Kernel parameters: offsets in the launch's parameter buffer. */
+static int record_kernel_params(struct parser *p, const struct pdecl *pl,
+                                uint32_t n) {
+  struct cf_ptx_kernel *k = p->k;
+  for (uint32_t i = 0; i < n; i++) {
+    const struct decl *dl = &pl[i].dl;
+    if (pl[i].is_reg)
+      return PUNSUP(p, "unsupported .reg parameter");
+    if (k->nparams >= CF__PTX_MAX_PARAMS)
+      return PERR(p, "too many parameters");
+    uint64_t size = dl->count * dl->elem;
+    uint64_t o = (k->param_bytes + dl->align - 1) & ~(uint64_t)(dl->align - 1);
+    if (o > CF__PTX_MAX_PARAM_BYTES || size > CF__PTX_MAX_PARAM_BYTES - o)
+      return PERR(p, "parameters too large");
+    struct cf__ptx_param *pa = realloc(k->params, (k->nparams + 1) * sizeof *pa);
+    if (pa == NULL)
+      return NOMEM(p);
+    k->params = pa;
+    pa[k->nparams].offset = o;
+    pa[k->nparams].size = size;
+    k->nparams++;
+    k->param_bytes = o + size;
+    struct cf__ptx_sym s = {.kind = CF__PTX_SYM_PARAM, .offset = o,
+                            .size = size};
+    uint32_t idx;
+    TRY(add_sym(p, &s, &idx));
+    if (cf__ptx_names_put(&p->regs, dl->name, dl->namelen, TAG_SYM, 0, idx,
+                          0) != 0)
+      return NOMEM(p);
+  }
+  return 0;
+}
+
+/* Kinds and sizes of a signature (where is filled when a body defines
+ * the parameters). Predicate registers have size 1, other registers 8. */
+static void sig_from(const struct pdecl *pl, uint32_t n,
+                     struct cf__ptx_parg *out) {
+  for (uint32_t i = 0; i < n; i++) {
+    out[i].is_reg = (uint32_t)pl[i].is_reg;
+    out[i].where = 0;
+    out[i].size = pl[i].is_reg ? (pl[i].dl.cls == CF__PTX_CLS_PRED ? 1 : 8)
+                               : (uint32_t)(pl[i].dl.count * pl[i].dl.elem);
+  }
+}
+
+static int sig_equal(const struct cf__ptx_parg *a, const struct cf__ptx_parg *b,
+                     uint32_t n) {
+  for (uint32_t i = 0; i < n; i++)
+    if (a[i].is_reg != b[i].is_reg || a[i].size != b[i].size)
+      return 0;
+  return 1;
+}
+
+/* Space in the frame's .param area. */
+static int fparam_alloc(struct parser *p, uint64_t size, uint32_t align,
+                        uint64_t *off) {
+  uint64_t o = (p->fparam_cur + align - 1) & ~(uint64_t)(align - 1);
+  if (o > CF__PTX_MAX_LOCAL || size > CF__PTX_MAX_LOCAL - o)
+    return PERR(p, ".param variables too large");
+  *off = o;
+  p->fparam_cur = o + size;
+  if (p->fparam_cur > p->fparam_max)
+    p->fparam_max = p->fparam_cur;
+  return 0;
+}
+
+/* A .param variable of the frame, named at the current depth. */
+static int def_fparam(struct parser *p, const struct decl *dl, uint32_t *off) {
+  uint64_t size = dl->count * dl->elem, o = 0;
+  TRY(fparam_alloc(p, size, dl->align, &o));
+  struct cf__ptx_sym s = {.kind = CF__PTX_SYM_FPARAM, .offset = o,
+                          .size = size};
+  uint32_t idx;
+  TRY(add_sym(p, &s, &idx));
+  if (cf__ptx_names_put(&p->regs, dl->name, dl->namelen, TAG_SYM, p->depth,
+                        idx, 0) != 0)
+    return NOMEM(p);
+  *off = (uint32_t)o;
+  return 0;
+}
+
+/* A .func's own parameters and return values, as the body sees them:
+ * .param variables in its frame's .param area or .reg registers. */
+static int define_fn_params(struct parser *p, const struct pdecl *pl,
+                            uint32_t n, struct cf__ptx_parg *sig) {
+  for (uint32_t i = 0; i < n; i++) {
+    const struct decl *dl = &pl[i].dl;
+    if (!pl[i].is_reg) {
+      TRY(def_fparam(p, dl, &sig[i].where));
+      continue;
+    }
+    uint32_t slot = new_slot(&p->fn, dl->cls, dl->bits, 0, p->t.line);
+    if (slot == UINT32_MAX)
+      return p->d->rc;
+    p->k->nregs++;
+    if (cf__ptx_names_put(&p->regs, dl->name, dl->namelen, TAG_REG, 0, slot,
+                          0) != 0)
+      return NOMEM(p);
+    sig[i].where = slot;
+  }
+  return 0;
 }
 
 /* ---- instructions ---- */
@@ -885,6 +1033,229 @@ static int emit(struct parser *p, const struct cf__ptx_insn *i) {
   return 0;
 }
 
+/* ---- calls ---- */
+
+static int push_carg(struct parser *p, const struct cf__ptx_parg *a) {
+  struct cf_ptx_kernel *k = p->k;
+  if (k->ncargs == p->capcargs) {
+    uint32_t cap = p->capcargs ? p->capcargs * 2 : 32;
+    if (cap > (1u << 24))
+      return PERR(p, "too many call operands");
+    struct cf__ptx_parg *g = realloc(k->cargs, cap * sizeof *g);
+    if (g == NULL)
+      return NOMEM(p);
+    k->cargs = g;
+    p->capcargs = cap;
+  }
+  k->cargs[k->ncargs++] = *a;
+  return 0;
+}
+
+/* One operand of a call's return or argument list: a .param variable of
+ * this frame, a register, or (arguments only) a literal. */
+static int call_opnd(struct parser *p, int is_ret) {
+  struct cf__ptx_parg a = {0, 0, 8};
+  if (is_p(&p->t, '-') || p->t.kind == CF__PTX_TK_NUM) {
+    int neg = is_p(&p->t, '-');
+    if (is_ret)
+      return PERR(p, "literal as a return value");
+    if (neg)
+      TRY(adv(p));
+    struct cf__ptx_num n;
+    if (cf__ptx_num_parse(&p->t, neg, &n) != 0)
+      return PERR(p, "bad number '%.*s'", (int)p->t.len, p->t.s);
+    uint64_t v = n.bits;
+    if (n.kind == CF__PTX_NUM_DBL)
+      memcpy(&v, &n.d, 8);
+    a.is_reg = 1;
+    a.where = cf__ptx_fn_const(&p->fn, v, p->t.line);
+    if (a.where == UINT32_MAX)
+      return p->d->rc;
+    TRY(push_carg(p, &a));
+    return adv(p);
+  }
+  if (p->t.kind != CF__PTX_TK_IDENT)
+    return PERR(p, "bad call operand '%.*s'", (int)p->t.len, p->t.s);
+  int ds;
+  uint32_t slot = find_reg(p, p->t.s, p->t.len, &ds);
+  if (slot != UINT32_MAX) {
+    const struct cf__ptx_slotty *ty = &p->fn.slotty[slot];
+    if (ds || (is_ret && (slot == CF__PTX_SLOT_TRUE ||
+                          ty->cls == CF__PTX_CLS_CONST)))
+      return PERR(p, "bad call operand '%.*s'", (int)p->t.len, p->t.s);
+    a.is_reg = 1;
+    a.where = slot;
+    a.size = ty->cls == CF__PTX_CLS_PRED ? 1 : 8;
+    TRY(push_carg(p, &a));
+    return adv(p);
+  }
+  const struct cf__ptx_name *e = cf__ptx_names_get(&p->regs, p->t.s, p->t.len,
+                                                   TAG_SYM);
+  if (e == NULL || p->fn.syms[e->val].kind != CF__PTX_SYM_FPARAM)
+    return PERR(p, "'%.*s' is not a .param variable or register",
+                (int)p->t.len, p->t.s);
+  a.where = (uint32_t)p->fn.syms[e->val].offset;
+  a.size = (uint32_t)p->fn.syms[e->val].size;
+  TRY(push_carg(p, &a));
+  return adv(p);
+}
+
+/* ( operand, ... ) of a call; *n counts them. */
+static int call_list(struct parser *p, int is_ret, uint32_t *n) {
+  TRY(expect(p, '('));
+  *n = 0;
+  if (is_p(&p->t, ')'))
+    return adv(p);
+  for (;;) {
+    if (*n >= CF__PTX_MAX_CARGS)
+      return PERR(p, "too many call operands");
+    TRY(call_opnd(p, is_ret));
+    (*n)++;
+    if (is_p(&p->t, ',')) {
+      TRY(adv(p));
+      continue;
+    }
+    return expect(p, ')');
+  }
+}
+
+/* label: .callprototype (.param ...) _ (.param ...); after the colon. */
+static int parse_proto(struct parser *p, const struct cf__ptx_tok *name) {
+  struct pdecl *rets = NULL, *args = NULL;
+  uint32_t nr = 0, na = 0;
+  int rc = adv(p);
+  if (rc == 0 && is_p(&p->t, '('))
+    rc = parse_plist(p, &rets, &nr);
+  if (rc == 0 && !(p->t.kind == CF__PTX_TK_IDENT && tok_eq(&p->t, "_")))
+    rc = PERR(p, "expected '_' in .callprototype");
+  if (rc == 0)
+    rc = adv(p);
+  if (rc == 0 && is_p(&p->t, '('))
+    rc = parse_plist(p, &args, &na);
+  while (rc == 0 && is_dir(&p->t, ".noreturn"))
+    rc = adv(p);
+  if (rc == 0)
+    rc = expect(p, ';');
+  struct proto *pr = NULL;
+  if (rc == 0 && p->nprotos >= 65536)
+    rc = PERR(p, "too many prototypes");
+  if (rc == 0) {
+    pr = realloc(p->protos, (p->nprotos + 1) * sizeof *pr);
+    if (pr == NULL)
+      rc = NOMEM(p);
+  }
+  if (rc == 0) {
+    p->protos = pr;
+    pr += p->nprotos;
+    pr->nret = nr;
+    pr->narg = na;
+    pr->a = malloc((nr + na + 1) * sizeof *pr->a);
+    if (pr->a == NULL) {
+      rc = NOMEM(p);
+    } else {
+      sig_from(rets, nr, pr->a);
+      sig_from(args, na, pr->a + nr);
+      p->nprotos++;
+      if (cf__ptx_names_put(&p->regs, name->s, name->len, TAG_PROTO, p->depth,
+                            p->nprotos - 1, 0) != 0)
+        rc = NOMEM(p);
+    }
+  }
+  free(rets);
+  free(args);
+  return rc;
+}
+
+/* call[.uni] [(rets),] target[, (args)][, prototype]; the token after the
+ * opcode. A direct target is checked against the callee's signature at
+ * the end of the module (it may be defined later); an indirect one (a
+ * register) against its .callprototype here and against the function it
+ * reaches when it runs. */
+static int parse_call(struct parser *p, const struct cf__ptx_raw *r) {
+  struct cf_ptx_kernel *k = p->k;
+  if (strcmp(r->opname, "call") != 0 && strcmp(r->opname, "call.uni") != 0)
+    return PUNSUP(p, "unsupported instruction '%s'", r->opname);
+  struct cf__ptx_callsite cs = {.callee = UINT32_MAX, .first = k->ncargs,
+                                .line = r->line};
+  uint32_t target = CF__PTX_SLOT_TRUE;
+  if (is_p(&p->t, '(')) {
+    TRY(call_list(p, 1, &cs.nret));
+    TRY(expect(p, ','));
+  }
+  if (p->t.kind != CF__PTX_TK_IDENT)
+    return PERR(p, "expected a call target");
+  const struct cf__ptx_name *e = cf__ptx_names_get(&p->mod, p->t.s, p->t.len,
+                                                   TAG_FUNC);
+  int ds;
+  if (e != NULL) {
+    cs.callee = (uint32_t)e->val;
+  } else {
+    target = find_reg(p, p->t.s, p->t.len, &ds);
+    if (target == UINT32_MAX)
+      return PERR(p, "unknown function '%.*s'", (int)p->t.len, p->t.s);
+    const struct cf__ptx_slotty *ty = &p->fn.slotty[target];
+    if (ds || ty->cls == CF__PTX_CLS_PRED || ty->cls == CF__PTX_CLS_F ||
+        target == CF__PTX_SLOT_SINK)
+      return PERR(p, "bad indirect call target '%.*s'", (int)p->t.len,
+                  p->t.s);
+  }
+  TRY(adv(p));
+  const struct proto *pr = NULL;
+  if (is_p(&p->t, ',')) {
+    TRY(adv(p));
+    if (is_p(&p->t, '(')) {
+      cs.first = k->ncargs - cs.nret;
+      TRY(call_list(p, 0, &cs.narg));
+      if (is_p(&p->t, ',')) {
+        TRY(adv(p));
+        if (p->t.kind != CF__PTX_TK_IDENT)
+          return PERR(p, "expected a prototype");
+        e = cf__ptx_names_get(&p->regs, p->t.s, p->t.len, TAG_PROTO);
+        if (e == NULL)
+          return PUNSUP(p, "unsupported call target list '%.*s'",
+                        (int)p->t.len, p->t.s);
+        pr = &p->protos[e->val];
+        TRY(adv(p));
+      }
+    } else {
+      return PERR(p, "expected '(' before '%.*s'", (int)p->t.len, p->t.s);
+    }
+  }
+  TRY(expect(p, ';'));
+  cs.first = k->ncargs - cs.nret - cs.narg;
+  if (cs.callee == UINT32_MAX) {
+    if (pr == NULL)
+      return cf__ptx_fail(p->d, CF_EUNSUP, r->line,
+                          "unsupported indirect call without a prototype");
+    if (pr->nret != cs.nret || pr->narg != cs.narg ||
+        !sig_equal(pr->a, k->cargs + cs.first, cs.nret + cs.narg))
+      return cf__ptx_fail(p->d, CF_EPROTO, r->line,
+                          "call does not match its prototype");
+  } else if (pr != NULL) {
+    return cf__ptx_fail(p->d, CF_EPROTO, r->line,
+                        "prototype on a direct call");
+  }
+  if (k->ncalls == p->capcalls) {
+    uint32_t cap = p->capcalls ? p->capcalls * 2 : 16;
+    struct cf__ptx_callsite *g = realloc(k->calls, cap * sizeof *g);
+    if (g == NULL)
+      return NOMEM(p);
+    k->calls = g;
+    p->capcalls = cap;
+  }
+  struct cf__ptx_insn ins;
+  memset(&ins, 0, sizeof ins);
+  ins.op = CF__PTX_OP_CALL;
+  ins.guard = r->guard;
+  ins.gneg = (uint8_t)(r->gneg != 0);
+  ins.line = r->line;
+  ins.vec = 1;
+  ins.imm = k->ncalls;
+  ins.o[1] = target;
+  k->calls[k->ncalls++] = cs;
+  return emit(p, &ins);
+}
+
 static int parse_insn(struct parser *p) {
   struct cf__ptx_raw r;
   memset(&r, 0, sizeof r);
@@ -909,10 +1280,10 @@ static int parse_insn(struct parser *p) {
     return PERR(p, "instruction name too long");
   memcpy(r.opname, p->t.s, p->t.len);
   r.opname[p->t.len] = '\0';
+  TRY(adv(p));
   if (strncmp(r.opname, "call", 4) == 0 &&
       (r.opname[4] == '\0' || r.opname[4] == '.'))
-    return PUNSUP(p, "unsupported instruction '%s'", r.opname);
-  TRY(adv(p));
+    return parse_call(p, &r);
   while (!is_p(&p->t, ';')) {
     if (r.nop >= CF__PTX_MAX_OPNDS)
       return PERR(p, "too many operands");
@@ -948,14 +1319,17 @@ static int parse_body(struct parser *p) {
     if (is_p(t, '}')) {
       p->depth--;
       cf__ptx_names_pop(&p->regs, p->depth);
+      p->fparam_cur = p->fparam_at[p->depth];
       TRY(adv(p));
       if (p->depth == 0)
         return 0;
       continue;
     }
     if (is_p(t, '{')) {
-      if (++p->depth > CF__PTX_MAX_DEPTH)
+      if (p->depth + 1 > CF__PTX_MAX_DEPTH)
         return PERR(p, "blocks nested too deeply");
+      p->fparam_at[p->depth] = p->fparam_cur;
+      p->depth++;
       TRY(adv(p));
       continue;
     }
@@ -977,8 +1351,14 @@ static int parse_body(struct parser *p) {
       } else if (is_dir(t, ".loc") || is_dir(t, ".file")) {
         TRY(skip_line(p));
       } else if (is_dir(t, ".param")) {
-        return PUNSUP(p, "unsupported directive '.param' in a function body "
-                      "(function calls are not implemented)");
+        struct decl dl;
+        uint32_t off;
+        TRY(adv(p));
+        TRY(parse_decl(p, &dl));
+        if (dl.unsized || is_p(&p->t, '='))
+          return PERR(p, "bad .param variable");
+        TRY(def_fparam(p, &dl, &off));
+        TRY(expect(p, ';'));
       } else {
         return PUNSUP(p, "unsupported directive '%.*s'", (int)t->len, t->s);
       }
@@ -990,8 +1370,11 @@ static int parse_body(struct parser *p) {
       if (p->fn.label_pc[idx] != UINT32_MAX)
         return PERR(p, "label '%.*s' defined twice", (int)t->len, t->s);
       p->fn.label_pc[idx] = p->ncode;
+      struct cf__ptx_tok name = *t;
       TRY(adv(p));
       TRY(adv(p));
+      if (is_dir(&p->t, ".callprototype"))
+        TRY(parse_proto(p, &name));
       continue;
     }
     TRY(parse_insn(p));
@@ -1017,6 +1400,12 @@ static void fn_reset(struct parser *p) {
   p->code = NULL;
   p->ncode = p->capcode = p->caplabels = p->capsyms = 0;
   p->var_sym = p->msh_sym = NULL;
+  for (uint32_t i = 0; i < p->nprotos; i++)
+    free(p->protos[i].a);
+  free(p->protos);
+  p->protos = NULL;
+  p->nprotos = 0;
+  p->capcalls = p->capcargs = p->caplp = p->capdp = 0;
   p->k = NULL;
 }
 
@@ -1031,7 +1420,7 @@ static int fn_finish(struct parser *p) {
                           "undefined label or name");
   struct cf__ptx_insn ex;
   memset(&ex, 0, sizeof ex);
-  ex.op = CF__PTX_OP_EXIT;
+  ex.op = k->is_entry ? CF__PTX_OP_EXIT : CF__PTX_OP_RET;
   ex.guard = CF__PTX_SLOT_TRUE;
   ex.line = p->t.line;
   TRY(emit(p, &ex));
@@ -1048,8 +1437,24 @@ static int fn_finish(struct parser *p) {
   uint64_t dyn = (p->shared_cur + da - 1) & ~(uint64_t)(da - 1);
   if (dyn > CF__PTX_MAX_SHARED)
     return PERR(p, ".shared too large");
-  for (uint32_t i = 0; i < f->ndyn; i++)
-    f->vals[f->dynpatch[i]] += dyn;
+  if (k->is_entry) {
+    for (uint32_t i = 0; i < f->ndyn; i++)
+      f->vals[f->dynpatch[i]] += dyn;
+  } else if (f->ndyn > 0) {
+    /* a .func's .local addresses move with its frame, and its dynamic
+     * .shared is the launched kernel's: both are patched per call */
+    k->lpatch = malloc(f->ndyn * sizeof *k->lpatch);
+    k->dpatch = malloc(f->ndyn * sizeof *k->dpatch);
+    if (k->lpatch == NULL || k->dpatch == NULL)
+      return NOMEM(p);
+    for (uint32_t i = 0; i < f->ndyn; i++) {
+      uint32_t sl = f->dynpatch[i];
+      if (sl & 0x80000000u)
+        k->lpatch[k->nlpatch++] = sl & 0x7fffffffu;
+      else
+        k->dpatch[k->ndpatch++] = sl;
+    }
+  }
   k->code = p->code;
   k->ncode = p->ncode;
   p->code = NULL;
@@ -1059,6 +1464,8 @@ static int fn_finish(struct parser *p) {
   k->shared_bytes = (uint32_t)p->shared_cur;
   k->dyn_shared_offset = (uint32_t)dyn;
   k->local_bytes = (uint32_t)p->local_cur;
+  k->local_align = p->local_align < 16 ? 16 : p->local_align;
+  k->fparam_bytes = (uint32_t)p->fparam_max;
   return 0;
 }
 
@@ -1109,14 +1516,12 @@ static int parse_perf(struct parser *p) {
   }
 }
 
-/* .entry / .func: token after the directive. */
-static int parse_function(struct parser *p, int is_entry) {
+/* A new function table entry named by tok. */
+static int new_fn(struct parser *p, const struct cf__ptx_tok *tok,
+                  int is_entry, struct cf_ptx_kernel **out) {
   struct cf_ptx_module *m = p->m;
-  if (!is_entry && is_p(&p->t, '('))   /* return parameters */
-    TRY(parse_params(p, 0));
-  if (p->t.kind != CF__PTX_TK_IDENT)
-    return PERR(p, "expected a function name");
-  if (m->nkernels >= 65536)
+  *out = NULL;
+  if (m->nkernels >= CF__PTX_MAX_FUNCS)
     return PERR(p, "too many functions");
   struct cf_ptx_kernel *ks = realloc(m->kernels, (m->nkernels + 1) * sizeof *ks);
   if (ks == NULL)
@@ -1126,10 +1531,22 @@ static int parse_function(struct parser *p, int is_entry) {
   memset(k, 0, sizeof *k);
   k->mod = m;
   k->is_entry = is_entry;
-  k->name = strndup(p->t.s, p->t.len);
+  k->index = m->nkernels;
+  k->decl_line = tok->line;
+  k->name = strndup(tok->s, tok->len);
   if (k->name == NULL)
     return NOMEM(p);
   m->nkernels++;
+  if (!is_entry && cf__ptx_names_put(&p->mod, tok->s, tok->len, TAG_FUNC, 0,
+                                     k->index, 0) != 0)
+    return NOMEM(p);
+  *out = k;
+  return 0;
+}
+
+/* Start building k's body: name tables and the fixed register slots. */
+static int fn_begin(struct parser *p, struct cf_ptx_kernel *k) {
+  struct cf_ptx_module *m = p->m;
   p->k = k;
   if (cf__ptx_names_init(&p->regs) != 0 || cf__ptx_names_init(&p->labels) != 0)
     return NOMEM(p);
@@ -1139,6 +1556,8 @@ static int parse_function(struct parser *p, int is_entry) {
   p->shared_cur = 0;
   p->dyn_align = 0;
   p->local_cur = 0;
+  p->local_align = 0;
+  p->fparam_cur = p->fparam_max = 0;
   p->var_sym = malloc((m->nvars + 1) * sizeof *p->var_sym);
   p->msh_sym = malloc((m->nmshared + 1) * sizeof *p->msh_sym);
   if (p->var_sym == NULL || p->msh_sym == NULL)
@@ -1155,36 +1574,151 @@ static int parse_function(struct parser *p, int is_entry) {
   for (unsigned i = 0; i < CF__PTX_SR_COUNT_; i++)
     if (new_slot(&p->fn, CF__PTX_CLS_CONST, 32, 0, p->t.line) == UINT32_MAX)
       return p->d->rc;
+  return 0;
+}
+
+/* .entry: the token after the directive. A prototype (no body) is
+ * skipped. */
+static int parse_entry(struct parser *p) {
+  if (p->t.kind != CF__PTX_TK_IDENT)
+    return PERR(p, "expected a function name");
+  struct cf_ptx_kernel *k;
+  TRY(new_fn(p, &p->t, 1, &k));
+  TRY(fn_begin(p, k));
   TRY(adv(p));
-  if (is_p(&p->t, '('))
-    TRY(parse_params(p, 1));
+  if (is_p(&p->t, '(')) {
+    struct pdecl *pl;
+    uint32_t n;
+    int rc = parse_plist(p, &pl, &n);
+    if (rc == 0)
+      rc = record_kernel_params(p, pl, n);
+    free(pl);
+    TRY(rc);
+  }
   TRY(parse_perf(p));
-  if (is_p(&p->t, ';') || !is_entry) {
-    /* A prototype, or a .func body: calls are not implemented yet, so a
-     * body is skipped (braces balanced) and any `call` to it is CF_EUNSUP
-     * where it appears. */
-    free(k->name);
-    free(k->params);
-    free(k->fix);
-    m->nkernels--;
-    if (is_p(&p->t, ';'))
-      return adv(p);
-    if (!is_p(&p->t, '{'))
-      return PERR(p, "expected a function body");
-    uint64_t depth = 0;
-    do {
-      if (p->t.kind == CF__PTX_TK_EOF)
-        return PERR(p, "unexpected end of text in function body");
-      if (is_p(&p->t, '{'))
-        depth++;
-      else if (is_p(&p->t, '}'))
-        depth--;
-      TRY(adv(p));
-    } while (depth > 0);
-    return 0;
+  if (is_p(&p->t, ';')) {
+    cf__ptx_kernel_clear(k);
+    p->m->nkernels--;
+    return adv(p);
   }
   TRY(parse_body(p));
   return fn_finish(p);
+}
+
+/* The extern functions the interpreter provides, by name and signature. */
+static uint8_t builtin_of(const struct cf_ptx_kernel *k) {
+  static const struct cf__ptx_parg vp[] = {{0, 0, 4}, {0, 0, 8}, {0, 0, 8}};
+  static const struct cf__ptx_parg af[] = {{0, 0, 8}, {0, 0, 8}, {0, 0, 4},
+                                           {0, 0, 8}, {0, 0, 8}};
+  if (strcmp(k->name, "vprintf") == 0 && k->nsret == 1 && k->nsarg == 2 &&
+      sig_equal(k->sig, vp, 3))
+    return CF__PTX_BI_VPRINTF;
+  if (strcmp(k->name, "__assertfail") == 0 && k->nsret == 0 &&
+      k->nsarg == 5 && sig_equal(k->sig, af, 5))
+    return CF__PTX_BI_ASSERTFAIL;
+  return CF__PTX_BI_NONE;
+}
+
+/* .func [(rets)] name [(params)] [perf] ; or { body }: the token after the
+ * directive. Declarations and the definition share one table entry and
+ * must agree on the signature. */
+static int parse_func(struct parser *p, int is_extern) {
+  struct pdecl *rets = NULL, *args = NULL;
+  uint32_t nr = 0, na = 0;
+  struct cf__ptx_parg *sig = NULL;
+  struct cf_ptx_kernel *k = NULL;
+  struct cf__ptx_tok name;
+  int rc = 0;
+  if (is_p(&p->t, '('))
+    rc = parse_plist(p, &rets, &nr);
+  if (rc == 0 && p->t.kind != CF__PTX_TK_IDENT)
+    rc = PERR(p, "expected a function name");
+  name = p->t;
+  if (rc == 0)
+    rc = adv(p);
+  if (rc == 0 && is_p(&p->t, '('))
+    rc = parse_plist(p, &args, &na);
+  if (rc == 0 && nr + na > CF__PTX_MAX_CARGS)
+    rc = PERR(p, "too many parameters");
+  if (rc == 0 && (sig = calloc(nr + na + 1, sizeof *sig)) == NULL)
+    rc = NOMEM(p);
+  if (rc == 0) {
+    sig_from(rets, nr, sig);
+    sig_from(args, na, sig + nr);
+    const struct cf__ptx_name *e = cf__ptx_names_get(&p->mod, name.s, name.len,
+                                                     TAG_FUNC);
+    if (e != NULL) {
+      k = &p->m->kernels[e->val];
+      if (k->nsret != nr || k->nsarg != na || !sig_equal(k->sig, sig, nr + na))
+        rc = PERR(p, "conflicting declarations of '%s'", k->name);
+    } else {
+      rc = new_fn(p, &name, 0, &k);
+      if (rc == 0) {
+        k->sig = sig;
+        sig = NULL;
+        k->nsret = nr;
+        k->nsarg = na;
+        if (is_extern)
+          k->builtin = builtin_of(k);
+      }
+    }
+  }
+  if (rc == 0) {
+    p->k = k;                /* for .maxntid and kin, ignored on a .func */
+    rc = parse_perf(p);
+  }
+  if (rc == 0 && is_p(&p->t, ';')) {
+    rc = adv(p);
+  } else if (rc == 0) {
+    if (!is_p(&p->t, '{'))
+      rc = PERR(p, "expected a function body");
+    else if (is_extern)
+      rc = PERR(p, "extern function '%s' with a body", k->name);
+    else if (k->has_body || k->builtin)
+      rc = PERR(p, "function '%s' defined twice", k->name);
+    if (rc == 0)
+      rc = fn_begin(p, k);
+    if (rc == 0)
+      rc = define_fn_params(p, rets, nr, k->sig);
+    if (rc == 0)
+      rc = define_fn_params(p, args, na, k->sig + nr);
+    if (rc == 0)
+      rc = parse_body(p);
+    if (rc == 0)
+      rc = fn_finish(p);
+    if (rc == 0)
+      k->has_body = 1;
+  }
+  free(sig);
+  free(rets);
+  free(args);
+  return rc;
+}
+
+/* Every direct call reaches a function with a body (or a builtin) whose
+ * signature it matches. */
+static int check_calls(struct parser *p) {
+  struct cf_ptx_module *m = p->m;
+  for (uint32_t f = 0; f < m->nkernels; f++) {
+    const struct cf_ptx_kernel *k = &m->kernels[f];
+    for (uint32_t c = 0; c < k->ncalls; c++) {
+      const struct cf__ptx_callsite *cs = &k->calls[c];
+      if (cs->callee == UINT32_MAX)
+        continue;
+      const struct cf_ptx_kernel *g = &m->kernels[cs->callee];
+      if (!g->has_body && !g->builtin)
+        return cf__ptx_fail(p->d, CF_EUNSUP, cs->line,
+                            "unsupported call to '%s', which has no body "
+                            "(of extern functions only vprintf and "
+                            "__assertfail are provided)", g->name);
+      if (cs->nret != g->nsret || cs->narg != g->nsarg ||
+          !sig_equal(k->cargs + cs->first, g->sig, cs->nret + cs->narg))
+        return cf__ptx_fail(p->d, CF_EPROTO, cs->line,
+                            "call does not match the signature of '%s'",
+                            g->name);
+    }
+  }
+  return 0;
 }
 
 static int parse_version(struct parser *p) {
@@ -1261,7 +1795,7 @@ static int parse_toplevel(struct parser *p) {
       if (is_dir(t, ".entry") || is_dir(t, ".func")) {
         int entry = is_dir(t, ".entry");
         TRY(adv(p));
-        TRY(parse_function(p, entry));
+        TRY(entry ? parse_entry(p) : parse_func(p, is_extern));
         fn_reset(p);
       } else if (is_dir(t, ".global") || is_dir(t, ".const") ||
                  is_dir(t, ".shared")) {
@@ -1293,6 +1827,8 @@ int cf__ptx_parse_module(const char *text, size_t len,
     rc = adv(&p);
   if (rc == 0)
     rc = parse_toplevel(&p);
+  if (rc == 0)
+    rc = check_calls(&p);
   if (rc == 0 && m->ptx_version == 0)
     rc = cf__ptx_fail(d, CF_EPROTO, 1, "missing .version");
   fn_reset(&p);

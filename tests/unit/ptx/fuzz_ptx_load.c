@@ -42,6 +42,25 @@ static const char *const seeds[] = {
   "cvt.rzi.s32.f32 %r6, %f1;\nbar.sync 0;\nmov.u64 %rd2, g;\nmov.u32 %r7, dsm;\n"
   "st.shared.u32 [sh+-4], %r6;\ncvta.local.u64 %rd3, %rd2;\n"
   "$L__end:\nret;\n}\n",
+  ".version 8.0\n.target sm_80\n.address_size 64\n"
+  ".extern .func (.param .b32 r) vprintf(.param .b64 a, .param .b64 b);\n"
+  ".func (.param .b32 rv) f(.param .b32 a, .param .align 8 .b8 s[16]);\n"
+  ".func (.reg .b32 %o) g(.reg .b32 %i)\n{\nadd.s32 %o, %i, 1;\n}\n"
+  ".global .align 8 .u64 tab[2] = {f, g};\n"
+  ".func (.param .b32 rv) f(.param .b32 a, .param .align 8 .b8 s[16])\n{\n"
+  ".local .align 8 .b8 __local_depot0[8];\n.reg .b64 %SP;\n.reg .b64 %SPL;\n"
+  ".reg .b32 %x<4>;\nmov.u64 %SPL, __local_depot0;\ncvta.local.u64 %SP, %SPL;\n"
+  "ld.param.b32 %x1, [a];\nld.param.b32 %x2, [s+8];\n"
+  "{\n.param .b32 p0;\nst.param.b32 [p0+0], %x1;\n.param .align 8 .b8 p1[16];\n"
+  ".param .b32 r0;\ncall.uni (r0), f, (p0, p1);\nld.param.b32 %x3, [r0+0];\n}\n"
+  "call (%x1), g, (%x3);\nst.param.b32 [rv+0], %x1;\nret;\n}\n"
+  ".visible .entry k(.param .u64 p)\n{\n.reg .b64 %rd<4>;\n.reg .b32 %r<4>;\n"
+  "mov.u64 %rd1, f;\n{\n.param .b32 p0;\n.param .b32 r0;\n"
+  ".param .align 8 .b8 p1[16];\n"
+  "pr : .callprototype (.param .b32 _) _ (.param .b32 _, .param .b8 _[16]);\n"
+  "call (r0), %rd1, (p0, p1), pr;\n}\n"
+  "{\n.param .b64 q0;\nst.param.b64 [q0], %rd1;\n.param .b64 q1;\n"
+  ".param .b32 r1;\ncall.uni (r1), vprintf, (q0, q1);\n}\nret;\n}\n",
 };
 
 static const char *const dict[] = {
@@ -49,6 +68,7 @@ static const char *const dict[] = {
   ".shared", ".extern", "bra", "$L__loop", "0f7FC00000", "-", "+", "<", ">",
   "9999999999999999999", ".entry", "ld.global.f32", "(", ")", "=", "|", ":",
   "/*", "//", "\"", "\n", "\0", ".v4", "call", ".func", "0d", "0x", "%tid.x",
+  ".param", "call.uni", ".callprototype", "_", "ret;", ".extern", "f", "g",
 };
 
 static uint64_t state = 0x9E3779B97F4A7C15ull;

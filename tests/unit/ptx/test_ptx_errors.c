@@ -29,13 +29,14 @@ static void test_load_errors(void) {
               "line 11: unsupported instruction 'frobnicate.b32'");
   expect_load(HDR KHEAD "add.f16 %r1, %r2, %r3;\nret;\n}\n", CF_EUNSUP,
               "unsupported instruction 'add.f16'");
-  expect_load(HDR KHEAD "call.uni foo, (%r1);\nret;\n}\n", CF_EUNSUP,
-              "unsupported instruction 'call.uni'");
-  /* .func bodies load (skipped); calls into them are CF_EUNSUP */
-  expect_load(HDR ".func (.param .b32 rv) f(.param .b32 a)\n{\n.reg .b32 %x;\n"
-              "ld.param.b32 %x, [a];\nst.param.b32 [rv+0], %x;\nret;\n}\n"
-              KHEAD "{\n.param .b32 p0;\n", CF_EUNSUP,
-              "function calls are not implemented");
+  /* calls: the target must be declared, defined (or a builtin extern) and
+   * called with its signature (more in test_ptx_calls.c) */
+  expect_load(HDR KHEAD "call.uni foo, (%r1);\nret;\n}\n", CF_EPROTO,
+              "line 11: unknown function 'foo'");
+  expect_load(HDR ".extern .func (.param .b64 r) malloc(.param .b64 n);\n"
+              KHEAD "{\n.param .b64 p0;\n.param .b64 r0;\n"
+              "call.uni (r0), malloc, (p0);\n}\nret;\n}\n", CF_EUNSUP,
+              "unsupported call to 'malloc'");
   expect_load(HDR ".extern .func (.param .b32 r) vprintf(.param .b64 a, "
               ".param .b64 b);\n" KHEAD "ret;\n}\n", 0, "");
   expect_load(HDR KHEAD "add.s32 %r1, %r9, 1;\nret;\n}\n", CF_EPROTO,
