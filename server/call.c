@@ -32,6 +32,16 @@ uint64_t cf__handle_register(struct cf_call *c, enum cf_handle_kind kind,
   return cf__handles_register(w->handles, kind, real, parent_id);
 }
 
+uint64_t cf__handle_register_new(struct cf_call *c, enum cf_handle_kind kind,
+                                 void *real, uint64_t parent_id)
+{
+  uint64_t stale = real ? cf__handles_find(c->w->handles, kind, real) : 0;
+
+  if (stale)
+    cf__handle_forget(c, stale);
+  return cf__handle_register(c, kind, real, parent_id);
+}
+
 static void on_gone(void *arg, enum cf_handle_kind kind, void *real)
 {
   struct cf_worker *w = arg;
@@ -43,6 +53,11 @@ static void on_gone(void *arg, enum cf_handle_kind kind, void *real)
 void cf__handle_forget(struct cf_call *c, uint64_t id)
 {
   cf__handles_forget(c->w->handles, id, on_gone, c->w);
+}
+
+void cf__handle_forget_children(struct cf_call *c, uint64_t id)
+{
+  cf__handles_forget_children(c->w->handles, id, on_gone, c->w);
 }
 
 void *cf__call_bulk_out(struct cf_call *c, uint64_t len)

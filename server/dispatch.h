@@ -62,9 +62,22 @@ CUresult cf__handle_lookup(struct cf_call *c, uint64_t id,
 uint64_t cf__handle_register(struct cf_call *c, enum cf_handle_kind kind,
                              void *real, uint64_t parent_id);
 
+/* As cf__handle_register, for an object the call has just created (rows
+ * whose out handle is marked `new`). If real is still registered, the driver
+ * freed that object without the session being told (a primary context
+ * reset, say) and reused its address: the stale entry and its descendants
+ * are forgotten and a fresh id is minted, so an old id can never reach the
+ * new object. */
+uint64_t cf__handle_register_new(struct cf_call *c, enum cf_handle_kind kind,
+                                 void *real, uint64_t parent_id);
+
 /* Forget id and every handle whose parent chain leads to it (after the
  * driver destroyed the object). Unknown ids are ignored. */
 void cf__handle_forget(struct cf_call *c, uint64_t id);
+
+/* Forget every descendant of id but keep id itself (a primary context whose
+ * contents the driver destroyed). Unknown ids are ignored. */
+void cf__handle_forget_children(struct cf_call *c, uint64_t id);
 
 /* A reply bulk buffer of len bytes, owned by the call (freed by the worker
  * after the reply is sent). NULL when len is over the session's bulk limit or

@@ -322,6 +322,17 @@ void cf__handles_forget(struct cf_handles *t, uint64_t id,
   }
 }
 
+void cf__handles_forget_children(struct cf_handles *t, uint64_t id,
+                                 cf_handle_gone_fn gone, void *arg)
+{
+  uint32_t root;
+
+  if (id == 0 || !(root = find_id(t, id)))
+    return;
+  while (t->e[root].first_child)
+    cf__handles_forget(t, t->e[t->e[root].first_child].id, gone, arg);
+}
+
 int cf__handles_set_aux(struct cf_handles *t, uint64_t id, void *aux,
                         void (*aux_free)(void *))
 {

@@ -177,6 +177,10 @@ typedef void (*cf_handle_gone_fn)(void *arg, enum cf_handle_kind kind,
 void cf__handles_forget(struct cf_handles *t, uint64_t id,
                         cf_handle_gone_fn gone, void *arg);
 
+/* Remove every descendant of id, keeping id; as cf__handles_forget. */
+void cf__handles_forget_children(struct cf_handles *t, uint64_t id,
+                                 cf_handle_gone_fn gone, void *arg);
+
 /* Attach data to a live entry, freed by aux_free when the entry goes (or the
  * table is freed). Returns 0, or CF_ENOTFOUND (aux is not taken then). An
  * entry holds one aux; setting again frees the old one. */
@@ -242,6 +246,21 @@ void cf__call_reset(struct cf_call *c);
 
 /* The two server=custom rows of the API table (called by generated code). */
 #include "cf_api.pb-c.h"
+/* Rows of the API table the server implements itself (server=custom;
+ * primary.c, image.c, launch.c). */
+CUresult cf__srv_cuDevicePrimaryCtxRelease_v2(struct cf_call *c,
+                                              const CuDevicePrimaryCtxReleaseV2Req *req,
+                                              CuDevicePrimaryCtxReleaseV2Rep *rep);
+CUresult cf__srv_cuDevicePrimaryCtxReset_v2(struct cf_call *c,
+                                            const CuDevicePrimaryCtxResetV2Req *req,
+                                            CuDevicePrimaryCtxResetV2Rep *rep);
+CUresult cf__srv_cuModuleLoadData(struct cf_call *c, const CuModuleLoadDataReq *req,
+                                  CuModuleLoadDataRep *rep);
+
+/* 1 when a module image of size bytes may be given to the driver: every
+ * size and offset in a fatbin or ELF header lies inside it; PTX text (which
+ * the frame layer NUL-terminates) always may; a fatbin wrapper never. */
+int cf__srv_image_ok(const uint8_t *b, uint64_t size);
 CUresult cf__srv_cuLaunchKernel(struct cf_call *c, const CuLaunchKernelReq *req,
                                 CuLaunchKernelRep *rep);
 CUresult cf__srv_cfFuncGetParamLayout(struct cf_call *c,

@@ -35,15 +35,19 @@ static CUresult get_layout(struct cf_call *c, uint64_t fid, CUfunction func,
   if (!l)
     return CUDA_ERROR_OUT_OF_MEMORY;
   l->count = 0;
-  /* The driver answers an error (CUDA_ERROR_INVALID_VALUE) for the first
-   * index past the last parameter. */
+  /* The driver answers CUDA_ERROR_INVALID_VALUE for the first index past
+   * the last parameter; any other error (a sticky context error, say) is
+   * passed on and nothing is cached, so a later query can still succeed. */
   while (l->count < CF_MAX_KERNEL_PARAMS) {
     size_t off = 0, size = 0;
+    CUresult pr = c->drv->cuFuncGetParamInfo(func, l->count, &off, &size);
 
-    if (c->drv->cuFuncGetParamInfo(func, l->count, &off, &size) !=
-        CUDA_SUCCESS ||
-        off > UINT32_MAX || size > UINT32_MAX)
+    if (pr == CUDA_ERROR_INVALID_VALUE)
       break;
+    if (pr != CUDA_SUCCESS || off > UINT32_MAX || size > UINT32_MAX) {
+      free(l);
+      return pr != CUDA_SUCCESS ? pr : CUDA_ERROR_INVALID_VALUE;
+    }
     if (l->count == cap) {
       cap *= 2;
       nl = realloc(l, sizeof *l + cap * sizeof l->p[0]);
@@ -133,13 +137,15 @@ CUresult cf__srv_cfFuncGetParamLayout(struct cf_call *c,
       (r = get_layout(c, req->f, func, &l)) != CUDA_SUCCESS)
     return r;
   rep->count = l->count;
-  out = cf__call_bulk_out(c, req->layoutbytes);
-  if (!out)
-    return req->layoutbytes > c->w->lim.max_bulk ? CUDA_ERROR_INVALID_VALUE
-                                                 : CUDA_ERROR_OUT_OF_MEMORY;
+  /* The reply carries what fits in the client's buffer and no more, however
+   * large a buffer the client offers. */
   n = req->layoutbytes / 8;
   if (n > l->count)
     n = l->count;
+  out = cf__call_bulk_out(c, n * 8);
+  if (!out)
+    return n * 8 > c->w->lim.max_bulk ? CUDA_ERROR_INVALID_VALUE
+                                      : CUDA_ERROR_OUT_OF_MEMORY;
   for (uint64_t i = 0; i < n; i++) {
     uint32_t v[2] = { (uint32_t)l->p[i].off, (uint32_t)l->p[i].size };
 

@@ -213,6 +213,37 @@ int main(int argc, char **argv)
   CF_CHECK(&h, cuModuleUnload(mod));
   CF_EXPECT(&h, cuModuleGetFunction(&f, mod, "vector_add"), CUDA_ERROR_INVALID_HANDLE);
   CF_CHECK(&h, cuCtxDestroy(created));
+
+  /* A primary-context reset destroys everything in it: handles from before
+   * stay dead, even when new objects land where the old ones were. */
+  {
+    CUcontext p;
+    CUmodule pm;
+    CUfunction pf, pf2;
+    CUdeviceptr buf;
+    int small = 64;
+    void *args[] = { &buf, &buf, &buf, &small };
+    CF_CHECK(&h, cuCtxSetCurrent(primary));
+    CF_CHECK(&h, cuModuleLoadData(&pm, ptx));
+    CF_CHECK(&h, cuModuleGetFunction(&pf, pm, "vector_add"));
+    CF_CHECK(&h, cuMemAlloc(&buf, 64 * sizeof(float)));
+    CF_CHECK(&h, cuLaunchKernel(pf, 1, 1, 1, 64, 1, 1, 0, NULL, args, NULL));
+    CF_CHECK(&h, cuCtxSynchronize());
+    CF_CHECK(&h, cuDevicePrimaryCtxReset(dev));
+    CF_CHECK(&h, cuDevicePrimaryCtxRetain(&p, dev));
+    CF_CHECK(&h, cuCtxSetCurrent(p));
+    CF_EXPECT(&h, cuLaunchKernel(pf, 1, 1, 1, 64, 1, 1, 0, NULL, args, NULL),
+              CUDA_ERROR_INVALID_HANDLE);
+    CF_EXPECT(&h, cuModuleGetFunction(&pf2, pm, "vector_add"), CUDA_ERROR_INVALID_HANDLE);
+    CF_CHECK(&h, cuModuleLoadData(&pm, ptx));
+    CF_CHECK(&h, cuModuleGetFunction(&pf, pm, "vector_add"));
+    CF_CHECK(&h, cuMemAlloc(&buf, 64 * sizeof(float)));
+    CF_CHECK(&h, cuLaunchKernel(pf, 1, 1, 1, 64, 1, 1, 0, NULL, args, NULL));
+    CF_CHECK(&h, cuCtxSynchronize());
+    CF_CHECK(&h, cuMemFree(buf));
+    CF_CHECK(&h, cuModuleUnload(pm));
+    cf_host_result(&h, 1, "primary context reset forgets its contents", " ");
+  }
   CF_CHECK(&h, cuDevicePrimaryCtxRelease(dev));
   free(ptx);
   printf("%s contexts%s\n", h.failures ? "FAIL" : "PASS", "");

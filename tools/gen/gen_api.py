@@ -193,6 +193,8 @@ def check_forwarded(row, path):
             bulks[p.dir] += 1
             if p.size not in pnames:
                 raise DefError(f"{where}: size {p.size} is not a parameter")
+            if p.ctype not in ("void", "const void") or p.stars != "*":
+                raise DefError(f"{where}: a bulk buffer is a void * whose SIZE counts bytes")
         if "new" in p.mods and k != "handle":
             raise DefError(f"{where}: only handles can be new")
         if p.dir == "inout":
@@ -523,7 +525,8 @@ def dispatch_handler(r):
                         if p.vtype == "CUfunction":
                             mod = next((q for q in r.params if q.dir == "in" and q.vtype == "CUmodule"), None)
                             parent = f"req->{mod.name.lower()}" if mod else "0"
-                        post.append(f"    rep.{p.name.lower()} = cf__handle_register(c, {HANDLES[p.vtype]}, (void *)o_{p.name}, {parent});")
+                        reg = "cf__handle_register_new" if "new" in p.mods else "cf__handle_register"
+                        post.append(f"    rep.{p.name.lower()} = {reg}(c, {HANDLES[p.vtype]}, (void *)o_{p.name}, {parent});")
                         post.append(f"    if (!rep.{p.name.lower()} && o_{p.name})\n      r = CUDA_ERROR_OUT_OF_MEMORY;")
         lines += decls
         lines += ["  if (!req)", "    return CF_EPROTO;",

@@ -1,0 +1,118 @@
+/* cuModuleLoadData on the server: the image comes off the network, and the
+ * NVIDIA driver trusts the sizes inside fatbin and ELF headers, so before
+ * the driver sees an image we check that everything those headers describe
+ * lies inside the bytes the client sent. PTX text needs no check: the frame
+ * layer NUL-terminates every bulk payload. A fatbin wrapper holds a client
+ * pointer, meaningless here (the stub sends the container instead).
+ * Worker thread only. */
+#include "internal.h"
+
+#include <elf.h>
+#include <string.h>
+
+#define FATBIN_MAGIC 0xBA55ED50u
+#define FATBIN_WRAPPER_MAGIC 0x466243b1u
+#define FATBIN_HEADER_MIN 16u
+#define FATBIN_ENTRY_MIN 0x40u
+
+static uint64_t get_le(const uint8_t *p, int n)
+{
+  uint64_t v = 0;
+  for (int i = n - 1; i >= 0; i--)
+    v = v << 8 | p[i];
+  return v;
+}
+
+/* [off, off+len) lies inside [0, size). */
+static int inside(uint64_t off, uint64_t len, uint64_t size)
+{
+  return off <= size && len <= size - off;
+}
+
+static int fatbin_ok(const uint8_t *b, uint64_t size)
+{
+  uint64_t hdr, body, at, end;
+
+  if (size < FATBIN_HEADER_MIN)
+    return 0;
+  hdr = get_le(b + 6, 2);
+  body = get_le(b + 8, 8);
+  if (hdr < FATBIN_HEADER_MIN || !inside(hdr, body, size))
+    return 0;
+  /* every entry: header, then its payload, inside the container */
+  for (at = hdr, end = hdr + body; at < end;) {
+    uint64_t ehdr, payload;
+    if (!inside(at, FATBIN_ENTRY_MIN, end))
+      return 0;
+    ehdr = get_le(b + at + 4, 4);
+    payload = get_le(b + at + 8, 8);
+    if (ehdr < FATBIN_ENTRY_MIN || !inside(at, ehdr, end) || !inside(at + ehdr, payload, end))
+      return 0;
+    at += ehdr + payload;
+  }
+  return 1;
+}
+
+static int elf_ok(const uint8_t *b, uint64_t size)
+{
+  Elf64_Ehdr eh;
+
+  if (size < sizeof eh || b[EI_CLASS] != ELFCLASS64)
+    return 0;
+  memcpy(&eh, b, sizeof eh);
+  if (eh.e_shnum && (eh.e_shentsize != sizeof(Elf64_Shdr) ||
+                     !inside(eh.e_shoff, (uint64_t)eh.e_shnum * eh.e_shentsize, size)))
+    return 0;
+  if (eh.e_phnum && (eh.e_phentsize != sizeof(Elf64_Phdr) ||
+                     !inside(eh.e_phoff, (uint64_t)eh.e_phnum * eh.e_phentsize, size)))
+    return 0;
+  for (unsigned i = 0; i < eh.e_shnum; i++) {
+    Elf64_Shdr sh;
+    memcpy(&sh, b + eh.e_shoff + (uint64_t)i * sizeof sh, sizeof sh);
+    if (sh.sh_type != SHT_NOBITS && !inside(sh.sh_offset, sh.sh_size, size))
+      return 0;
+  }
+  for (unsigned i = 0; i < eh.e_phnum; i++) {
+    Elf64_Phdr ph;
+    memcpy(&ph, b + eh.e_phoff + (uint64_t)i * sizeof ph, sizeof ph);
+    if (!inside(ph.p_offset, ph.p_filesz, size))
+      return 0;
+  }
+  return 1;
+}
+
+int cf__srv_image_ok(const uint8_t *b, uint64_t size)
+{
+  uint32_t magic;
+
+  if (size < sizeof magic)
+    return size > 0; /* short PTX text; the bulk is NUL-terminated */
+  magic = (uint32_t)get_le(b, 4);
+  if (magic == FATBIN_MAGIC)
+    return fatbin_ok(b, size);
+  if (magic == FATBIN_WRAPPER_MAGIC)
+    return 0;
+  if (size >= SELFMAG && !memcmp(b, ELFMAG, SELFMAG))
+    return elf_ok(b, size);
+  return 1;
+}
+
+CUresult cf__srv_cuModuleLoadData(struct cf_call *c, const CuModuleLoadDataReq *req,
+                                  CuModuleLoadDataRep *rep)
+{
+  CUmodule mod = NULL;
+  CUresult r;
+
+  if (!c->drv->cuModuleLoadData)
+    return CUDA_ERROR_NOT_SUPPORTED;
+  if (c->bulk_in_len != req->imagesize || !cf__srv_image_ok(c->bulk_in, c->bulk_in_len))
+    return CUDA_ERROR_INVALID_IMAGE;
+  if ((r = c->drv->cuModuleLoadData(&mod, c->bulk_in)) != CUDA_SUCCESS)
+    return r;
+  rep->module = cf__handle_register_new(c, CF_HK_MODULE, mod, 0);
+  if (!rep->module) {
+    c->drv->cuModuleUnload(mod);
+    return CUDA_ERROR_OUT_OF_MEMORY;
+  }
+  return CUDA_SUCCESS;
+}
