@@ -11,62 +11,73 @@
 #include "cf_log.h"
 #include "internal.h"
 
-#define FATBIN_MAGIC 0xBA55ED50u
-#define FATBIN_WRAPPER_MAGIC 0x466243b1u
-#define FATBIN_HEADER_SIZE 16
 
-/* Bytes of the image at p, or 0 when its kind is not recognised. The image
- * is the caller's memory and is trusted as CUDA trusts it. */
-static size_t image_size(const void *p)
+static uint64_t get_le(const uint8_t *p, int n)
 {
-  const uint8_t *b = p;
-  uint32_t magic;
-  uint64_t body;
-
-  memcpy(&magic, b, sizeof magic);
-  if (magic == FATBIN_WRAPPER_MAGIC) {
-    const void *container;
-    memcpy(&container, b + 8, sizeof container);
-    return container ? image_size(container) : 0;
-  }
-  if (magic == FATBIN_MAGIC) {
-    memcpy(&body, b + 8, sizeof body);
-    return FATBIN_HEADER_SIZE + (size_t)body;
-  }
-  if (!memcmp(b, ELFMAG, SELFMAG)) {
-    Elf64_Ehdr eh;
-    size_t end;
-    memcpy(&eh, b, sizeof eh);
-    end = (size_t)eh.e_shoff + (size_t)eh.e_shnum * eh.e_shentsize;
-    if ((size_t)eh.e_phoff + (size_t)eh.e_phnum * eh.e_phentsize > end)
-      end = (size_t)eh.e_phoff + (size_t)eh.e_phnum * eh.e_phentsize;
-    return end > sizeof eh ? end : sizeof eh;
-  }
-  return strlen(p) + 1; /* PTX text and its NUL */
+  uint64_t v = 0;
+  for (int i = n - 1; i >= 0; i--)
+    v = v << 8 | p[i];
+  return v;
 }
 
-/* The image travels unwrapped: a fatbin wrapper holds a pointer that means
- * nothing on the server, so its container is sent instead. */
-static const void *unwrap(const void *image)
+/* Whether the image starts with these bytes; reads no further than the first
+ * byte that differs, so a short PTX string is never over-read. */
+static int starts_with(const uint8_t *b, const uint8_t *magic, size_t n)
 {
-  uint32_t magic;
-  memcpy(&magic, image, sizeof magic);
-  if (magic == FATBIN_WRAPPER_MAGIC) {
-    const void *container;
-    memcpy(&container, (const uint8_t *)image + 8, sizeof container);
-    return container;
+  for (size_t i = 0; i < n; i++)
+    if (b[i] != magic[i])
+      return 0;
+  return 1;
+}
+
+static const uint8_t fatbin_magic[4] = { 0x50, 0xed, 0x55, 0xba };
+static const uint8_t wrapper_magic[4] = { 0xb1, 0x43, 0x62, 0x46 };
+
+/* The image a wrapper points to (the container), or the image itself. A
+ * wrapper's pointer means nothing on the server, so the container travels. */
+static const uint8_t *unwrap(const uint8_t *b)
+{
+  const void *container;
+  if (!starts_with(b, wrapper_magic, 4))
+    return b;
+  memcpy(&container, b + 8, sizeof container);
+  return container;
+}
+
+/* Bytes of the image at b: a fatbin container, an ELF cubin or PTX text
+ * with its NUL. The image is the caller's memory and is trusted as CUDA
+ * trusts it; the server checks whatever arrives. */
+static size_t image_size(const uint8_t *b)
+{
+  if (starts_with(b, fatbin_magic, 4))
+    return (size_t)(get_le(b + 6, 2) + get_le(b + 8, 8));
+  if (starts_with(b, (const uint8_t *)ELFMAG, SELFMAG)) {
+    Elf64_Ehdr eh;
+    size_t end = sizeof eh;
+    memcpy(&eh, b, sizeof eh);
+    if ((size_t)eh.e_shoff + (size_t)eh.e_shnum * eh.e_shentsize > end)
+      end = (size_t)eh.e_shoff + (size_t)eh.e_shnum * eh.e_shentsize;
+    if ((size_t)eh.e_phoff + (size_t)eh.e_phnum * eh.e_phentsize > end)
+      end = (size_t)eh.e_phoff + (size_t)eh.e_phnum * eh.e_phentsize;
+    for (unsigned i = 0; i < eh.e_shnum; i++) {
+      Elf64_Shdr sh;
+      memcpy(&sh, b + eh.e_shoff + (size_t)i * sizeof sh, sizeof sh);
+      if (sh.sh_type != SHT_NOBITS && sh.sh_offset + sh.sh_size > end)
+        end = sh.sh_offset + sh.sh_size;
+    }
+    return end;
   }
-  return image;
+  return strlen((const char *)b) + 1; /* PTX text and its NUL */
 }
 
 CF_EXPORT CUresult CUDAAPI cuModuleLoadData(CUmodule *module, const void *image)
 {
-  size_t n;
+  const uint8_t *b;
   if (!module || !image)
     return CUDA_ERROR_INVALID_VALUE;
-  if (!(n = image_size(image)) || !(image = unwrap(image)))
+  if (!(b = unwrap(image)))
     return CUDA_ERROR_INVALID_IMAGE;
-  return cf__rpc_cuModuleLoadData(module, image, n);
+  return cf__rpc_cuModuleLoadData(module, b, image_size(b));
 }
 
 CF_EXPORT CUresult CUDAAPI cuModuleLoadDataEx(CUmodule *module, const void *image,

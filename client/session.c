@@ -6,7 +6,9 @@
  * at a time use the connection (the asynchronous, multi-lane pipeline comes
  * with the speed work). Each thread has a lane id, minted on its first call.
  * The session lives until the process exits; a destructor says goodbye to
- * the server so it can release the session at once. */
+ * the server so it can release the session at once. A child forked after
+ * cuInit does not touch the parent's connection: its CUDA calls answer
+ * CUDA_ERROR_NOT_INITIALIZED, as with NVIDIA's driver. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -36,21 +38,54 @@ static struct {
   struct cf_frame_limits limits;
   uint64_t seq;
   CfWelcome *welcome;
+  pid_t owner;            /* the process that connected; a forked child
+                             must not use (or close) the parent's session */
   char server[300];
 } S = {
   .lock = PTHREAD_MUTEX_INITIALIZER,
   .limits = { CF_FRAME_DEFAULT_MAX_BODY, CF_FRAME_DEFAULT_MAX_BULK },
 };
 
-static atomic_uint next_lane;
+/* Lane ids: minted on a thread's first call and handed back when the thread
+ * exits (a key destructor), so a program that starts threads over and over
+ * keeps using a few lanes rather than an ever-growing number. */
+#define MAX_FREE_LANES 4096
+
+static pthread_once_t lane_once = PTHREAD_ONCE_INIT;
+static pthread_key_t lane_key;
+static pthread_mutex_t lane_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint32_t free_lanes[MAX_FREE_LANES], n_free_lanes, next_lane;
 static _Thread_local uint32_t my_lane;
+
+static void lane_release(void *v)
+{
+  uint32_t id = (uint32_t)(uintptr_t)v;
+  pthread_mutex_lock(&lane_lock);
+  if (n_free_lanes < MAX_FREE_LANES)
+    free_lanes[n_free_lanes++] = id;
+  pthread_mutex_unlock(&lane_lock);
+}
+
+static void lane_key_make(void)
+{
+  pthread_key_create(&lane_key, lane_release);
+}
 
 static uint32_t lane(void)
 {
-  if (!my_lane)
-    my_lane = atomic_fetch_add(&next_lane, 1) + 1;
+  if (!my_lane) {
+    pthread_once(&lane_once, lane_key_make);
+    pthread_mutex_lock(&lane_lock);
+    my_lane = n_free_lanes ? free_lanes[--n_free_lanes] : ++next_lane;
+    pthread_mutex_unlock(&lane_lock);
+    pthread_setspecific(lane_key, (void *)(uintptr_t)my_lane);
+  }
   return my_lane;
 }
+
+/* Set once, when cuInit succeeds, and never changed: device queries read it
+ * without waiting for a call in flight on another thread. */
+static _Atomic(const CfWelcome *) published;
 
 static void set_broken(const char *what, int err)
 {
@@ -128,6 +163,7 @@ static CUresult connect_server(void)
     cf_error("CUFERRY_SERVER=\"%s\" is not a server address (tcp://HOST:PORT)", url);
     return CUDA_ERROR_NO_DEVICE;
   }
+  S.owner = getpid();
   rc = cf_conn_connect(&u, CONNECT_TIMEOUT_MS, &S.conn, err, sizeof err);
   if (rc != 0) {
     cf_error("cannot reach %s: %s", S.server, *err ? err : cf_strerror(rc));
@@ -146,7 +182,13 @@ CUresult cf__session_init(void)
       cf_conn_close(S.conn);
       S.conn = NULL;
     }
+    if (S.init_result == CUDA_SUCCESS)
+      atomic_store_explicit(&published, S.welcome, memory_order_release);
     S.init_done = 1;
+  } else if (S.init_result == CUDA_SUCCESS && getpid() != S.owner) {
+    /* As with a real driver, CUDA is not usable in a child after fork. */
+    pthread_mutex_unlock(&S.lock);
+    return CUDA_ERROR_NOT_INITIALIZED;
   }
   pthread_mutex_unlock(&S.lock);
   return S.init_result;
@@ -154,11 +196,8 @@ CUresult cf__session_init(void)
 
 const CfWelcome *cf__session_welcome(void)
 {
-  CfWelcome *w;
-  pthread_mutex_lock(&S.lock);
-  w = S.init_result == CUDA_SUCCESS && S.init_done ? S.welcome : NULL;
-  pthread_mutex_unlock(&S.lock);
-  return w;
+  const CfWelcome *w = atomic_load_explicit(&published, memory_order_acquire);
+  return w && getpid() == S.owner ? w : NULL;
 }
 
 size_t cf__session_max_bulk(void)
@@ -212,7 +251,7 @@ CUresult cf__client_call(uint32_t op, const ProtobufCMessage *req,
   protobuf_c_message_pack(req, body);
 
   pthread_mutex_lock(&S.lock);
-  if (!S.init_done || S.init_result != CUDA_SUCCESS)
+  if (!S.init_done || S.init_result != CUDA_SUCCESS || getpid() != S.owner)
     r = CUDA_ERROR_NOT_INITIALIZED;
   else if (S.broken)
     r = CUDA_ERROR_DEVICE_UNAVAILABLE;
@@ -243,7 +282,7 @@ void cf__client_free_reply(ProtobufCMessage *rep)
 __attribute__((destructor)) static void session_end(void)
 {
   pthread_mutex_lock(&S.lock);
-  if (S.conn) {
+  if (S.conn && getpid() == S.owner) {
     if (!S.broken)
       cf_frame_send(S.conn, CF_FRAME_BYE, 0, 0, ++S.seq, NULL, 0, NULL, 0);
     cf_conn_close(S.conn);
