@@ -163,6 +163,8 @@ void cf__emu_list_del(struct cf_emu_link *n);
  *              none or destroyed), and its sticky error if it has one. */
 CUresult cf__emu_lock_init(void);
 CUresult cf__emu_lock_ctx(CUcontext *ctx);
+/*   lock_handle: also h is a live handle of kind (INVALID_HANDLE if not). */
+CUresult cf__emu_lock_handle(const void *h, enum cf_emu_kind kind);
 void cf__emu_unlock(void);
 
 /* The calling thread's current context (top of its stack) or NULL; not

@@ -397,19 +397,6 @@ CF_EMU_EXPORT CUresult CUDAAPI cuModuleGetGlobal(CUdeviceptr *dptr,
 
 /* ---- Functions ---------------------------------------------------------- */
 
-/* Lock and check the function handle. Lock held on success. */
-static CUresult lock_func(CUfunction f)
-{
-  CUresult r = cf__emu_lock_init();
-  if (r != CUDA_SUCCESS)
-    return r;
-  if (!cf__emu_handle_live(f, CF_EMU_KIND_FUNC)) {
-    cf__emu_unlock();
-    return CUDA_ERROR_INVALID_HANDLE;
-  }
-  return CUDA_SUCCESS;
-}
-
 /* Registers reported: the kernel's virtual registers, capped at the
  * hardware's 255 and at what lets max_threads threads share 64K registers,
  * so occupancy calculators see a launchable kernel. */
@@ -428,7 +415,7 @@ CF_EMU_EXPORT CUresult CUDAAPI cuFuncGetAttribute(int *pi,
                                                   CUfunction hfunc)
 {
   struct cf_ptx_kernel_info info;
-  CUresult r = lock_func(hfunc);
+  CUresult r = cf__emu_lock_handle(hfunc, CF_EMU_KIND_FUNC);
   int v = 0;
 
   if (r != CUDA_SUCCESS)
@@ -480,7 +467,7 @@ CF_EMU_EXPORT CUresult CUDAAPI cuFuncSetAttribute(CUfunction hfunc,
                                                   int value)
 {
   struct cf_ptx_kernel_info info;
-  CUresult r = lock_func(hfunc);
+  CUresult r = cf__emu_lock_handle(hfunc, CF_EMU_KIND_FUNC);
 
   if (r != CUDA_SUCCESS)
     return r;
@@ -517,7 +504,7 @@ CF_EMU_EXPORT CUresult CUDAAPI cuFuncSetAttribute(CUfunction hfunc,
 CF_EMU_EXPORT CUresult CUDAAPI cuFuncSetCacheConfig(CUfunction hfunc,
                                                     CUfunc_cache config)
 {
-  CUresult r = lock_func(hfunc);
+  CUresult r = cf__emu_lock_handle(hfunc, CF_EMU_KIND_FUNC);
   if (r != CUDA_SUCCESS)
     return r;
   cf__emu_unlock();
@@ -528,7 +515,7 @@ CF_EMU_EXPORT CUresult CUDAAPI cuFuncSetCacheConfig(CUfunction hfunc,
 CF_EMU_EXPORT CUresult CUDAAPI cuFuncSetSharedMemConfig(CUfunction hfunc,
                                                         CUsharedconfig config)
 {
-  CUresult r = lock_func(hfunc);
+  CUresult r = cf__emu_lock_handle(hfunc, CF_EMU_KIND_FUNC);
   if (r != CUDA_SUCCESS)
     return r;
   cf__emu_unlock();
@@ -542,7 +529,7 @@ CF_EMU_EXPORT CUresult CUDAAPI cuFuncGetParamInfo(CUfunction func,
                                                   size_t *paramSize)
 {
   size_t off, size;
-  CUresult r = lock_func(func);
+  CUresult r = cf__emu_lock_handle(func, CF_EMU_KIND_FUNC);
   if (r != CUDA_SUCCESS)
     return r;
   if (!paramOffset || !paramSize ||
@@ -560,7 +547,7 @@ CF_EMU_EXPORT CUresult CUDAAPI cuFuncGetParamInfo(CUfunction func,
 CF_EMU_EXPORT CUresult CUDAAPI cuFuncGetName(const char **name,
                                              CUfunction hfunc)
 {
-  CUresult r = lock_func(hfunc);
+  CUresult r = cf__emu_lock_handle(hfunc, CF_EMU_KIND_FUNC);
   if (r != CUDA_SUCCESS)
     return r;
   if (!name)
@@ -574,7 +561,7 @@ CF_EMU_EXPORT CUresult CUDAAPI cuFuncGetName(const char **name,
 CF_EMU_EXPORT CUresult CUDAAPI cuFuncGetModule(CUmodule *hmod,
                                                CUfunction hfunc)
 {
-  CUresult r = lock_func(hfunc);
+  CUresult r = cf__emu_lock_handle(hfunc, CF_EMU_KIND_FUNC);
   if (r != CUDA_SUCCESS)
     return r;
   if (!hmod)

@@ -193,6 +193,18 @@ CUresult cf__emu_lock_init(void)
   return CUDA_SUCCESS;
 }
 
+CUresult cf__emu_lock_handle(const void *h, enum cf_emu_kind kind)
+{
+  CUresult r = cf__emu_lock_init();
+  if (r != CUDA_SUCCESS)
+    return r;
+  if (!cf__emu_handle_live(h, kind)) {
+    cf__emu_unlock();
+    return CUDA_ERROR_INVALID_HANDLE;
+  }
+  return CUDA_SUCCESS;
+}
+
 CUresult cf__emu_lock_ctx(CUcontext *out)
 {
   CUresult r = cf__emu_lock_init();

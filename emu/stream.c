@@ -111,22 +111,9 @@ CF_EMU_EXPORT CUresult CUDAAPI cuStreamCreateWithPriority(CUstream *phStream,
   return stream_create(phStream, flags, priority);
 }
 
-/* Lock and check that s is a live stream (of any context). */
-static CUresult lock_stream(CUstream s)
-{
-  CUresult r = cf__emu_lock_init();
-  if (r != CUDA_SUCCESS)
-    return r;
-  if (!cf__emu_handle_live(s, CF_EMU_KIND_STREAM)) {
-    cf__emu_unlock();
-    return CUDA_ERROR_INVALID_HANDLE;
-  }
-  return CUDA_SUCCESS;
-}
-
 CF_EMU_EXPORT CUresult CUDAAPI cuStreamDestroy(CUstream hStream)
 {
-  CUresult r = lock_stream(hStream);
+  CUresult r = cf__emu_lock_handle(hStream, CF_EMU_KIND_STREAM);
   if (r != CUDA_SUCCESS)
     return r;
   /* Work already issued completes first, as with the driver. */
@@ -315,22 +302,9 @@ CF_EMU_EXPORT CUresult CUDAAPI cuEventRecordWithFlags(CUevent hEvent,
   return event_record(hEvent, hStream);
 }
 
-/* Lock and check the event handle. Lock held on success. */
-static CUresult lock_event(CUevent e)
-{
-  CUresult r = cf__emu_lock_init();
-  if (r != CUDA_SUCCESS)
-    return r;
-  if (!cf__emu_handle_live(e, CF_EMU_KIND_EVENT)) {
-    cf__emu_unlock();
-    return CUDA_ERROR_INVALID_HANDLE;
-  }
-  return CUDA_SUCCESS;
-}
-
 CF_EMU_EXPORT CUresult CUDAAPI cuEventQuery(CUevent hEvent)
 {
-  CUresult r = lock_event(hEvent);
+  CUresult r = cf__emu_lock_handle(hEvent, CF_EMU_KIND_EVENT);
   if (r != CUDA_SUCCESS)
     return r;
   /* Recorded events are complete; a never-recorded one reports success,
@@ -341,7 +315,7 @@ CF_EMU_EXPORT CUresult CUDAAPI cuEventQuery(CUevent hEvent)
 
 CF_EMU_EXPORT CUresult CUDAAPI cuEventSynchronize(CUevent hEvent)
 {
-  CUresult r = lock_event(hEvent);
+  CUresult r = cf__emu_lock_handle(hEvent, CF_EMU_KIND_EVENT);
   if (r != CUDA_SUCCESS)
     return r;
   r = hEvent->ctx->sticky;
@@ -376,7 +350,7 @@ CF_EMU_EXPORT CUresult CUDAAPI cuEventElapsedTime(float *pMilliseconds,
 
 CF_EMU_EXPORT CUresult CUDAAPI cuEventDestroy(CUevent hEvent)
 {
-  CUresult r = lock_event(hEvent);
+  CUresult r = cf__emu_lock_handle(hEvent, CF_EMU_KIND_EVENT);
   if (r != CUDA_SUCCESS)
     return r;
   cf__emu_event_free(hEvent);
