@@ -52,11 +52,11 @@ int cf__ptx_type_from(const char *s, uint32_t n, uint8_t *cls, uint8_t *bits) {
 /* ---- modifiers ---- */
 
 enum mcat { M_NONE, M_CMP, M_RND, M_BOOL, M_ATOM, M_SIZE, M_FLAG, M_SPACE,
-            M_VEC, M_SHFL, M_VOTE, M_IGNORE };
+            M_VEC, M_SHFL, M_VOTE, M_TESTP, M_IGNORE };
 enum { SZ_LO = 1, SZ_HI, SZ_WIDE };
 enum { FL_SAT = 1, FL_FTZ, FL_APPROX, FL_FULL, FL_UNI, FL_SYNC, FL_TO,
        FL_ARRIVE, FL_RED, FL_NC, FL_WARP, FL_CTA, FL_ALIGNED, FL_CC,
-       FL_SHIFTAMT, FL_WRAP, FL_CLAMP, FL_L, FL_R };
+       FL_SHIFTAMT, FL_WRAP, FL_CLAMP, FL_L, FL_R, FL_NAN };
 
 static const struct mod { const char *s; uint8_t cat, val; } mods[] = {
   {"eq", M_CMP, CF__PTX_CMP_EQ}, {"ne", M_CMP, CF__PTX_CMP_NE},
@@ -87,6 +87,13 @@ static const struct mod { const char *s; uint8_t cat, val; } mods[] = {
   {"aligned", M_FLAG, FL_ALIGNED}, {"cc", M_FLAG, FL_CC},
   {"shiftamt", M_FLAG, FL_SHIFTAMT}, {"wrap", M_FLAG, FL_WRAP},
   {"clamp", M_FLAG, FL_CLAMP}, {"l", M_FLAG, FL_L}, {"r", M_FLAG, FL_R},
+  {"NaN", M_FLAG, FL_NAN},
+  {"finite", M_TESTP, CF__PTX_TESTP_FINITE},
+  {"infinite", M_TESTP, CF__PTX_TESTP_INFINITE},
+  {"number", M_TESTP, CF__PTX_TESTP_NUMBER},
+  {"notanumber", M_TESTP, CF__PTX_TESTP_NAN},
+  {"normal", M_TESTP, CF__PTX_TESTP_NORMAL},
+  {"subnormal", M_TESTP, CF__PTX_TESTP_SUBNORMAL},
   {"global", M_SPACE, CF__PTX_SP_GLOBAL}, {"shared", M_SPACE, CF__PTX_SP_SHARED},
   {"shared::cta", M_SPACE, CF__PTX_SP_SHARED},
   {"local", M_SPACE, CF__PTX_SP_LOCAL}, {"param", M_SPACE, CF__PTX_SP_PARAM},
@@ -113,7 +120,7 @@ static const struct mod { const char *s; uint8_t cat, val; } mods[] = {
 struct mset {
   uint8_t ntypes;
   uint8_t tcls[2], tbits[2];
-  int cmp, rnd, boolop, atom, size, space, vec, shfl, vote;
+  int cmp, rnd, boolop, atom, size, space, vec, shfl, vote, testp;
   uint32_t flags;        /* 1 << FL_* */
 };
 #define HAS(ms, f) (((ms)->flags >> (f)) & 1u)
@@ -147,7 +154,7 @@ static int parse_mods(struct dec *d) {
   memset(m, 0, sizeof *m);
   m->cmp = m->rnd = m->boolop = m->atom = m->size = m->space = -1;
   m->vec = 1;
-  m->shfl = m->vote = -1;
+  m->shfl = m->vote = m->testp = -1;
   while (dot != NULL) {
     const char *p = dot + 1;
     dot = strchr(p, '.');
@@ -186,6 +193,7 @@ static int parse_mods(struct dec *d) {
     case M_VEC: m->vec = hit->val; continue;
     case M_SHFL: slot = &m->shfl; break;
     case M_VOTE: slot = &m->vote; break;
+    case M_TESTP: slot = &m->testp; break;
     case M_FLAG: m->flags |= 1u << hit->val; continue;
     default: continue;
     }
@@ -1036,6 +1044,198 @@ static int d_bits(struct dec *d, int op) {
   return unsup(d);
 }
 
+/* set.cmp[.bool][.ftz].dtype.stype d, a, b[, {!}c]: a predicate as a
+ * value, all ones (.u32/.s32) or 1.0 (.f32). */
+static int d_set(struct dec *d) {
+  struct mset *m = &d->m;
+  struct cf__ptx_insn *o = d->o;
+  if (m->ntypes != 2)
+    return bad(d, "set needs two types");
+  uint8_t dc = m->tcls[0], sc = m->tcls[1], sb = m->tbits[1];
+  if (m->tbits[0] != 32 || dc == CF__PTX_CLS_B || dc == CF__PTX_CLS_PRED ||
+      sc == CF__PTX_CLS_PRED)
+    return bad(d, "bad type");
+  int cmp = m->cmp;
+  if (m->size == SZ_LO || m->size == SZ_HI) {
+    if (cmp >= 0)
+      return bad(d, "conflicting modifiers");
+    cmp = m->size == SZ_LO ? CF__PTX_CMP_LT + 32 : CF__PTX_CMP_GT + 32;
+  } else if (m->size >= 0) {
+    return bad(d, "bad modifier");
+  }
+  if (cmp < 0)
+    return bad(d, "missing comparison");
+  if (sc == CF__PTX_CLS_F) {
+    if (cmp >= 32)
+      return bad(d, "unsigned comparison on floats");
+  } else {
+    if (cmp >= CF__PTX_CMP_EQU && cmp < 32)
+      return bad(d, "unordered comparison on integers");
+    if (cmp >= 32) {
+      cmp -= 32;
+      sc = CF__PTX_CLS_U;
+    }
+    if (sc == CF__PTX_CLS_B && cmp != CF__PTX_CMP_EQ && cmp != CF__PTX_CMP_NE)
+      return bad(d, "ordered comparison on bit type");
+  }
+  o->op = CF__PTX_OP_SET;
+  o->sub = (uint8_t)cmp;
+  o->sub2 = m->boolop >= 0 ? (uint8_t)m->boolop : CF__PTX_COMB_NONE;
+  o->space = sc == CF__PTX_CLS_S ? CF__PTX_CLS_S
+           : sc == CF__PTX_CLS_F ? CF__PTX_CLS_F : CF__PTX_CLS_U;
+  o->bits = sb;
+  o->bits2 = dc == CF__PTX_CLS_F;
+  if (HAS(m, FL_FTZ))
+    o->flags |= CF__PTX_F_FTZ;
+  int rc = nops(d, o->sub2 ? 4 : 3, o->sub2 ? 4 : 3);
+  if (rc == 0)
+    rc = dst(d, 0, dc, 32, &o->o[0]);
+  if (rc == 0)
+    rc = src(d, 1, m->tcls[1], sb, &o->o[1]);
+  if (rc == 0)
+    rc = src(d, 2, m->tcls[1], sb, &o->o[2]);
+  o->o[3] = CF__PTX_SLOT_TRUE;
+  if (rc == 0 && o->sub2)
+    rc = psrc(d, 3, &o->o[3]);
+  return rc;
+}
+
+/* slct[.ftz].dtype.{s32,f32} d, a, b, c: c >= 0 ? a : b. */
+static int d_slct(struct dec *d) {
+  struct mset *m = &d->m;
+  struct cf__ptx_insn *o = d->o;
+  if (m->ntypes != 2)
+    return bad(d, "slct needs two types");
+  uint8_t dc = m->tcls[0], db = m->tbits[0], cc = m->tcls[1];
+  if (dc == CF__PTX_CLS_PRED || m->tbits[1] != 32 ||
+      (cc != CF__PTX_CLS_S && cc != CF__PTX_CLS_F))
+    return bad(d, "bad type");
+  o->op = CF__PTX_OP_SLCT;
+  o->bits = db;
+  o->sub = cc == CF__PTX_CLS_F;
+  if (HAS(m, FL_FTZ))
+    o->flags |= CF__PTX_F_FTZ;
+  int rc = nops(d, 4, 4);
+  if (rc == 0)
+    rc = dst(d, 0, dc, db, &o->o[0]);
+  if (rc == 0)
+    rc = src(d, 1, dc, db, &o->o[1]);
+  if (rc == 0)
+    rc = src(d, 2, dc, db, &o->o[2]);
+  return rc ? rc : src(d, 3, cc, 32, &o->o[3]);
+}
+
+/* testp.class.{f32,f64} p, a. */
+static int d_testp(struct dec *d) {
+  uint8_t cls, bits;
+  int rc = one_type(d, &cls, &bits);
+  if (rc)
+    return rc;
+  if (cls != CF__PTX_CLS_F || d->m.testp < 0)
+    return bad(d, "bad testp");
+  d->o->op = CF__PTX_OP_TESTP;
+  d->o->sub = (uint8_t)d->m.testp;
+  rc = nops(d, 2, 2);
+  if (rc == 0)
+    rc = dst(d, 0, CF__PTX_CLS_PRED, 1, &d->o->o[0]);
+  return rc ? rc : src(d, 1, cls, bits, &d->o->o[1]);
+}
+
+/* mul24/mad24.{lo,hi}.{u32,s32}: 24-bit operands, 48-bit product. */
+static int d_mad24(struct dec *d, int mad) {
+  uint8_t cls, bits;
+  int rc = one_type(d, &cls, &bits);
+  if (rc)
+    return rc;
+  if (bits != 32 || (cls != CF__PTX_CLS_U && cls != CF__PTX_CLS_S) ||
+      (d->m.size != SZ_LO && d->m.size != SZ_HI))
+    return bad(d, "bad type");
+  if (HAS(&d->m, FL_SAT))
+    return unsup(d);
+  d->o->op = CF__PTX_OP_MAD24;
+  d->o->sub = d->m.size == SZ_HI;
+  if (cls == CF__PTX_CLS_S)
+    d->o->flags |= CF__PTX_F_SIGNED;
+  if (mad)
+    return arith(d, 3, cls, bits);
+  rc = arith(d, 2, cls, bits);
+  d->o->o[3] = cf__ptx_fn_const(d->f, 0, d->r->line);
+  return rc ? rc : d->o->o[3] == UINT32_MAX ? d->f->diag->rc : 0;
+}
+
+/* match.{any,all}.sync.{b32,b64} d[|p], a, membermask. */
+static int d_match(struct dec *d) {
+  struct cf__ptx_insn *o = d->o;
+  uint8_t cls, bits;
+  int rc = one_type(d, &cls, &bits);
+  if (rc)
+    return rc;
+  int mode = d->m.vote;
+  if (!HAS(&d->m, FL_SYNC) || cls != CF__PTX_CLS_B || bits < 32 ||
+      (mode != CF__PTX_VOTE_ANY && mode != CF__PTX_VOTE_ALL))
+    return unsup(d);
+  o->op = CF__PTX_OP_MATCH;
+  o->sub = mode == CF__PTX_VOTE_ALL;
+  rc = nops(d, 3, 3);
+  if (rc)
+    return rc;
+  const struct cf__ptx_opnd *p0 = &d->r->op[0];
+  if (p0->kind != CF__PTX_OK_SLOT || p0->dsreg || p0->neg)
+    return bad(d, "bad destination");
+  rc = writable(d, p0->slot, 0);
+  o->o[0] = p0->slot;
+  o->o[5] = CF__PTX_SLOT_SINK;
+  if (rc == 0 && p0->slot2 != UINT32_MAX) {
+    if (!o->sub)
+      return bad(d, "match.any has no predicate");
+    rc = writable(d, p0->slot2, 1);
+    o->o[5] = p0->slot2;
+  }
+  if (rc == 0)
+    rc = src(d, 1, cls, bits, &o->o[1]);
+  return rc ? rc : src(d, 2, CF__PTX_CLS_U, 32, &o->o[2]);
+}
+
+/* redux.sync.op.type d, a, membermask: add/min/max .u32/.s32,
+ * and/or/xor .b32. */
+static int d_redux(struct dec *d) {
+  struct cf__ptx_insn *o = d->o;
+  uint8_t cls, bits;
+  int rc = one_type(d, &cls, &bits);
+  if (rc)
+    return rc;
+  int op;
+  if (d->m.atom == CF__PTX_ATOM_ADD)
+    op = CF__PTX_REDUX_ADD;
+  else if (d->m.atom == CF__PTX_ATOM_MIN)
+    op = CF__PTX_REDUX_MIN;
+  else if (d->m.atom == CF__PTX_ATOM_MAX)
+    op = CF__PTX_REDUX_MAX;
+  else if (d->m.boolop == CF__PTX_COMB_AND)
+    op = CF__PTX_REDUX_AND;
+  else if (d->m.boolop == CF__PTX_COMB_OR)
+    op = CF__PTX_REDUX_OR;
+  else if (d->m.boolop == CF__PTX_COMB_XOR)
+    op = CF__PTX_REDUX_XOR;
+  else
+    return unsup(d);
+  int arith_op = op <= CF__PTX_REDUX_MAX;
+  if (!HAS(&d->m, FL_SYNC) || bits != 32 ||
+      (arith_op && cls != CF__PTX_CLS_U && cls != CF__PTX_CLS_S) ||
+      (!arith_op && cls != CF__PTX_CLS_B))
+    return unsup(d);
+  o->op = CF__PTX_OP_REDUX;
+  o->sub = (uint8_t)op;
+  if (cls == CF__PTX_CLS_S)
+    o->flags |= CF__PTX_F_SIGNED;
+  rc = nops(d, 3, 3);
+  if (rc == 0)
+    rc = dst(d, 0, cls, bits, &o->o[0]);
+  if (rc == 0)
+    rc = src(d, 1, cls, bits, &o->o[1]);
+  return rc ? rc : src(d, 2, CF__PTX_CLS_U, 32, &o->o[2]);
+}
+
 static int d_fmath(struct dec *d, int op32, int op64) {
   uint8_t cls, bits;
   int rc = one_type(d, &cls, &bits);
@@ -1089,12 +1289,31 @@ int cf__ptx_decode(struct cf__ptx_fn *f, const struct cf__ptx_raw *r,
                     CF__PTX_OP_DIV_F64, 2);
   if (IS("rem"))
     return d_signed(&d, CF__PTX_OP_REM_U, CF__PTX_OP_REM_S, -1, -1, 2);
-  if (IS("min"))
-    return d_signed(&d, CF__PTX_OP_MIN_U, CF__PTX_OP_MIN_S, CF__PTX_OP_MIN_F32,
-                    CF__PTX_OP_MIN_F64, 2);
-  if (IS("max"))
-    return d_signed(&d, CF__PTX_OP_MAX_U, CF__PTX_OP_MAX_S, CF__PTX_OP_MAX_F32,
-                    CF__PTX_OP_MAX_F64, 2);
+  if (IS("min") || IS("max")) {
+    int mx = IS("max");
+    rc = mx ? d_signed(&d, CF__PTX_OP_MAX_U, CF__PTX_OP_MAX_S,
+                       CF__PTX_OP_MAX_F32, CF__PTX_OP_MAX_F64, 2)
+            : d_signed(&d, CF__PTX_OP_MIN_U, CF__PTX_OP_MIN_S,
+                       CF__PTX_OP_MIN_F32, CF__PTX_OP_MIN_F64, 2);
+    if (rc == 0 && HAS(&d.m, FL_NAN)) {
+      if (d.m.tcls[0] != CF__PTX_CLS_F)
+        return bad(&d, ".NaN on an integer type");
+      out->flags |= CF__PTX_F_NAN;
+    }
+    return rc;
+  }
+  if (IS("set"))
+    return d_set(&d);
+  if (IS("slct"))
+    return d_slct(&d);
+  if (IS("testp"))
+    return d_testp(&d);
+  if (IS("mul24") || IS("mad24"))
+    return d_mad24(&d, IS("mad24"));
+  if (IS("match"))
+    return d_match(&d);
+  if (IS("redux"))
+    return d_redux(&d);
   if (IS("abs"))
     return d_signed(&d, -1, CF__PTX_OP_ABS_I, CF__PTX_OP_ABS_F32,
                     CF__PTX_OP_ABS_F64, 1);

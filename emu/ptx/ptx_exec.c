@@ -82,6 +82,12 @@ static const int fe_mode[4] = {FE_TONEAREST, FE_TOWARDZERO, FE_DOWNWARD,
 static float ftz32(float x) {
   return fpclassify(x) == FP_SUBNORMAL ? copysignf(0.0f, x) : x;
 }
+static double ftz64(double x) {
+  return fpclassify(x) == FP_SUBNORMAL ? copysign(0.0, x) : x;
+}
+/* .ftz on an op without a slow path: flush the input, then the result. */
+#define FTZIN(i, x) ((i)->flags & CF__PTX_F_FTZ ? ftz32(x) : (x))
+#define FTZOUT(i, x) ((i)->flags & CF__PTX_F_FTZ ? ftz32(x) : (x))
 static float sat32(float x) {
   return isnan(x) ? 0.0f : x < 0.0f ? 0.0f : x > 1.0f ? 1.0f : x;
 }
@@ -124,6 +130,8 @@ static float f32_slow(const struct cf__ptx_insn *i, int op, float a, float b,
 
 static double f64_slow(const struct cf__ptx_insn *i, int op, double a,
                        double b, double c) {
+  if (i->flags & CF__PTX_F_FTZ)     /* rcp/rsqrt.approx.ftz.f64 */
+    a = ftz64(a);
   int old = fegetround();
   if (i->sub != CF__PTX_RND_RN)
     fesetround(fe_mode[i->sub & 3]);
@@ -141,9 +149,45 @@ static double f64_slow(const struct cf__ptx_insn *i, int op, double a,
   double x = r;
   if (i->sub != CF__PTX_RND_RN)
     fesetround(old);
+  if (i->flags & CF__PTX_F_FTZ)
+    x = ftz64(x);
   if (i->flags & CF__PTX_F_SAT)
     x = sat64(x);
   return x;
+}
+
+/* min/max (max: 1): .ftz flushes, .NaN propagates a canonical NaN, and
+ * -0 orders below +0 as PTX says. */
+static float minmax32(const struct cf__ptx_insn *i, float x, float y, int max) {
+  if (i->flags & CF__PTX_F_FTZ) {
+    x = ftz32(x);
+    y = ftz32(y);
+  }
+  if ((i->flags & CF__PTX_F_NAN) && (isnan(x) || isnan(y)))
+    return F(0x7fffffffu);
+  if (x == y && x == 0.0f)
+    return (signbit(x) != 0) == !max ? x : y;
+  return max ? fmaxf(x, y) : fminf(x, y);
+}
+static double minmax64(const struct cf__ptx_insn *i, double x, double y,
+                       int max) {
+  if ((i->flags & CF__PTX_F_NAN) && (isnan(x) || isnan(y)))
+    return D(0x7fffffffffffffffull);
+  if (x == y && x == 0.0)
+    return (signbit(x) != 0) == !max ? x : y;
+  return max ? fmax(x, y) : fmin(x, y);
+}
+
+static int testp(uint64_t v, unsigned bits, unsigned cls) {
+  int c = bits == 32 ? fpclassify(F(v)) : fpclassify(D(v));
+  switch (cls) {
+  case CF__PTX_TESTP_FINITE: return c != FP_INFINITE && c != FP_NAN;
+  case CF__PTX_TESTP_INFINITE: return c == FP_INFINITE;
+  case CF__PTX_TESTP_NUMBER: return c != FP_NAN;
+  case CF__PTX_TESTP_NAN: return c == FP_NAN;
+  case CF__PTX_TESTP_NORMAL: return c == FP_NORMAL;
+  default: return c == FP_SUBNORMAL;
+  }
 }
 
 #define SLOW(i) ((i)->flags | (i)->sub)
@@ -467,6 +511,11 @@ int cf__ptx_exec(struct cf__ptx_block *b, struct cf__ptx_thread *t) {
       t->wval = (A & 1) ^ ((i->flags & CF__PTX_F_NEGC) != 0);
       t->wmask = (uint32_t)B;
       PARK(CF__PTX_T_WARP, pc - 1);
+    CASE(MATCH)
+    CASE(REDUX)
+      t->wval = zx(A, i->bits);
+      t->wmask = (uint32_t)B;
+      PARK(CF__PTX_T_WARP, pc - 1);
     CASE(ACTMASK)     /* the lanes that reach it together: a collective */
       t->wmask = 0xffffffffu;
       PARK(CF__PTX_T_WARP, pc - 1);
@@ -688,32 +737,16 @@ int cf__ptx_exec(struct cf__ptx_block *b, struct cf__ptx_thread *t) {
     CASE(RCP_F32)
       DST = UF(SLOW(i) ? f32_slow(i, 6, F(A), 0, 0) : 1.0f / F(A));
       NEXT();
-    CASE(ABS_F32) DST = A & 0x7fffffffu; NEXT();
-    CASE(NEG_F32) DST = (A ^ 0x80000000u) & 0xffffffffu; NEXT();
-    CASE(MIN_F32) {
-      float x = F(A), y = F(B);
-      if (i->flags & CF__PTX_F_FTZ) {
-        x = ftz32(x);
-        y = ftz32(y);
-      }
-      DST = UF(fminf(x, y));
-      NEXT();
-    }
-    CASE(MAX_F32) {
-      float x = F(A), y = F(B);
-      if (i->flags & CF__PTX_F_FTZ) {
-        x = ftz32(x);
-        y = ftz32(y);
-      }
-      DST = UF(fmaxf(x, y));
-      NEXT();
-    }
-    CASE(RSQRT_F32) DST = UF(1.0f / sqrtf(F(A))); NEXT();
-    CASE(EX2_F32) DST = UF(exp2f(F(A))); NEXT();
-    CASE(LG2_F32) DST = UF(log2f(F(A))); NEXT();
-    CASE(SIN_F32) DST = UF(sinf(F(A))); NEXT();
-    CASE(COS_F32) DST = UF(cosf(F(A))); NEXT();
-    CASE(TANH_F32) DST = UF(tanhf(F(A))); NEXT();
+    CASE(ABS_F32) DST = UF(FTZIN(i, F(A))) & 0x7fffffffu; NEXT();
+    CASE(NEG_F32) DST = (UF(FTZIN(i, F(A))) ^ 0x80000000u) & 0xffffffffu; NEXT();
+    CASE(MIN_F32) DST = UF(minmax32(i, F(A), F(B), 0)); NEXT();
+    CASE(MAX_F32) DST = UF(minmax32(i, F(A), F(B), 1)); NEXT();
+    CASE(RSQRT_F32) DST = UF(FTZOUT(i, 1.0f / sqrtf(FTZIN(i, F(A))))); NEXT();
+    CASE(EX2_F32) DST = UF(FTZOUT(i, exp2f(FTZIN(i, F(A))))); NEXT();
+    CASE(LG2_F32) DST = UF(FTZOUT(i, log2f(FTZIN(i, F(A))))); NEXT();
+    CASE(SIN_F32) DST = UF(FTZOUT(i, sinf(FTZIN(i, F(A))))); NEXT();
+    CASE(COS_F32) DST = UF(FTZOUT(i, cosf(FTZIN(i, F(A))))); NEXT();
+    CASE(TANH_F32) DST = UF(FTZOUT(i, tanhf(FTZIN(i, F(A))))); NEXT();
     CASE(ADD_F64)
       DST = UD(SLOW(i) ? f64_slow(i, 0, D(A), D(B), 0) : D(A) + D(B));
       NEXT();
@@ -737,9 +770,47 @@ int cf__ptx_exec(struct cf__ptx_block *b, struct cf__ptx_thread *t) {
       NEXT();
     CASE(ABS_F64) DST = A & 0x7fffffffffffffffull; NEXT();
     CASE(NEG_F64) DST = A ^ 0x8000000000000000ull; NEXT();
-    CASE(MIN_F64) DST = UD(fmin(D(A), D(B))); NEXT();
-    CASE(MAX_F64) DST = UD(fmax(D(A), D(B))); NEXT();
-    CASE(RSQRT_F64) DST = UD(1.0 / sqrt(D(A))); NEXT();
+    CASE(MIN_F64) DST = UD(minmax64(i, D(A), D(B), 0)); NEXT();
+    CASE(MAX_F64) DST = UD(minmax64(i, D(A), D(B), 1)); NEXT();
+    CASE(RSQRT_F64) {
+      double x = i->flags & CF__PTX_F_FTZ ? ftz64(D(A)) : D(A);
+      x = 1.0 / sqrt(x);
+      DST = UD(i->flags & CF__PTX_F_FTZ ? ftz64(x) : x);
+      NEXT();
+    }
+    CASE(SET) {
+      int r;
+      if (i->space == CF__PTX_CLS_U)
+        r = icmp_u(zx(A, i->bits), zx(B, i->bits), i->sub);
+      else if (i->space == CF__PTX_CLS_S)
+        r = icmp_s(sx(A, i->bits), sx(B, i->bits), i->sub);
+      else if (i->bits == 32)
+        r = fcmp(FTZIN(i, F(A)), FTZIN(i, F(B)), i->sub);
+      else
+        r = fcmp(D(A), D(B), i->sub);
+      uint64_t c = (C & 1) ^ ((i->flags & CF__PTX_F_NEGC) != 0);
+      r = (int)(comb(i->sub2, r, c) & 1);
+      DST = i->bits2 ? (r ? 0x3f800000u : 0) : (r ? 0xffffffffu : 0);
+      NEXT();
+    }
+    CASE(SLCT) {
+      int ge = i->sub ? FTZIN(i, F(C)) >= 0.0f : (int32_t)C >= 0;
+      DST = ge ? A : B;
+      NEXT();
+    }
+    CASE(TESTP)
+      DST = (uint64_t)testp(A, i->bits, i->sub);
+      NEXT();
+    CASE(MAD24) {
+      int64_t p;
+      if (i->flags & CF__PTX_F_SIGNED)
+        p = sx(A, 24) * sx(B, 24);
+      else
+        p = (int64_t)(zx(A, 24) * zx(B, 24));
+      uint32_t part = i->sub ? (uint32_t)((uint64_t)p >> 16) : (uint32_t)p;
+      DST = (uint32_t)(part + (uint32_t)C);
+      NEXT();
+    }
     CASE(SETP_U) {
       int r = icmp_u(zx(A, i->bits), zx(B, i->bits), i->sub);
       uint64_t c = (C & 1) ^ ((i->flags & CF__PTX_F_NEGC) != 0);

@@ -77,6 +77,12 @@ enum cf__ptx_shfl { CF__PTX_SHFL_UP, CF__PTX_SHFL_DOWN, CF__PTX_SHFL_BFLY,
 enum cf__ptx_vote { CF__PTX_VOTE_ALL, CF__PTX_VOTE_ANY, CF__PTX_VOTE_UNI,
                     CF__PTX_VOTE_BALLOT };
 enum cf__ptx_bred { CF__PTX_BRED_POPC, CF__PTX_BRED_AND, CF__PTX_BRED_OR };
+enum cf__ptx_testp { CF__PTX_TESTP_FINITE, CF__PTX_TESTP_INFINITE,
+                     CF__PTX_TESTP_NUMBER, CF__PTX_TESTP_NAN,
+                     CF__PTX_TESTP_NORMAL, CF__PTX_TESTP_SUBNORMAL };
+/* redux.sync operations (sub of REDUX). */
+enum cf__ptx_redux { CF__PTX_REDUX_ADD, CF__PTX_REDUX_MIN, CF__PTX_REDUX_MAX,
+                     CF__PTX_REDUX_AND, CF__PTX_REDUX_OR, CF__PTX_REDUX_XOR };
 
 /* Number classes (for cvt's source and destination). */
 enum cf__ptx_cls { CF__PTX_CLS_U, CF__PTX_CLS_S, CF__PTX_CLS_F,
@@ -90,6 +96,7 @@ enum cf__ptx_cls { CF__PTX_CLS_U, CF__PTX_CLS_S, CF__PTX_CLS_F,
 #define CF__PTX_F_BACK    0x10u  /* bra: target <= pc (hang guard counts) */
 #define CF__PTX_F_NODST   0x20u  /* red: no destination */
 #define CF__PTX_F_NEGC    0x40u  /* setp/bar.red/vote: negate the pred source */
+#define CF__PTX_F_NAN     0x80u  /* min/max.NaN: a NaN operand gives NaN */
 /* carry ops (ADDC, MADC) in sub: */
 #define CF__PTX_C_SUB     0x01u  /* subtract (borrow) */
 #define CF__PTX_C_IN      0x02u  /* add the carry in (addc, subc, madc) */

@@ -9,7 +9,7 @@
  * id[, count]) release when the arrivals reach count, or, without a count,
  * every thread that has not exited: exited threads do not count, as on
  * hardware. Warp collectives (shfl.sync, vote.sync, bar.warp.sync,
- * activemask) complete
+ * activemask, match.sync, redux.sync) complete
  * when every live lane in (membermask | self) waits at the same
  * instruction; lanes that do not exist or have exited are left out (a
  * shfl from such a lane returns the caller's own value). If nothing can
@@ -142,6 +142,36 @@ static void check_bar(struct cf__ptx_block *b, struct sched *s, unsigned id) {
     release_bar(b, s, id);
 }
 
+/* redux.sync over the lanes in part (values zero-extended in wval). */
+static uint64_t redux(const struct cf__ptx_insn *i,
+                      const struct cf__ptx_thread *base, uint32_t part) {
+  int sgn = (i->flags & CF__PTX_F_SIGNED) != 0, first = 1;
+  uint32_t acc = 0;
+  for (unsigned j = 0; j < 32; j++) {
+    if (!((part >> j) & 1))
+      continue;
+    uint32_t v = (uint32_t)base[j].wval;
+    if (first) {
+      acc = v;
+      first = 0;
+      continue;
+    }
+    switch (i->sub) {
+    case CF__PTX_REDUX_ADD: acc += v; break;
+    case CF__PTX_REDUX_MIN:
+      acc = sgn ? ((int32_t)v < (int32_t)acc ? v : acc) : (v < acc ? v : acc);
+      break;
+    case CF__PTX_REDUX_MAX:
+      acc = sgn ? ((int32_t)v > (int32_t)acc ? v : acc) : (v > acc ? v : acc);
+      break;
+    case CF__PTX_REDUX_AND: acc &= v; break;
+    case CF__PTX_REDUX_OR: acc |= v; break;
+    default: acc ^= v; break;
+    }
+  }
+  return acc;
+}
+
 /* Complete the warp collective at fn's pc among the lanes in part. */
 static void complete_warp(struct cf__ptx_block *b, uint32_t w,
                           const struct cf_ptx_kernel *fn, uint32_t pc,
@@ -188,6 +218,15 @@ static void complete_warp(struct cf__ptx_block *b, uint32_t w,
       pres[l] = (uint8_t)ok;
     } else if (i->op == CF__PTX_OP_ACTMASK) {
       res[l] = part;
+    } else if (i->op == CF__PTX_OP_MATCH) {
+      uint32_t same = 0;
+      for (unsigned j = 0; j < 32; j++)
+        if (((part >> j) & 1) && base[j].wval == t->wval)
+          same |= 1u << j;
+      res[l] = i->sub ? (same == part ? part : 0) : same;
+      pres[l] = same == part;
+    } else if (i->op == CF__PTX_OP_REDUX) {
+      res[l] = redux(i, base, part);
     } else if (i->op == CF__PTX_OP_VOTE) {
       uint32_t mine = ballot & part;
       switch (i->sub) {
@@ -205,7 +244,11 @@ static void complete_warp(struct cf__ptx_block *b, uint32_t w,
     if (i->op == CF__PTX_OP_SHFL) {
       t->r[i->o[0]] = res[l];
       t->r[i->o[5]] = pres[l];
-    } else if (i->op == CF__PTX_OP_VOTE || i->op == CF__PTX_OP_ACTMASK) {
+    } else if (i->op == CF__PTX_OP_MATCH) {
+      t->r[i->o[0]] = res[l];
+      t->r[i->o[5]] = pres[l];
+    } else if (i->op == CF__PTX_OP_VOTE || i->op == CF__PTX_OP_ACTMASK ||
+               i->op == CF__PTX_OP_REDUX) {
       t->r[i->o[0]] = res[l];
     }
     t->pc = pc + 1;

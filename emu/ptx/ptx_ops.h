@@ -8,9 +8,10 @@
  *   bits2   second width: cvt source, mul.wide source, ld/st element width
  *   sub     sub-operation: compare (setp), atomic op, shfl/vote mode,
  *           rounding (cvt, float ops), special register (sreg)
- *   sub2    setp combine op (none/and/or/xor), cvt source class
- *   flags   CF__PTX_F_* (.sat .ftz, signed load, ...)
- *   space   state space of ld/st/atom (CF__PTX_SP_*)
+ *   sub2    setp/set combine op (none/and/or/xor), cvt source class
+ *   flags   CF__PTX_F_* (.sat .ftz .NaN, signed load, ...)
+ *   space   state space of ld/st/atom (CF__PTX_SP_*); set: source class
+ *           (CF__PTX_CLS_U, _S or _F)
  *   vec     element count of ld/st (1, 2, 4)
  *   guard   slot of the guard predicate (CF__PTX_SLOT_TRUE when none),
  *   gneg    1 for @!p
@@ -49,10 +50,16 @@
   X(SHFL,       "shfl.sync")   /* o0|o5 = shfl(o1, lane o2, c o3, mask o4) */ \
   X(VOTE,       "vote.sync")   /* o0 = vote(pred o1, mask o2) */           \
   X(ACTMASK,    "activemask")  /* o0 = lanes arriving together */           \
+  X(MATCH,      "match.sync")  /* o0[|o5] = lanes of mask o2 with o1 equal */ \
+  X(REDUX,      "redux.sync")  /* o0 = reduce sub of o1 over mask o2 */    \
   X(MOV,        "mov")         /* o0 = o1 */                               \
   X(PACK,       "mov.pack")    /* o0 = {o1,o2[,o3,o4]} of bits2 each */    \
   X(UNPACK,     "mov.unpack")  /* {o0..o[vec-1]} = o4 split in bits2 */    \
   X(SELP,       "selp")        /* o0 = o3 ? o1 : o2 */                     \
+  X(SLCT,       "slct")        /* o0 = o3 >= 0 ? o1 : o2 (sub: o3 float) */ \
+  X(SET,        "set")         /* o0 = cmp(o1,o2) comb o3 as all-ones/1.0 */ \
+  X(TESTP,      "testp")       /* o0 = class sub of float o1 */            \
+  X(MAD24,      "mad24")       /* o0 = 24x24-bit o1*o2 (.lo/.hi) + o3 */   \
   X(SREG_DYN,   "mov.sreg")    /* o0 = clock-like special register sub */  \
   X(ADD_I,      "add.int")     /* o0 = o1 + o2 */                          \
   X(SUB_I,      "sub.int")     /* o0 = o1 - o2 */                          \

@@ -822,6 +822,106 @@ static void test_params(void) {
   cf_ptx_module_free(mod);
 }
 
+/* set, slct, testp, mul24/mad24, min/max .NaN, .ftz on abs/neg/ex2 and
+ * f64 rcp, div.full, cvt.rni. */
+static void test_more_ops(void) {
+  run("set.lt.u32.s32 %r1, -1, 2;\nst.global.u32 [%rd0], %r1;\n"
+      "set.gt.f32.f32 %f1, 0f40000000, 0f3F800000;\nst.global.f32 [%rd0+4], %f1;\n"
+      "set.lo.u32.u32 %r1, -1, 2;\nst.global.u32 [%rd0+8], %r1;\n"
+      "setp.ne.s32 %p1, 0, 0;\n"
+      "set.eq.and.s32.s32 %r1, 1, 1, !%p1;\nst.global.u32 [%rd0+12], %r1;\n"
+      "set.nan.f32.f64 %f1, 0d7FF8000000000000, 0d3FF0000000000000;\n"
+      "st.global.f32 [%rd0+16], %f1;\n"
+      "slct.s32.s32 %r1, 10, 20, -5;\nst.global.u32 [%rd0+20], %r1;\n"
+      "slct.f32.f32 %f1, 0f3F800000, 0f40000000, 0f80000000;\n"
+      "st.global.f32 [%rd0+24], %f1;\n"
+      "slct.u32.f32 %r1, 1, 2, 0f7FC00000;\nst.global.u32 [%rd0+28], %r1;\n"
+      "testp.finite.f32 %p2, 0f7F800000;\nselp.u32 %r1, 1, 0, %p2;\n"
+      "testp.subnormal.f32 %p2, 0f00000001;\nselp.u32 %r2, 2, 0, %p2;\n"
+      "or.b32 %r1, %r1, %r2;\n"
+      "testp.notanumber.f64 %p2, 0d7FF8000000000000;\nselp.u32 %r2, 4, 0, %p2;\n"
+      "or.b32 %r1, %r1, %r2;\n"
+      "testp.normal.f32 %p2, 0f3F800000;\nselp.u32 %r2, 8, 0, %p2;\n"
+      "or.b32 %r1, %r1, %r2;\n"
+      "testp.infinite.f64 %p2, 0dFFF0000000000000;\nselp.u32 %r2, 16, 0, %p2;\n"
+      "or.b32 %r1, %r1, %r2;\n"
+      "testp.number.f32 %p2, 0f7FC00000;\nselp.u32 %r2, 32, 0, %p2;\n"
+      "or.b32 %r1, %r1, %r2;\nst.global.u32 [%rd0+32], %r1;\n"
+      "mul24.lo.s32 %r1, 0x00800000, 2;\nst.global.u32 [%rd0+36], %r1;\n"
+      "mul24.hi.u32 %r1, 0xFFFFFF, 0xFFFFFF;\nst.global.u32 [%rd0+40], %r1;\n"
+      "mad24.lo.u32 %r1, 0x1000003, 5, 1;\nst.global.u32 [%rd0+44], %r1;\n"
+      "min.NaN.f32 %f1, 0f7FC00000, 0f3F800000;\nst.global.f32 [%rd0+48], %f1;\n"
+      "min.f32 %f1, 0f7FC00000, 0f3F800000;\nst.global.f32 [%rd0+52], %f1;\n"
+      "max.NaN.f64 %fd1, 0d3FF0000000000000, 0d7FF8000000000000;\n"
+      "st.global.f64 [%rd0+56], %fd1;\n"
+      "abs.ftz.f32 %f1, 0f80000001;\nst.global.f32 [%rd0+64], %f1;\n"
+      "neg.ftz.f32 %f1, 0f00000001;\nst.global.f32 [%rd0+68], %f1;\n"
+      "ex2.approx.ftz.f32 %f1, 0fC30C0000;\nst.global.f32 [%rd0+72], %f1;\n"
+      "ex2.approx.f32 %f1, 0fC30C0000;\nst.global.f32 [%rd0+76], %f1;\n"
+      "rcp.approx.ftz.f64 %fd1, 0d7FE1CCF385EBC8A0;\nst.global.f64 [%rd0+80], %fd1;\n"
+      "div.full.f32 %f1, 0f3F800000, 0f40400000;\nst.global.f32 [%rd0+88], %f1;\n"
+      "cvt.rni.s32.f32 %r1, 0f40200000;\nst.global.u32 [%rd0+92], %r1;\n"
+      "cvt.rni.f32.f32 %f1, 0fC0200000;\nst.global.f32 [%rd0+96], %f1;\n"
+      "min.f32 %f1, 0f00000000, 0f80000000;\nst.global.f32 [%rd0+100], %f1;\n"
+      "max.f32 %f1, 0f80000000, 0f00000000;\nst.global.f32 [%rd0+104], %f1;\n");
+  ASSERT_UEQ(w32(0), 0xffffffffu);
+  ASSERT_DBL_EQ(wf(1), 1.0f);
+  ASSERT_UEQ(w32(2), 0);
+  ASSERT_UEQ(w32(3), 0xffffffffu);
+  ASSERT_DBL_EQ(wf(4), 1.0f);
+  ASSERT_EQ((int32_t)w32(5), 20);
+  ASSERT_DBL_EQ(wf(6), 1.0f);      /* -0 >= 0 */
+  ASSERT_UEQ(w32(7), 2);           /* NaN selects b */
+  ASSERT_UEQ(w32(8), 2 | 4 | 8 | 16);
+  ASSERT_UEQ(w32(9), 0xff000000u);
+  ASSERT_UEQ(w32(10), 0xfffffe00u);
+  ASSERT_UEQ(w32(11), 16);
+  ASSERT_UEQ(w32(12), 0x7fffffffu);
+  ASSERT_DBL_EQ(wf(13), 1.0f);
+  ASSERT(isnan(wd(7)));
+  ASSERT_UEQ(w32(16), 0);
+  ASSERT_UEQ(w32(17), 0x80000000u);
+  ASSERT_UEQ(w32(18), 0);          /* 2^-140 flushed */
+  ASSERT(wf(19) > 0.0f);
+  ASSERT_UEQ(w64(10), 0);          /* 1/1e308 is subnormal: flushed */
+  ASSERT(fabsf(wf(22) - 1.0f / 3.0f) < 1e-7f);
+  ASSERT_EQ((int32_t)w32(23), 2);
+  ASSERT_DBL_EQ(wf(24), -2.0f);
+  ASSERT_UEQ(w32(25), 0x80000000u);
+  ASSERT_UEQ(w32(26), 0);
+}
+
+/* match.sync and redux.sync across a warp. */
+static void test_match_redux(void) {
+  run_mod("", "mov.u32 %r1, %laneid;\nmul.wide.u32 %rd1, %r1, 32;\n"
+          "add.s64 %rd1, %rd0, %rd1;\nand.b32 %r2, %r1, 3;\n"
+          "match.any.sync.b32 %r3, %r2, -1;\nst.global.u32 [%rd1], %r3;\n"
+          "match.all.sync.b32 %r3|%p1, %r2, -1;\nselp.u32 %r4, 1, 0, %p1;\n"
+          "add.s32 %r3, %r3, %r4;\nst.global.u32 [%rd1+4], %r3;\n"
+          "cvt.u64.u32 %rd2, %r2;\nmatch.all.sync.b64 %r3|%p1, 7, -1;\n"
+          "selp.u32 %r4, 1, 0, %p1;\nxor.b32 %r3, %r3, %r4;\n"
+          "st.global.u32 [%rd1+8], %r3;\n"
+          "redux.sync.add.u32 %r3, %r1, -1;\nst.global.u32 [%rd1+12], %r3;\n"
+          "add.s32 %r5, %r1, -5;\nredux.sync.min.s32 %r3, %r5, -1;\n"
+          "st.global.u32 [%rd1+16], %r3;\n"
+          "redux.sync.max.u32 %r3, %r5, -1;\nst.global.u32 [%rd1+20], %r3;\n"
+          "shl.b32 %r6, 1, %r1;\nredux.sync.or.b32 %r3, %r6, -1;\n"
+          "st.global.u32 [%rd1+24], %r3;\n"
+          "redux.sync.xor.b32 %r3, %r1, -1;\n"
+          "redux.sync.and.b32 %r7, %r6, -1;\nadd.s32 %r3, %r3, %r7;\n"
+          "st.global.u32 [%rd1+28], %r3;\n", 1, 32);
+  for (unsigned l = 0; l < 32; l++) {
+    ASSERT_UEQ(w32(l * 8), 0x11111111u << (l & 3));
+    ASSERT_UEQ(w32(l * 8 + 1), 0);
+    ASSERT_UEQ(w32(l * 8 + 2), 0xfffffffeu);   /* all, pred 1 */
+    ASSERT_UEQ(w32(l * 8 + 3), 496);
+    ASSERT_EQ((int32_t)w32(l * 8 + 4), -5);
+    ASSERT_UEQ(w32(l * 8 + 5), 0xffffffffu);   /* -1 unsigned */
+    ASSERT_UEQ(w32(l * 8 + 6), 0xffffffffu);
+    ASSERT_UEQ(w32(l * 8 + 7), 0);
+  }
+}
+
 int main(void) {
   test_int();
   test_int64();
@@ -839,6 +939,8 @@ int main(void) {
   test_barrier();
   test_dynamic_shared();
   test_params();
+  test_more_ops();
+  test_match_redux();
   printf("ptx isa: ok\n");
   return 0;
 }
