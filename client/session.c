@@ -217,7 +217,14 @@ static int exchange(uint32_t op, const uint8_t *body, size_t body_len,
     set_broken("sending", rc);
     return rc;
   }
-  rc = cf_frame_recv(S.conn, &S.limits, bulk_out, bulk_out_cap, f);
+  /* Device output (printf in kernels) comes before the reply, as frames of
+   * its own; it goes to this program's stdout, where a local GPU's would. */
+  while ((rc = cf_frame_recv(S.conn, &S.limits, bulk_out, bulk_out_cap, f)) == 0 &&
+         f->h.type == CF_FRAME_OUTPUT) {
+    fwrite(f->body, 1, f->h.body_len, stdout);
+    fflush(stdout);
+    cf_frame_release(f);
+  }
   if (rc != 0) {
     set_broken("receiving", rc);
     return rc;

@@ -39,7 +39,9 @@ enum cf_frame_type {
   CF_FRAME_CALL = 4,    /* client -> server, body the op's request */
   CF_FRAME_REPLY = 5,   /* server -> client, body the op's reply */
   CF_FRAME_BYE = 6,     /* client -> server, orderly end of session */
-  CF_FRAME_TYPE_MAX_ = 6
+  CF_FRAME_OUTPUT = 7,  /* server -> client, body: bytes the driver wrote to
+                           stdout (device printf), sent before a reply */
+  CF_FRAME_TYPE_MAX_ = 7
 };
 
 struct cf_frame_header {

@@ -224,8 +224,22 @@ void cf__lanes_context_gone(struct cf_lanes *l, void *ctx);
 
 /* ---- Worker (worker.c, call.c, launch.c) -------------------------------- */
 
+/* ---- Device output (output.c) -------------------------------------------- */
+
+struct cf_output;
+
+/* Point fd 1 at a pipe that a reader thread keeps drained. Returns 0 and
+ * *out (lives until the process exits), CF_ENOMEM or CF_EIO. */
+int cf__output_capture(struct cf_output **out);
+
+/* Send what the driver printed since the last flush as CF_FRAME_OUTPUT
+ * frames of at most max_body bytes. NULL o sends nothing. Returns 0 or a
+ * cf_frame_send error. */
+int cf__output_flush(struct cf_output *o, struct cf_conn *conn, uint32_t max_body);
+
 struct cf_worker {
   struct cf_conn *conn;
+  struct cf_output *output;  /* the driver's stdout, forwarded */
   struct cf_driver drv;
   struct cf_handles *handles;
   struct cf_lanes *lanes;

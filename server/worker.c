@@ -141,6 +141,8 @@ static int serve_call(struct cf_worker *w, const struct cf_frame *f)
     }
   }
   if (r == 0)
+    r = cf__output_flush(w->output, w->conn, w->lim.max_body);
+  if (r == 0)
     r = cf_frame_send(w->conn, CF_FRAME_REPLY, f->h.lane, f->h.op, f->h.seq,
                       c.reply_body, c.reply_len, c.bulk_out,
                       (size_t)c.bulk_out_len);
@@ -223,6 +225,10 @@ int cf__worker_run(const struct cf_srv_options *o)
   }
   cf_conn_peer(w.conn, w.peer, sizeof w.peer);
 
+  /* Before the driver loads: whatever it prints goes to the client. */
+  if (cf__output_capture(&w.output) != 0)
+    cf_warn("session %" PRIu64 ": device output stays on the server's stdout",
+            w.session_id);
   if (cf__handles_new(CF_HANDLES_DEFAULT_CAP, &w.handles) != 0 ||
       cf__lanes_new(&w.drv, &w.lanes) != 0) {
     refuse(&w, "out of memory");

@@ -264,6 +264,32 @@ static void test_unknown_op(struct cf_conn *c)
             cu_ctx_get_current_rep__descriptor.fields[0].type);
 }
 
+/* What the driver prints on stdout reaches the client as OUTPUT frames
+ * before the reply, and never the server's own stdout. */
+static void test_output(struct cf_conn *c)
+{
+  CuCtxSynchronizeReq q = CU_CTX_SYNCHRONIZE_REQ__INIT;
+  struct cf_frame f;
+  char text[256] = "";
+  size_t len = 0;
+  uint64_t seq = next_seq++;
+
+  send_msg(c, CF_FRAME_CALL, 1, CF_OP_cuCtxSynchronize, seq, &q.base, NULL, 0);
+  for (;;) {
+    recv_frame(c, &f);
+    if (f.h.type != CF_FRAME_OUTPUT)
+      break;
+    ASSERT_LT(len + f.h.body_len, sizeof text);
+    memcpy(text + len, f.body, f.h.body_len);
+    len += f.h.body_len;
+    cf_frame_release(&f);
+  }
+  ASSERT_EQ(f.h.type, CF_FRAME_REPLY);
+  ASSERT_UEQ(f.h.seq, seq);
+  cf_frame_release(&f);
+  ASSERT_NOT_NULL(strstr(text, "fake device output"));
+}
+
 /* Contexts on two lanes: each lane keeps its own stack. */
 static uint64_t test_lanes(struct cf_conn *c)
 {
@@ -550,6 +576,7 @@ int main(int argc, char **argv)
   cf_proto_free(&w->base);
 
   test_unknown_op(a);
+  test_output(a);
   created = test_lanes(a);
   test_launch(a, created);
   test_refusals(port);
