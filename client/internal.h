@@ -50,6 +50,14 @@ void cf__client_free_reply(ProtobufCMessage *rep);
 /* The device's attribute from the handshake table into *value. */
 CUresult cf__device_attribute(CUdevice dev, int attrib, int *value);
 
+/* --- module.c ------------------------------------------------------------ */
+
+/* Read a whole file (at most the server's bulk limit) into *out, NUL-
+ * terminated; *len counts the NUL. The caller frees *out. Returns
+ * CUDA_SUCCESS, CUDA_ERROR_FILE_NOT_FOUND, CUDA_ERROR_INVALID_IMAGE (empty
+ * or too large), CUDA_ERROR_INVALID_VALUE or CUDA_ERROR_OUT_OF_MEMORY. */
+CUresult cf__client_read_file(const char *path, uint8_t **out, size_t *len);
+
 /* --- unsupported.c ------------------------------------------------------- */
 
 /* Log "cuferry: NAME is not supported yet" once per index and return

@@ -93,18 +93,15 @@ CF_EXPORT CUresult CUDAAPI cuModuleLoadDataEx(CUmodule *module, const void *imag
   return cuModuleLoadData(module, image);
 }
 
-CF_EXPORT CUresult CUDAAPI cuModuleLoad(CUmodule *module, const char *fname)
+CUresult cf__client_read_file(const char *path, uint8_t **out, size_t *len_out)
 {
   FILE *f;
   uint8_t *buf = NULL;
   size_t len = 0, cap = 0, max = cf__session_max_bulk();
-  CUresult r;
 
-  if (!module || !fname)
-    return CUDA_ERROR_INVALID_VALUE;
-  if (!cf__session_welcome())
-    return CUDA_ERROR_NOT_INITIALIZED;
-  if (!(f = fopen(fname, "rb")))
+  *out = NULL;
+  *len_out = 0;
+  if (!(f = fopen(path, "rb")))
     return errno == ENOENT ? CUDA_ERROR_FILE_NOT_FOUND : CUDA_ERROR_INVALID_VALUE;
   for (;;) {
     size_t got;
@@ -129,7 +126,29 @@ CF_EXPORT CUresult CUDAAPI cuModuleLoad(CUmodule *module, const char *fname)
     return CUDA_ERROR_INVALID_IMAGE;
   }
   buf[len] = '\0'; /* PTX files carry no NUL of their own */
-  r = cf__rpc_cuModuleLoadData(module, buf, len + 1);
+  *out = buf;
+  *len_out = len + 1;
+  return CUDA_SUCCESS;
+}
+
+CF_EXPORT CUresult CUDAAPI cuModuleLoad(CUmodule *module, const char *fname)
+{
+  uint8_t *buf;
+  size_t len;
+  CUresult r;
+
+  if (!module || !fname)
+    return CUDA_ERROR_INVALID_VALUE;
+  if (!cf__session_welcome())
+    return CUDA_ERROR_NOT_INITIALIZED;
+  if ((r = cf__client_read_file(fname, &buf, &len)) != CUDA_SUCCESS)
+    return r;
+  r = cf__rpc_cuModuleLoadData(module, buf, len);
   free(buf);
   return r;
+}
+
+CF_EXPORT CUresult CUDAAPI cuModuleLoadFatBinary(CUmodule *module, const void *fatCubin)
+{
+  return cuModuleLoadData(module, fatCubin);
 }

@@ -27,6 +27,7 @@ enum cf_handle_kind {
   CF_HK_FUNCTION,
   CF_HK_STREAM,
   CF_HK_EVENT,
+  CF_HK_LINK,
   CF_HK_MAX_
 };
 

@@ -261,7 +261,7 @@ void cf__call_reset(struct cf_call *c);
 /* The two server=custom rows of the API table (called by generated code). */
 #include "cf_api.pb-c.h"
 /* Rows of the API table the server implements itself (server=custom;
- * primary.c, image.c, launch.c). */
+ * primary.c, image.c, link.c, launch.c). */
 CUresult cf__srv_cuDevicePrimaryCtxRelease_v2(struct cf_call *c,
                                               const CuDevicePrimaryCtxReleaseV2Req *req,
                                               CuDevicePrimaryCtxReleaseV2Rep *rep);
@@ -270,6 +270,10 @@ CUresult cf__srv_cuDevicePrimaryCtxReset_v2(struct cf_call *c,
                                             CuDevicePrimaryCtxResetV2Rep *rep);
 CUresult cf__srv_cuModuleLoadData(struct cf_call *c, const CuModuleLoadDataReq *req,
                                   CuModuleLoadDataRep *rep);
+CUresult cf__srv_cuLinkComplete(struct cf_call *c, const CuLinkCompleteReq *req,
+                                CuLinkCompleteRep *rep);
+CUresult cf__srv_cfLinkGetImage(struct cf_call *c, const CfLinkGetImageReq *req,
+                                CfLinkGetImageRep *rep);
 
 /* 1 when a module image of size bytes may be given to the driver: every
  * size and offset in a fatbin or ELF header lies inside it; PTX text (which

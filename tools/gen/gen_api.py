@@ -42,6 +42,8 @@ SCALARS = {
     "CUdevice_attribute": ("sint32", "int32_t"),
     "CUfunction_attribute": ("sint32", "int32_t"),
     "CUfunc_cache": ("sint32", "int32_t"),
+    "CUmoduleLoadingMode": ("sint32", "int32_t"),
+    "CUjitInputType": ("sint32", "int32_t"),
 }
 HANDLES = {
     "CUcontext": "CF_HK_CONTEXT",
@@ -49,9 +51,10 @@ HANDLES = {
     "CUfunction": "CF_HK_FUNCTION",
     "CUstream": "CF_HK_STREAM",
     "CUevent": "CF_HK_EVENT",
+    "CUlinkState": "CF_HK_LINK",
 }
 DIRS = ("in", "out", "inout")
-MODS = ("bulk", "opt", "new", "kills", "wire")
+MODS = ("bulk", "opt", "new", "kills", "wire", "zero")
 
 
 class DefError(Exception):
@@ -88,8 +91,14 @@ class Param:
     def wire(self):
         return "wire" in self.mods
 
+    @property
+    def zero(self):
+        return "zero" in self.mods
+
     def kind(self):
-        """scalar | handle | string | uuid | bulk"""
+        """scalar | handle | string | uuid | bulk | zero"""
+        if self.zero:
+            return "zero"
         if "bulk" in self.mods:
             return "bulk"
         base = self.vtype
@@ -204,11 +213,11 @@ def check_forwarded(row, path):
 
 
 def req_fields(row):
-    return [p for p in row.params if p.dir == "in" and p.kind() != "bulk"]
+    return [p for p in row.params if p.dir == "in" and p.kind() not in ("bulk", "zero")]
 
 
 def rep_fields(row):
-    return [p for p in row.params if p.dir == "out" and p.kind() != "bulk"]
+    return [p for p in row.params if p.dir == "out" and p.kind() not in ("bulk", "zero")]
 
 
 def proto_type(p):
@@ -224,13 +233,22 @@ def proto_type(p):
     raise AssertionError(p.name)
 
 
-def c_params(row, drop_wire=False):
-    ps = [p for p in row.params if not (drop_wire and p.wire)]
+def view(row, which):
+    """The parameters of one form of a row: "rpc" is cf__rpc_NAME()'s (what
+    travels: no zero parameters), "cuda" is the driver's prototype (no wire
+    parameters)."""
+    if which == "rpc":
+        return [p for p in row.params if not p.zero]
+    return [p for p in row.params if not p.wire]
+
+
+def c_params(row, which="rpc"):
+    ps = view(row, which)
     return ", ".join(p.cdecl for p in ps) if ps else "void"
 
 
-def c_args(row, drop_wire=False):
-    return ", ".join(p.name for p in row.params if not (drop_wire and p.wire))
+def c_args(row, which="rpc"):
+    return ", ".join(p.name for p in view(row, which))
 
 
 def cuda_prototypes(rows):
@@ -239,7 +257,7 @@ def cuda_prototypes(rows):
     repeated compatible declaration is harmless while an incompatible one is
     a compile error, which is the check we want. Rows with wire parameters
     differ from CUDA's prototype by design and are left to cuda.h."""
-    return [f"CUresult CUDAAPI {r.name}({c_params(r)});"
+    return [f"CUresult CUDAAPI {r.name}({c_params(r, 'cuda')});"
             for r in rows if r.form != "wire" and not any(p.wire for p in r.params)]
 
 
@@ -332,10 +350,10 @@ def client_rpc_body(r):
     bulk_in = next((p for p in r.params if p.kind() == "bulk" and p.dir == "in"), None)
     bulk_out = next((p for p in r.params if p.kind() == "bulk" and p.dir == "out"), None)
     # arguments the client can check itself, as the driver would
-    for p in r.params:
+    for p in view(r, "rpc"):
         if p.dir == "out" and "opt" not in p.mods and p.kind() != "bulk":
             out.append(f"  if (!{p.name}) return CUDA_ERROR_INVALID_VALUE;")
-        if p.kind() == "string":
+        if p.kind() == "string" and "opt" not in p.mods:
             out.append(f"  if (!{p.name}) return CUDA_ERROR_INVALID_VALUE;")
         if p.kind() == "bulk":
             out.append(f"  if (!{p.name} && {p.size}) return CUDA_ERROR_INVALID_VALUE;")
@@ -345,6 +363,8 @@ def client_rpc_body(r):
             out.append(f"  req.{p.name.lower()} = ({SCALARS[p.vtype][1]}){p.name};")
         elif k == "handle":
             out.append(f"  req.{p.name.lower()} = (uint64_t)(uintptr_t){p.name};")
+        elif k == "string" and "opt" in p.mods:  # NULL travels as ""
+            out.append(f"  req.{p.name.lower()} = (char *)({p.name} ? {p.name} : \"\");")
         elif k == "string":
             out.append(f"  req.{p.name.lower()} = (char *){p.name};")
     bi = f"{bulk_in.name}, (size_t){bulk_in.size}" if bulk_in else "NULL, 0"
@@ -390,8 +410,8 @@ def emit_client_rpc_c(rows, _aliases, _exports):
         out += client_rpc_body(r)
         out.append("")
         if r.form == "rpc" and not r.client_custom:
-            if any(p.wire for p in r.params):
-                raise DefError(f"{r.name}: rows with wire parameters must be client=custom")
+            if any(p.wire or p.zero for p in r.params):
+                raise DefError(f"{r.name}: rows with wire or zero parameters must be client=custom")
             out.append(f"CF_EXPORT CUresult CUDAAPI {r.name}({c_params(r)})")
             out.append("{")
             out.append(f"  return cf__rpc_{r.name}({c_args(r)});")
@@ -408,10 +428,10 @@ def emit_client_aliases(rows, aliases, _exports):
            "#include <cuda.h>", "", '#include "internal.h"', ""]
     for alias, target in aliases:
         out.append(f"#undef {alias}")
-        out.append(f"CUresult CUDAAPI {alias}({c_params(target)});")
-        out.append(f"CF_EXPORT CUresult CUDAAPI {alias}({c_params(target)})")
+        out.append(f"CUresult CUDAAPI {alias}({c_params(target, 'cuda')});")
+        out.append(f"CF_EXPORT CUresult CUDAAPI {alias}({c_params(target, 'cuda')})")
         out.append("{")
-        out.append(f"  return {target.name}({c_args(target)});")
+        out.append(f"  return {target.name}({c_args(target, 'cuda')});")
         out.append("}")
         out.append("")
     return "\n".join(out) + "\n"
@@ -455,7 +475,7 @@ def emit_driver_h(rows, _aliases, _exports):
         if any(p.wire for p in r.params):  # the wire form differs: take cuda.h's
             out.append(f"  __typeof__({r.name}) *{r.name};")
         else:
-            out.append(f"  CUresult (CUDAAPI *{r.name})({c_params(r)});")
+            out.append(f"  CUresult (CUDAAPI *{r.name})({c_params(r, 'cuda')});")
     out += ["};", "",
             "struct cf_driver_symbol {", "  const char *name;", "  size_t offset; /* of the member in struct cf_driver */", "};", "",
             "extern const struct cf_driver_symbol cf_driver_symbols[];",
@@ -491,6 +511,9 @@ def dispatch_handler(r):
             if p.wire:
                 continue
             k = p.kind()
+            if k == "zero":
+                call_args.append(f"({p.ctype} {p.stars})0".replace(" )", ")"))
+                continue
             if p.dir == "in":
                 if k == "scalar":
                     call_args.append(f"({p.vtype})req->{p.name.lower()}")
