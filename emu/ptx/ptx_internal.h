@@ -290,7 +290,9 @@ struct cf__ptx_num {
 int cf__ptx_num_parse(const struct cf__ptx_tok *t, int negate,
                       struct cf__ptx_num *out);
 
-/* ---- Parser and decoder (ptx_parse.c, ptx_decode.c) ---- */
+/* ---- Parser and decoder (ptx_parse*.c, ptx_decode*.c) ----
+ * What the two halves share; each keeps the rest in its own private header
+ * (ptx_parse.h, ptx_decode.h). */
 
 /* The parser's error state: the first error wins. */
 struct cf__ptx_diag {
