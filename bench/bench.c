@@ -1,35 +1,22 @@
-/* cuferry-bench: how much a forwarded call costs.
- *
- * For now one suite, `null`: the round trip of a call that does no work on
- * the server (cuCtxGetCurrent through the stub), against a baseline measured
- * in the same run: a raw ping-pong of frames of the same size over the same
- * transport (TCP on loopback, to an echo thread in this process). Both are
- * reported as p50/p99/p99.9 and their ratio. Run the server on this host for
- * the ratio to mean "cuferry's overhead over the bare transport".
- *
- * The program links the client stub like any CUDA program, so it also shows
- * that the stub's whole path works. */
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <pthread.h>
-#include <stdint.h>
+/* cuferry-bench: what cuferry costs, each number beside a baseline measured
+ * in the same run.
+ *   null  the round trip of a forwarded call that does no work, against a
+ *         raw frame ping-pong over the same transport (null.c)
+ *   emu   the emulator's PTX interpreter: thread-instructions per second on
+ *         an SGEMM and a reduction, on one core and on all (emu.c)
+ * The program links the client stub like any CUDA program, so the null suite
+ * also shows that the stub's whole path works. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <cuda.h>
-
-#include "cf_frame.h"
-#include "cf_transport.h"
+#include "bench.h"
 
 #define DEFAULT_ITERS 2000
-#define WARMUP 100
-#define PING_BODY 16 /* about a small request's packed size */
 
-static uint64_t now_ns(void)
+uint64_t cf_bench_now_ns(void)
 {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -42,11 +29,9 @@ static int cmp_u64(const void *a, const void *b)
   return x < y ? -1 : x > y;
 }
 
-struct stats { double p50, p99, p999; };
-
-static struct stats summarise(uint64_t *ns, int n)
+struct cf_bench_stats cf_bench_summarise(uint64_t *ns, int n)
 {
-  struct stats s;
+  struct cf_bench_stats s;
   qsort(ns, (size_t)n, sizeof *ns, cmp_u64);
   s.p50 = ns[n / 2] / 1000.0;
   s.p99 = ns[(int)(n * 0.99)] / 1000.0;
@@ -54,105 +39,42 @@ static struct stats summarise(uint64_t *ns, int n)
   return s;
 }
 
-/* --- the baseline: an echo thread and a client of it ---------------------- */
-
-static void *echo_main(void *arg)
+void cf_bench_sibling(const char *self, const char *rel, char *buf, unsigned len)
 {
-  int lfd = *(int *)arg, fd = accept(lfd, NULL, NULL);
-  struct cf_conn *c;
-  struct cf_frame_limits lim = { CF_FRAME_DEFAULT_MAX_BODY, CF_FRAME_DEFAULT_MAX_BULK };
-  struct cf_frame f;
+  char exe[4096];
+  const char *slash;
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 
-  if (fd < 0 || cf_conn_from_fd("tcp", fd, &c) != 0)
-    return NULL;
-  while (cf_frame_recv(c, &lim, NULL, 0, &f) == 0) {
-    int rc = cf_frame_send(c, CF_FRAME_REPLY, f.h.lane, f.h.op, f.h.seq, f.body,
-                           f.h.body_len, NULL, 0);
-    cf_frame_release(&f);
-    if (rc != 0)
-      break;
-  }
-  cf_conn_close(c);
-  return NULL;
-}
-
-static int raw_pingpong(uint64_t *ns, int iters)
-{
-  struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-  socklen_t alen = sizeof a;
-  int lfd = socket(AF_INET, SOCK_STREAM, 0);
-  struct cf_frame_limits lim = { CF_FRAME_DEFAULT_MAX_BODY, CF_FRAME_DEFAULT_MAX_BULK };
-  struct cf_url u = { .scheme = "tcp", .host = "127.0.0.1" };
-  struct cf_conn *c;
-  uint8_t body[PING_BODY] = { 0 };
-  char err[256];
-  pthread_t t;
-
-  if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof a) || listen(lfd, 1) ||
-      getsockname(lfd, (struct sockaddr *)&a, &alen))
-    return -1;
-  u.port = ntohs(a.sin_port);
-  pthread_create(&t, NULL, echo_main, &lfd);
-  if (cf_conn_connect(&u, 5000, &c, err, sizeof err) != 0) {
-    fprintf(stderr, "cuferry-bench: baseline: %s\n", err);
-    return -1;
-  }
-  for (int i = -WARMUP; i < iters; i++) {
-    struct cf_frame f;
-    uint64_t t0 = now_ns();
-    if (cf_frame_send(c, CF_FRAME_CALL, 1, 1, (uint64_t)i, body, sizeof body, NULL, 0) ||
-        cf_frame_recv(c, &lim, NULL, 0, &f))
-      return -1;
-    cf_frame_release(&f);
-    if (i >= 0)
-      ns[i] = now_ns() - t0;
-  }
-  cf_conn_close(c);
-  pthread_join(t, NULL);
-  close(lfd);
-  return 0;
-}
-
-/* --- the forwarded null call ------------------------------------------- */
-
-static int null_calls(uint64_t *ns, int iters)
-{
-  CUcontext ctx;
-  CUresult r = cuInit(0);
-  if (r != CUDA_SUCCESS) {
-    fprintf(stderr, "cuferry-bench: cuInit failed (%d)\n", r);
-    return -1;
-  }
-  for (int i = -WARMUP; i < iters; i++) {
-    uint64_t t0 = now_ns();
-    if ((r = cuCtxGetCurrent(&ctx)) != CUDA_SUCCESS) {
-      fprintf(stderr, "cuferry-bench: cuCtxGetCurrent failed (%d)\n", r);
-      return -1;
-    }
-    if (i >= 0)
-      ns[i] = now_ns() - t0;
-  }
-  return 0;
+  (void)self;
+  exe[n > 0 ? n : 0] = '\0';
+  slash = strrchr(exe, '/');
+  snprintf(buf, len, "%.*s/../%s", slash ? (int)(slash - exe) : 1, slash ? exe : ".", rel);
 }
 
 static void usage(FILE *to)
 {
   fprintf(to,
-          "usage: cuferry-bench [--server URL] [--iters N] [--json] [null]\n"
-          "  Measures the round trip of a forwarded call that does no work\n"
-          "  (cuCtxGetCurrent) and, as the baseline, a raw ping-pong of frames of\n"
-          "  the same size over TCP on loopback, in the same run.\n"
+          "usage: cuferry-bench [--server URL] [--iters N] [--json] [--emu LIB]\n"
+          "                     [--ptx FILE] [SUITE...]\n"
+          "  Suites (default: null):\n"
+          "    null  round trip of a forwarded call that does no work (cuCtxGetCurrent),\n"
+          "          beside a raw ping-pong of frames of the same size over TCP on\n"
+          "          loopback, measured in the same run\n"
+          "    emu   the emulator's PTX interpreter: thread-instructions per second\n"
+          "          on an SGEMM and a reduction, one core and all cores\n"
           "  --server URL  the cuferryd to use (default: $CUFERRY_SERVER)\n"
           "  --iters N     round trips per measurement (default %d)\n"
-          "  --json        one JSON object instead of a table\n",
+          "  --json        one JSON object per suite instead of a table\n"
+          "  --emu LIB     the emulator library (default: the one built beside this tool)\n"
+          "  --ptx FILE    the emu suite's kernels (default: built beside this tool)\n",
           DEFAULT_ITERS);
 }
 
 int main(int argc, char **argv)
 {
-  int iters = DEFAULT_ITERS, json = 0;
-  uint64_t *raw, *fwd;
-  struct stats a, b;
+  struct cf_bench_opts o = { .iters = DEFAULT_ITERS, .self = argv[0] };
+  const char *suites[8];
+  int nsuites = 0, rc = 0;
 
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--server") && i + 1 < argc)
@@ -164,11 +86,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "cuferry-bench: --iters \"%s\": want 10..10000000\n", argv[i]);
         return 2;
       }
-      iters = (int)v;
+      o.iters = (int)v;
     } else if (!strcmp(argv[i], "--json"))
-      json = 1;
-    else if (!strcmp(argv[i], "null"))
-      ;
+      o.json = 1;
+    else if (!strcmp(argv[i], "--emu") && i + 1 < argc)
+      o.emu_path = argv[++i];
+    else if (!strcmp(argv[i], "--ptx") && i + 1 < argc)
+      o.ptx_path = argv[++i];
+    else if ((!strcmp(argv[i], "null") || !strcmp(argv[i], "emu")) && nsuites < 8)
+      suites[nsuites++] = argv[i];
     else if (!strcmp(argv[i], "--help")) {
       usage(stdout);
       return 0;
@@ -177,26 +103,12 @@ int main(int argc, char **argv)
       return 2;
     }
   }
-  raw = calloc((size_t)iters, sizeof *raw);
-  fwd = calloc((size_t)iters, sizeof *fwd);
-  if (!raw || !fwd || raw_pingpong(raw, iters) || null_calls(fwd, iters))
-    return 1;
-  a = summarise(raw, iters);
-  b = summarise(fwd, iters);
-  if (json)
-    printf("{\"suite\":\"null\",\"iters\":%d,"
-           "\"baseline_us\":{\"p50\":%.2f,\"p99\":%.2f,\"p999\":%.2f},"
-           "\"cuferry_us\":{\"p50\":%.2f,\"p99\":%.2f,\"p999\":%.2f},"
-           "\"ratio_p50\":%.3f}\n",
-           iters, a.p50, a.p99, a.p999, b.p50, b.p99, b.p999, b.p50 / a.p50);
-  else {
-    printf("null-call round trip, %d iterations (microseconds)\n", iters);
-    printf("  %-28s %9s %9s %9s\n", "", "p50", "p99", "p99.9");
-    printf("  %-28s %9.2f %9.2f %9.2f\n", "raw TCP ping-pong (baseline)", a.p50, a.p99, a.p999);
-    printf("  %-28s %9.2f %9.2f %9.2f\n", "cuCtxGetCurrent via cuferry", b.p50, b.p99, b.p999);
-    printf("  ratio (p50): %.2fx the raw transport\n", b.p50 / a.p50);
+  if (!nsuites)
+    suites[nsuites++] = "null";
+  for (int i = 0; i < nsuites; i++) {
+    int r = !strcmp(suites[i], "null") ? cf_bench_null(&o) : cf_bench_emu(&o);
+    if (r == 1)
+      rc = 1;
   }
-  free(raw);
-  free(fwd);
-  return 0;
+  return rc;
 }

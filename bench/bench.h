@@ -1,0 +1,33 @@
+/* Shared pieces of cuferry-bench: latency statistics and the suites. Each
+ * suite measures something and a baseline in the same run, and prints a
+ * human table or one JSON object per line (--json). */
+#ifndef CF_BENCH_H
+#define CF_BENCH_H
+
+#include <stdint.h>
+
+struct cf_bench_opts {
+  int iters;
+  int json;
+  const char *self;     /* argv[0], to find files built beside the tool */
+  const char *emu_path; /* --emu: the emulator library, or NULL for the default */
+  const char *ptx_path; /* --ptx: the benchmark kernels, or NULL for the default */
+};
+
+struct cf_bench_stats {
+  double p50, p99, p999; /* microseconds */
+};
+
+/* Sort ns[0..n) and summarise it. */
+struct cf_bench_stats cf_bench_summarise(uint64_t *ns, int n);
+
+uint64_t cf_bench_now_ns(void);
+
+/* A file built beside the tool: "<dir of self>/../<rel>" into buf. */
+void cf_bench_sibling(const char *self, const char *rel, char *buf, unsigned len);
+
+/* The suites; each returns 0, 77 when it cannot run here (said why), or 1. */
+int cf_bench_null(const struct cf_bench_opts *o);
+int cf_bench_emu(const struct cf_bench_opts *o);
+
+#endif

@@ -1,0 +1,166 @@
+/* The `emu` suite: how fast the emulator's PTX interpreter runs, in
+ * thread-instructions per second (every instruction each thread executes,
+ * counted by the interpreter), on a tiled SGEMM and a shuffle reduction,
+ * first on one core (CF_PTX_THREADS=1) and then on all of them. The
+ * emulator is loaded with dlopen, beside the stub this tool links, and its
+ * kernels come from bench/kernels.cu compiled by nvcc at build time. */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cuda.h>
+
+#include "bench.h"
+
+#define SGEMM_N 256
+#define REDUCE_N (1 << 22)
+
+struct emu {
+  void *lib;
+  CUresult (*init)(unsigned);
+  CUresult (*ctx_create)(CUcontext *, unsigned, CUdevice);
+  CUresult (*load)(CUmodule *, const char *);
+  CUresult (*get_function)(CUfunction *, CUmodule, const char *);
+  CUresult (*alloc)(CUdeviceptr *, size_t);
+  CUresult (*htod)(CUdeviceptr, const void *, size_t);
+  CUresult (*launch)(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned,
+                     unsigned, unsigned, CUstream, void **, void **);
+  CUresult (*sync)(void);
+  uint64_t (*instructions)(void); /* cumulative; absent in old builds */
+};
+
+static int open_emu(const struct cf_bench_opts *o, struct emu *e)
+{
+  char path[4096];
+
+  if (o->emu_path)
+    snprintf(path, sizeof path, "%s", o->emu_path);
+  else
+    cf_bench_sibling(o->self, "emu/libcuferry-emu.so", path, sizeof path);
+  if (!(e->lib = dlopen(path, RTLD_NOW | RTLD_LOCAL))) {
+    fprintf(stderr, "cuferry-bench: emu: cannot load %s: %s\n", path, dlerror());
+    return 77;
+  }
+#define SYM(field, name) (*(void **)&e->field = dlsym(e->lib, name))
+  if (!SYM(init, "cuInit") || !SYM(ctx_create, "cuCtxCreate_v2") ||
+      !SYM(load, "cuModuleLoad") || !SYM(get_function, "cuModuleGetFunction") ||
+      !SYM(alloc, "cuMemAlloc_v2") || !SYM(htod, "cuMemcpyHtoD_v2") ||
+      !SYM(launch, "cuLaunchKernel") || !SYM(sync, "cuCtxSynchronize")) {
+    fprintf(stderr, "cuferry-bench: emu: %s lacks a driver entry point\n", path);
+    return 1;
+  }
+  SYM(instructions, "cuferry_emu_thread_instructions");
+#undef SYM
+  return 0;
+}
+
+struct result {
+  double seconds;
+  uint64_t instructions;
+};
+
+/* Launch once to warm up, then once measured. */
+static int measure(struct emu *e, CUfunction f, const unsigned grid[2], const unsigned block[2],
+                   void **args, struct result *res)
+{
+  uint64_t t0, i0;
+
+  if (e->launch(f, grid[0], grid[1], 1, block[0], block[1], 1, 0, NULL, args, NULL) ||
+      e->sync())
+    return 1;
+  i0 = e->instructions ? e->instructions() : 0;
+  t0 = cf_bench_now_ns();
+  if (e->launch(f, grid[0], grid[1], 1, block[0], block[1], 1, 0, NULL, args, NULL) ||
+      e->sync())
+    return 1;
+  res->seconds = (cf_bench_now_ns() - t0) / 1e9;
+  res->instructions = e->instructions ? e->instructions() - i0 : 0;
+  return 0;
+}
+
+static void report(const struct cf_bench_opts *o, const char *kernel, const char *cores,
+                   const struct result *r, const struct result *single)
+{
+  double rate = r->instructions / r->seconds;
+  if (o->json)
+    printf("{\"suite\":\"emu\",\"kernel\":\"%s\",\"cores\":\"%s\",\"seconds\":%.4f,"
+           "\"thread_instructions\":%llu,\"per_second\":%.0f,\"speedup\":%.2f}\n",
+           kernel, cores, r->seconds, (unsigned long long)r->instructions, rate,
+           single->seconds / r->seconds);
+  else
+    printf("  %-8s %-9s %8.3f s %14llu %10.1f M/s %6.2fx\n", kernel, cores, r->seconds,
+           (unsigned long long)r->instructions, rate / 1e6, single->seconds / r->seconds);
+}
+
+int cf_bench_emu(const struct cf_bench_opts *o)
+{
+  struct emu e = { 0 };
+  char ptx[4096];
+  CUdevice dev = 0;
+  CUcontext ctx;
+  CUmodule mod;
+  CUfunction sgemm, reduce;
+  CUdeviceptr a, b, c, in, out;
+  int n = SGEMM_N, rn = REDUCE_N, rc;
+  float *host;
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  char all[32];
+
+  if ((rc = open_emu(o, &e)) != 0)
+    return rc;
+  if (o->ptx_path)
+    snprintf(ptx, sizeof ptx, "%s", o->ptx_path);
+  else
+    cf_bench_sibling(o->self, "bench/bench_kernels.ptx", ptx, sizeof ptx);
+  if (access(ptx, R_OK) != 0) {
+    fprintf(stderr, "cuferry-bench: emu: no kernels at %s (nvcc was missing at build "
+                    "time?); skipping\n", ptx);
+    return 77;
+  }
+  host = malloc(sizeof(float) * REDUCE_N);
+  for (int i = 0; i < REDUCE_N; i++)
+    host[i] = (float)(i % 13) * 0.25f;
+  if (!host || e.init(0) || e.ctx_create(&ctx, 0, dev) || e.load(&mod, ptx) ||
+      e.get_function(&sgemm, mod, "sgemm") || e.get_function(&reduce, mod, "reduce") ||
+      e.alloc(&a, sizeof(float) * n * n) || e.alloc(&b, sizeof(float) * n * n) ||
+      e.alloc(&c, sizeof(float) * n * n) || e.alloc(&in, sizeof(float) * REDUCE_N) ||
+      e.alloc(&out, sizeof(float)) || e.htod(a, host, sizeof(float) * n * n) ||
+      e.htod(b, host, sizeof(float) * n * n) || e.htod(in, host, sizeof(float) * REDUCE_N)) {
+    fprintf(stderr, "cuferry-bench: emu: setting up the kernels failed\n");
+    free(host);
+    return 1;
+  }
+  free(host);
+
+  void *sargs[] = { &a, &b, &c, &n };
+  void *rargs[] = { &in, &out, &rn };
+  const unsigned sgrid[2] = { SGEMM_N / 16, SGEMM_N / 16 }, sblock[2] = { 16, 16 };
+  const unsigned rgrid[2] = { 64, 1 }, rblock[2] = { 256, 1 };
+  struct result s1, sn, r1, rn_;
+
+  setenv("CF_PTX_THREADS", "1", 1);
+  if (measure(&e, sgemm, sgrid, sblock, sargs, &s1) ||
+      measure(&e, reduce, rgrid, rblock, rargs, &r1))
+    return 1;
+  unsetenv("CF_PTX_THREADS");
+  if (measure(&e, sgemm, sgrid, sblock, sargs, &sn) ||
+      measure(&e, reduce, rgrid, rblock, rargs, &rn_))
+    return 1;
+  snprintf(all, sizeof all, "all (%ld)", cpus);
+  if (!o->json) {
+    printf("emulator PTX interpreter: SGEMM %dx%d, reduction of %d floats\n", SGEMM_N,
+           SGEMM_N, REDUCE_N);
+    printf("  %-8s %-9s %10s %14s %14s %7s\n", "kernel", "cores", "time",
+           "thread-instr", "rate", "speedup");
+  }
+  report(o, "sgemm", "1", &s1, &s1);
+  report(o, "sgemm", all, &sn, &s1);
+  report(o, "reduce", "1", &r1, &r1);
+  report(o, "reduce", all, &rn_, &r1);
+  if (!e.instructions)
+    fprintf(stderr, "cuferry-bench: emu: this emulator does not count instructions; "
+                    "rates read 0\n");
+  return 0;
+}
