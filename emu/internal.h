@@ -247,6 +247,64 @@ void cf__emu_event_free(CUevent e);
 
 void cf__emu_module_free(CUmodule m);
 
+/* JIT options of cuModuleLoadDataEx and cuLinkCreate. Only the log buffers
+ * and CU_JIT_LOG_VERBOSE mean something to an emulator without a JIT; every
+ * other option is accepted and ignored. The struct points into the caller's
+ * arrays and buffers, which must outlive it (for cuLinkCreate, CUDA requires
+ * that they live until cuLinkDestroy). */
+#define CF_EMU_MAX_JIT_OPTIONS 64
+struct cf_emu_jit_opts {
+  char *elog, *ilog;            /* caller's log buffers, or NULL */
+  size_t elog_len, ilog_len;    /* their sizes; 0 = not given */
+  void **elog_size_out;         /* the size option's value slot, or NULL */
+  void **ilog_size_out;
+  int verbose;
+};
+/* Returns CUDA_SUCCESS, or CUDA_ERROR_INVALID_VALUE when n is over
+ * CF_EMU_MAX_JIT_OPTIONS or n > 0 with NULL arrays; *o is cleared first. */
+CUresult cf__emu_jit_opts_parse(unsigned n, const CUjit_option *opts,
+                                void **vals, struct cf_emu_jit_opts *o);
+/* Copy err (NULL: nothing) and info into the log buffers, truncated and
+ * NUL-terminated, and write the bytes filled (NUL included) back into the
+ * size options' slots, as CUDA does. */
+void cf__emu_jit_opts_report(const struct cf_emu_jit_opts *o, const char *err,
+                             const char *info);
+
+/* ---- Images (fatbin.c) ------------------------------------------------- */
+
+/* Cap on an image, a fatbin's entries and a decompressed entry. */
+#define CF_EMU_MAX_IMAGE_BYTES (256u << 20)
+
+/* PTX text taken from an image: len bytes at text (not necessarily
+ * NUL-terminated), inside the caller's image or inside owned. */
+struct cf_emu_ptx_text {
+  const char *text;
+  size_t len;
+  char *owned;                  /* decompressed copy, or NULL */
+};
+
+/* The PTX to run from an image: PTX text, a fatbin container, a fatbin
+ * wrapper (in-process only: it holds a pointer) or an ELF cubin. size is
+ * the number of readable bytes at image, or 0 when the caller does not know
+ * (cuModuleLoadData: a container is then bounded by its own header, text by
+ * its NUL). what names the image in messages ("module image"). From a
+ * container, the PTX entry with the highest sm arch the emulated device
+ * runs, else the lowest one. Returns
+ *   CUDA_SUCCESS               *out filled; free with cf__emu_ptx_text_free;
+ *   CUDA_ERROR_INVALID_IMAGE   malformed, truncated or corrupt; err says why;
+ *   CUDA_ERROR_NO_BINARY_FOR_GPU  only SASS / LTO-IR; err holds the rebuild
+ *                              hint, which is also logged;
+ *   CUDA_ERROR_INVALID_VALUE (image NULL), CUDA_ERROR_OUT_OF_MEMORY.
+ * err is always NUL-terminated. Reads cf__emu_g.cfg (call after cuInit). */
+CUresult cf__emu_image_ptx(const void *image, size_t size, const char *what,
+                           struct cf_emu_ptx_text *out, char *err,
+                           size_t errlen);
+/* The same for a fatbin container (magic already seen). */
+CUresult cf__emu_fatbin_ptx(const void *image, size_t size, const char *what,
+                            struct cf_emu_ptx_text *out, char *err,
+                            size_t errlen);
+void cf__emu_ptx_text_free(struct cf_emu_ptx_text *t);
+
 /* ---- Entry points with no prototype in the public cuda.h --------------- */
 
 CUresult CUDAAPI cuCtxCreate_v2(CUcontext *pctx, unsigned int flags,

@@ -6,10 +6,10 @@
  * A module belongs to the context current at load; unloading it (or
  * destroying that context) frees its variables and its function handles.
  * Function handles are made once per kernel name and reused. Images are
- * untrusted: fatbins and cubins are recognised by their magic and refused
- * with a log line (fatbin extraction is a later step), anything else must be
- * NUL-terminated PTX text, and the front end reports malformed or unsupported
- * PTX with the line it stopped at.
+ * untrusted: fatbin.c takes the PTX out of them (fatbin containers and
+ * wrappers, PTX text; cubins are refused with a rebuild hint), and the front
+ * end reports malformed or unsupported PTX with the line it stopped at. The
+ * JIT options of cuModuleLoadDataEx (shared with cuLinkCreate) live here.
  *
  * All under the global lock. */
 #include "internal.h"
@@ -21,10 +21,7 @@
 #include "cf_error.h"
 #include "cf_log.h"
 
-#define FATBIN_MAGIC         0xBA55ED50u
-#define FATBIN_WRAPPER_MAGIC 0x466243B1u
-#define MAX_IMAGE_BYTES      (256u << 20)
-#define MAX_JIT_OPTIONS      64
+#define MAX_IMAGE_BYTES      CF_EMU_MAX_IMAGE_BYTES
 
 void cf__emu_module_free(CUmodule m)
 {
@@ -80,62 +77,38 @@ static CUresult bind_vars(CUcontext ctx, CUmodule m)
   return CUDA_SUCCESS;
 }
 
-/* Identify the image and load it as PTX. err receives the front end's
- * message on INVALID_PTX. Lock held; ctx usable. */
-static CUresult load_image(CUcontext ctx, const void *image, CUmodule *out,
-                           char *err, size_t errlen)
+/* Take the PTX out of the image (fatbin.c) and load it. size: readable
+ * bytes at image, 0 when unknown. err receives the reason on failure. Lock
+ * held; ctx usable. */
+static CUresult load_image(CUcontext ctx, const void *image, size_t size,
+                           CUmodule *out, char *err, size_t errlen)
 {
-  const char *text = image;
-  uint32_t magic;
-  size_t len;
+  struct cf_emu_ptx_text t;
   CUmodule m;
   CUresult r;
   int rc;
 
   *out = NULL;
-  err[0] = '\0';
-  if (!image)
-    return CUDA_ERROR_INVALID_VALUE;
-  /* Read the magic byte by byte, stopping at a NUL: a short PTX string
-   * must not be read past its end. None of the magics has a zero byte. */
-  uint8_t head[4] = { 0 };
-  for (size_t i = 0; i < 4 && (i == 0 || head[i - 1]); i++)
-    head[i] = ((const uint8_t *)image)[i];
-  memcpy(&magic, head, sizeof magic);
-  if (magic == FATBIN_MAGIC || magic == FATBIN_WRAPPER_MAGIC) {
-    cf_error("module load: fatbin images are not supported yet; load the "
-             "PTX text instead");
-    return CUDA_ERROR_NOT_SUPPORTED;
-  }
-  if (!memcmp(head, "\177ELF", 4)) {
-    cf_error("module load: cubin (SASS) images cannot run on the emulator; "
-             "load the PTX text instead");
-    return CUDA_ERROR_NO_BINARY_FOR_GPU;
-  }
-  len = strnlen(text, MAX_IMAGE_BYTES);
-  if (len == 0 || len == MAX_IMAGE_BYTES) {
-    cf_error("module load: %s image", len ? "oversized" : "empty");
-    return CUDA_ERROR_INVALID_IMAGE;
-  }
-  for (size_t i = 0; i < len; i++) {
-    unsigned char c = (unsigned char)text[i];
-    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' &&
-        c != '\v') {
-      cf_error("module load: not PTX text (byte 0x%02x at offset %zu)", c, i);
-      return CUDA_ERROR_INVALID_IMAGE;
-    }
-  }
+  r = cf__emu_image_ptx(image, size, "module image", &t, err, errlen);
+  if (r == CUDA_ERROR_INVALID_IMAGE)
+    cf_error("module load: %s", err);
+  if (r != CUDA_SUCCESS)
+    return r;   /* NO_BINARY_FOR_GPU was logged with its rebuild hint */
 
-  if (!(m = calloc(1, sizeof *m)))
+  if (!(m = calloc(1, sizeof *m))) {
+    cf__emu_ptx_text_free(&t);
     return CUDA_ERROR_OUT_OF_MEMORY;
+  }
   if (cf__emu_handle_add(m, CF_EMU_KIND_MODULE) != 0) {
     free(m);
+    cf__emu_ptx_text_free(&t);
     return CUDA_ERROR_OUT_OF_MEMORY;
   }
   m->ctx = ctx;
   cf__emu_list_add(&ctx->modules, &m->link);
 
-  rc = cf_ptx_module_load(text, len, &m->ptx, err, errlen);
+  rc = cf_ptx_module_load(t.text, t.len, &m->ptx, err, errlen);
+  cf__emu_ptx_text_free(&t);
   if (rc != 0) {
     m->ptx = NULL;
     if (rc == CF_ENOMEM) {
@@ -161,20 +134,21 @@ fail:
   return r;
 }
 
-static CUresult module_load(CUmodule *module, const void *image, char *err,
-                            size_t errlen)
+static CUresult module_load(CUmodule *module, const void *image, size_t size,
+                            char *err, size_t errlen)
 {
   CUcontext ctx;
   CUresult r;
 
   if (module)
     *module = NULL;
+  err[0] = '\0';
   if ((r = cf__emu_lock_ctx(&ctx)) != CUDA_SUCCESS)
     return r;
-  if (!module)
+  if (!module || !image)
     r = CUDA_ERROR_INVALID_VALUE;
   else
-    r = load_image(ctx, image, module, err, errlen);
+    r = load_image(ctx, image, size, module, err, errlen);
   cf__emu_unlock();
   return r;
 }
@@ -183,7 +157,67 @@ CF_EMU_EXPORT CUresult CUDAAPI cuModuleLoadData(CUmodule *module,
                                                 const void *image)
 {
   char err[512];
-  return module_load(module, image, err, sizeof err);
+  return module_load(module, image, 0, err, sizeof err);
+}
+
+/* A fatbin container or wrapper; like cuModuleLoadData, which accepts
+ * those too, so PTX text is not refused here either. */
+CF_EMU_EXPORT CUresult CUDAAPI cuModuleLoadFatBinary(CUmodule *module,
+                                                     const void *fatCubin)
+{
+  char err[512];
+  return module_load(module, fatCubin, 0, err, sizeof err);
+}
+
+/* ---- JIT options -------------------------------------------------------- */
+
+CUresult cf__emu_jit_opts_parse(unsigned n, const CUjit_option *opts,
+                                void **vals, struct cf_emu_jit_opts *o)
+{
+  memset(o, 0, sizeof *o);
+  if (n > CF_EMU_MAX_JIT_OPTIONS || (n && (!opts || !vals)))
+    return CUDA_ERROR_INVALID_VALUE;
+  /* Options tune the JIT, which the emulator does not have; only the log
+   * buffers and verbosity mean something here. Unknown options are ignored
+   * rather than refused, so newer programs keep working. */
+  for (unsigned i = 0; i < n; i++) {
+    switch (opts[i]) {
+    case CU_JIT_ERROR_LOG_BUFFER: o->elog = vals[i]; break;
+    case CU_JIT_INFO_LOG_BUFFER: o->ilog = vals[i]; break;
+    case CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES:
+      o->elog_len = (unsigned)(uintptr_t)vals[i];
+      o->elog_size_out = &vals[i];
+      break;
+    case CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES:
+      o->ilog_len = (unsigned)(uintptr_t)vals[i];
+      o->ilog_size_out = &vals[i];
+      break;
+    case CU_JIT_LOG_VERBOSE: o->verbose = (uintptr_t)vals[i] != 0; break;
+    default: break;
+    }
+  }
+  return CUDA_SUCCESS;
+}
+
+static void log_put(char *buf, size_t len, void **size_out, const char *msg)
+{
+  size_t n;
+  if (!buf || len == 0)
+    return;
+  n = strlen(msg);
+  if (n > len - 1)
+    n = len - 1;
+  memcpy(buf, msg, n);
+  buf[n] = '\0';
+  if (size_out)
+    *size_out = (void *)(uintptr_t)(n + 1);
+}
+
+void cf__emu_jit_opts_report(const struct cf_emu_jit_opts *o, const char *err,
+                             const char *info)
+{
+  log_put(o->elog, o->elog_len, o->elog_size_out, err ? err : "");
+  log_put(o->ilog, o->ilog_len, o->ilog_size_out, info ? info : "");
 }
 
 CF_EMU_EXPORT CUresult CUDAAPI cuModuleLoadDataEx(CUmodule *module,
@@ -192,50 +226,40 @@ CF_EMU_EXPORT CUresult CUDAAPI cuModuleLoadDataEx(CUmodule *module,
                                                   CUjit_option *options,
                                                   void **optionValues)
 {
-  char err[512];
+  struct cf_emu_jit_opts o;
+  char err[512], info[128] = "";
   CUresult r;
-  char *elog = NULL, *ilog = NULL;
-  size_t elog_len = 0, ilog_len = 0;
-  unsigned elog_size_i = 0, ilog_size_i = 0;
-  int have_esize = 0, have_isize = 0;
 
-  if (numOptions > MAX_JIT_OPTIONS ||
-      (numOptions && (!options || !optionValues))) {
+  if ((r = cf__emu_jit_opts_parse(numOptions, options, optionValues, &o)) !=
+      CUDA_SUCCESS) {
     if (module)
       *module = NULL;
-    return CUDA_ERROR_INVALID_VALUE;
+    return r;
   }
-  /* Options tune the JIT, which the emulator does not have; only the log
-   * buffers mean something here, and they get the front end's message. */
-  for (unsigned i = 0; i < numOptions; i++) {
-    switch (options[i]) {
-    case CU_JIT_ERROR_LOG_BUFFER: elog = optionValues[i]; break;
-    case CU_JIT_INFO_LOG_BUFFER: ilog = optionValues[i]; break;
-    case CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES:
-      elog_len = (size_t)(uintptr_t)optionValues[i];
-      elog_size_i = i;
-      have_esize = 1;
-      break;
-    case CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES:
-      ilog_len = (size_t)(uintptr_t)optionValues[i];
-      ilog_size_i = i;
-      have_isize = 1;
-      break;
-    default:
-      break;
-    }
-  }
-  r = module_load(module, image, err, sizeof err);
-  if (elog && have_esize && elog_len > 0) {
-    int n = snprintf(elog, elog_len, "%s", r == CUDA_SUCCESS ? "" : err);
-    size_t w = n < 0 ? 0 : (size_t)n < elog_len ? (size_t)n + 1 : elog_len;
-    optionValues[elog_size_i] = (void *)(uintptr_t)w;
-  }
-  if (ilog && have_isize && ilog_len > 0) {
-    ilog[0] = '\0';
-    optionValues[ilog_size_i] = (void *)(uintptr_t)1;
-  }
+  r = module_load(module, image, 0, err, sizeof err);
+  if (r == CUDA_SUCCESS && o.verbose)
+    snprintf(info, sizeof info, "cuferry-emu: PTX loaded for the CPU "
+             "emulator (sm_%d%d); no machine code is generated",
+             cf__emu_g.cfg.cc_major, cf__emu_g.cfg.cc_minor);
+  cf__emu_jit_opts_report(&o, r == CUDA_SUCCESS ? "" : err, info);
   return r;
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuModuleGetLoadingMode(CUmoduleLoadingMode *mode)
+{
+  const char *env;
+  CUresult r = cf__emu_lock_init();
+  if (r != CUDA_SUCCESS)
+    return r;
+  cf__emu_unlock();
+  if (!mode)
+    return CUDA_ERROR_INVALID_VALUE;
+  /* Modules load when asked either way; only the answer changes, so that
+   * cudart picks the same strategy it would on a GPU. */
+  env = getenv("CUDA_MODULE_LOADING");
+  *mode = env && !strcmp(env, "LAZY") ? CU_MODULE_LAZY_LOADING
+                                      : CU_MODULE_EAGER_LOADING;
+  return CUDA_SUCCESS;
 }
 
 CF_EMU_EXPORT CUresult CUDAAPI cuModuleLoad(CUmodule *module,
@@ -281,7 +305,7 @@ CF_EMU_EXPORT CUresult CUDAAPI cuModuleLoad(CUmodule *module,
    * four bytes and the text check sees a terminator. */
   memset(buf + n, 0, 4);  /* cap - n > 4096 when the loop ends */
   r = n == 0 ? CUDA_ERROR_INVALID_IMAGE
-             : module_load(module, buf, err, sizeof err);
+             : module_load(module, buf, n, err, sizeof err);
 out:
   fclose(f);
   free(buf);
