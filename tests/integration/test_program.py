@@ -5,10 +5,13 @@ runs must pass (exit 0, no FAIL line, PASS last) and print identical "digest"
 lines.
 
 usage: test_program.py --cuferryd P --client-dir D --emu SO [--env K=V]...
-                       [--stub-log-once REGEX]... -- PROGRAM [ARGS...]
+                       [--stub-log-once REGEX]... [--expect-stdout REGEX]...
+                       -- PROGRAM [ARGS...]
 --env sets a variable for the server and the direct run (e.g. a small
 CUFERRY_EMU_MEMORY). --stub-log-once: the stub run's stderr must hold exactly
-one line matching REGEX (the "not supported yet" notice, logged once)."""
+one line matching REGEX (the "not supported yet" notice, logged once).
+--expect-stdout: both runs' stdout must hold a line matching REGEX (e.g. a
+device printf line, which must reach the program that owns the context)."""
 import os
 import re
 
@@ -19,6 +22,8 @@ def main():
     p = h.parser(__doc__)
     p.add_argument('--env', action='append', default=[], metavar='K=V')
     p.add_argument('--stub-log-once', action='append', default=[],
+                   metavar='REGEX')
+    p.add_argument('--expect-stdout', action='append', default=[],
                    metavar='REGEX')
     p.add_argument('--timeout', type=int, default=150,
                    help='seconds per program run')
@@ -56,6 +61,13 @@ def main():
                                 'expected exactly 1' % (n, rx))
         if not srv.proc.poll() is None:
             problems.append('cuferryd exited while serving %s' % name)
+
+    for rx in args.expect_stdout:
+        for res, where in ((direct, 'directly on the emulator'),
+                           (remote, 'through the stub and cuferryd')):
+            if not any(re.search(rx, l) for l in res.stdout.splitlines()):
+                problems.append('%s %s: no stdout line matches /%s/'
+                                % (name, where, rx))
 
     d1, d2 = h.digests(direct.stdout), h.digests(remote.stdout)
     if not d1 and not d2:
