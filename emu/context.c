@@ -8,6 +8,10 @@
  * the whole process, so its handle stays recognisable; while its reference
  * count is zero it is not usable (INVALID_CONTEXT).
  *
+ * Tearing a context down first waits for its queued stream work and joins
+ * its executor threads (queue.c); a stream callback, which runs on such a
+ * thread, gets CUDA_ERROR_NOT_PERMITTED instead.
+ *
  * All under the global lock; the stack is thread-local (state.c). */
 #include "internal.h"
 
@@ -32,20 +36,23 @@ void cf__emu_ctx_init(CUcontext ctx, unsigned flags, int is_primary)
 {
   ctx->is_primary = is_primary;
   ctx->flags = flags;
-  ctx->sticky = CUDA_SUCCESS;
-  ctx->inflight = ctx->null_busy = 0;
+  ctx->sticky = ctx->deferred = CUDA_SUCCESS;
+  ctx->pending = 0;
+  ctx->legacy = NULL;
   for (int i = 0; i < CF_EMU_NLIMITS; i++)
     ctx->limits[i] = limit_defaults[i];
+  cf__emu_list_init(&ctx->queues);
   cf__emu_list_init(&ctx->modules);
   cf__emu_list_init(&ctx->streams);
   cf__emu_list_init(&ctx->events);
   cf__emu_list_init(&ctx->pinned);
 }
 
-void cf__emu_ctx_clear(CUcontext ctx)
+int cf__emu_ctx_clear(CUcontext ctx)
 {
-  while (ctx->inflight)
-    pthread_cond_wait(&cf__emu_g.cond, &cf__emu_g.lock);
+  int rc = cf__emu_ctx_drain(ctx);
+  if (rc != CF_EMU_DRAIN_OK)
+    return rc;
   while (ctx->modules.next != &ctx->modules)
     cf__emu_module_free(CF_EMU_CONTAINER(ctx->modules.next,
                                          struct CUmod_st, link));
@@ -55,11 +62,20 @@ void cf__emu_ctx_clear(CUcontext ctx)
   while (ctx->events.next != &ctx->events)
     cf__emu_event_free(CF_EMU_CONTAINER(ctx->events.next,
                                         struct CUevent_st, link));
+  cf__emu_ctx_queues_release(ctx);
   cf__emu_mem_free_owner(ctx, NULL);
   cf__emu_pinned_free_all(ctx);
-  ctx->sticky = CUDA_SUCCESS;
+  ctx->sticky = ctx->deferred = CUDA_SUCCESS;
   for (int i = 0; i < CF_EMU_NLIMITS; i++)
     ctx->limits[i] = limit_defaults[i];
+  return CF_EMU_DRAIN_OK;
+}
+
+static CUresult clear_result(int rc)
+{
+  return rc == CF_EMU_DRAIN_REFUSED ? CUDA_ERROR_NOT_PERMITTED
+         : rc == CF_EMU_DRAIN_GONE  ? CUDA_ERROR_INVALID_CONTEXT
+                                    : CUDA_SUCCESS;
 }
 
 static int flags_ok(unsigned flags)
@@ -153,16 +169,16 @@ CF_EMU_EXPORT CUresult CUDAAPI cuCtxDestroy(CUcontext ctx)
     cf__emu_unlock();
     return CUDA_ERROR_INVALID_CONTEXT;
   }
-  cf__emu_ctx_clear(ctx);
-  /* Waiting in ctx_clear dropped the lock: another thread may have
-   * destroyed it meanwhile. */
-  if (cf__emu_handle_live(ctx, CF_EMU_KIND_CTX)) {
+  /* Waiting in ctx_clear drops the lock: another thread may destroy it
+   * meanwhile, which ctx_clear reports. */
+  r = clear_result(cf__emu_ctx_clear(ctx));
+  if (r == CUDA_SUCCESS) {
     cf__emu_handle_del(ctx);
     cf__emu_stack_forget(ctx);
     free(ctx);
   }
   cf__emu_unlock();
-  return CUDA_SUCCESS;
+  return r;
 }
 
 CF_EMU_EXPORT CUresult CUDAAPI cuCtxSetCurrent(CUcontext ctx)
@@ -294,12 +310,17 @@ CF_EMU_EXPORT CUresult CUDAAPI cuCtxGetApiVersion(CUcontext ctx,
 CF_EMU_EXPORT CUresult CUDAAPI cuCtxSynchronize(void)
 {
   CUcontext ctx;
-  CUresult r = cf__emu_lock_ctx(&ctx);
-  if (r != CUDA_SUCCESS)
+  CUresult r;
+
+  /* From a stream callback, which may not wait for stream work. */
+  if (cf__emu_in_worker())
+    return CUDA_ERROR_NOT_PERMITTED;
+  if ((r = cf__emu_lock_ctx(&ctx)) != CUDA_SUCCESS)
     return r;
   r = cf__emu_ctx_wait(ctx);
   if (r == CUDA_SUCCESS)
-    r = ctx->sticky;
+    r = cf__emu_ctx_usable(ctx) ? cf__emu_ctx_async_error(ctx)
+                                : CUDA_ERROR_INVALID_CONTEXT;
   cf__emu_unlock();
   return r;
 }
@@ -409,9 +430,11 @@ CF_EMU_EXPORT CUresult CUDAAPI cuDevicePrimaryCtxRelease(CUdevice dev)
   else if (cf__emu_g.primary_refs == 0)
     r = CUDA_ERROR_INVALID_CONTEXT;
   else if (cf__emu_g.primary_refs == 1) {
-    cf__emu_ctx_clear(cf__emu_g.primary);
-    /* A retain may have slipped in while ctx_clear waited. */
-    cf__emu_g.primary_refs--;
+    /* A retain may slip in while ctx_clear waits; the count stays right
+     * because it is only decremented afterwards. */
+    if ((r = clear_result(cf__emu_ctx_clear(cf__emu_g.primary))) ==
+        CUDA_SUCCESS)
+      cf__emu_g.primary_refs--;
   } else {
     cf__emu_g.primary_refs--;
   }
@@ -463,8 +486,8 @@ CF_EMU_EXPORT CUresult CUDAAPI cuDevicePrimaryCtxReset(CUdevice dev)
     return r;
   if (dev != 0)
     r = CUDA_ERROR_INVALID_DEVICE;
-  else {
-    cf__emu_ctx_clear(cf__emu_g.primary);
+  else if ((r = clear_result(cf__emu_ctx_clear(cf__emu_g.primary))) ==
+           CUDA_SUCCESS) {
     cf__emu_g.primary_flags = 0;
     cf__emu_g.primary->flags = 0;
   }

@@ -3,10 +3,12 @@
  * The driver layer implements CUDA driver entry points on the CPU. It owns
  * device memory, contexts, modules, streams and events; emu/ptx/ owns PTX
  * parsing and execution. Every entry point takes the one global lock
- * (cf__emu_g.lock) for its whole body, except that a kernel launch drops it
- * while the interpreter runs and marks its stream busy instead; operations
- * that must follow that launch wait on cf__emu_g.cond. Device memory has its
- * own rwlock so the interpreter's map() callback never needs the global lock.
+ * (cf__emu_g.lock) for its whole body. Stream work (launches, async copies
+ * and memsets, event records, waits, host functions) is queued and run by
+ * each stream's executor thread (queue.c), which drops the lock while the
+ * work runs; waiting for it means sleeping on cf__emu_g.cond. Device memory
+ * has its own rwlock so the interpreter's map() callback never needs the
+ * global lock.
  *
  * Handles (CUcontext, CUmodule, CUfunction, CUstream, CUevent) are pointers
  * to the structs below. A handle is used only after it is found in the live
@@ -78,8 +80,10 @@ struct CUctx_st {
   int is_primary;
   unsigned flags;
   CUresult sticky;              /* first launch fault; returned from then on */
-  unsigned inflight;            /* launches running with the lock dropped */
-  unsigned null_busy;           /* of which on the NULL stream */
+  CUresult deferred;            /* async non-fault error, for the next sync */
+  unsigned pending;             /* queued operations not yet finished */
+  struct cf_emu_queue *legacy;  /* the legacy default stream, made lazily */
+  struct cf_emu_link queues;    /* every queue of this context (queue.c) */
   size_t limits[CF_EMU_NLIMITS];
   struct cf_emu_link modules;   /* CUmod_st.link */
   struct cf_emu_link streams;   /* CUstream_st.link */
@@ -114,7 +118,7 @@ struct CUstream_st {
   struct cf_emu_link link;
   unsigned flags;
   int priority;
-  unsigned busy;                /* a launch on this stream is running */
+  struct cf_emu_queue *q;       /* its work; outlives the handle if busy */
   unsigned long long id;
 };
 
@@ -124,7 +128,10 @@ struct CUevent_st {
   struct cf_emu_link link;
   unsigned flags;
   int recorded;
-  struct timespec when;
+  struct cf_emu_queue *q;       /* where last recorded (holds a reference) */
+  uint64_t seq;                 /* ... and at which point of q */
+  uint64_t gen;                 /* which record call that was */
+  struct timespec when;         /* set when the point is reached */
 };
 
 struct cf_emu_config {
@@ -135,7 +142,7 @@ struct cf_emu_config {
 
 struct cf_emu_global {
   pthread_mutex_t lock;
-  pthread_cond_t cond;          /* broadcast when a launch ends */
+  pthread_cond_t cond;          /* broadcast when queued work finishes */
   int initialized;
   struct cf_emu_config cfg;
   struct CUctx_st *primary;     /* created at cuInit, never freed */
@@ -225,21 +232,104 @@ void cf__emu_pinned_free_all(CUcontext ctx);
 /* ---- Contexts (context.c) ---------------------------------------------- */
 
 /* Free everything a context owns (modules, streams, events, memory) and
- * reset its sticky error and limits. Waits for its launches. Lock held. */
-void cf__emu_ctx_clear(CUcontext ctx);
+ * reset its sticky error and limits, after waiting for all its queued work
+ * and joining its executor threads. Lock held (dropped while waiting).
+ * Returns CF_EMU_DRAIN_OK; CF_EMU_DRAIN_GONE when another thread destroyed
+ * ctx meanwhile (nothing done); CF_EMU_DRAIN_REFUSED on an executor
+ * thread (a stream callback), which may not wait for stream work. */
+int cf__emu_ctx_clear(CUcontext ctx);
 void cf__emu_ctx_init(CUcontext ctx, unsigned flags, int is_primary);
+
+/* ---- Stream queues (queue.c) ------------------------------------------- */
+
+/* Every stream's work is a FIFO of operations run in order by that queue's
+ * executor thread. All functions here: lock held. */
+struct cf_emu_queue;
+struct cf_emu_dep;
+
+enum cf_emu_queue_kind {
+  CF_EMU_QUEUE_LEGACY = 1,      /* NULL / CU_STREAM_LEGACY */
+  CF_EMU_QUEUE_BLOCKING,        /* synchronises with the legacy stream */
+  CF_EMU_QUEUE_NON_BLOCKING,
+  CF_EMU_QUEUE_PER_THREAD,      /* CU_STREAM_PER_THREAD: blocking, per thread */
+};
+
+/* One unit of stream work, embedded first in an issuer-defined struct. The
+ * issuer sets run (and free if the struct owns more than itself); the rest
+ * belongs to queue.c. run() is called on the executor without the lock,
+ * with status the context's sticky error at that moment (work should be
+ * skipped unless it is CUDA_SUCCESS); it returns CUDA_SUCCESS or an error,
+ * which becomes the context's sticky error if it is a kernel fault and
+ * otherwise is reported once by the next synchronising call. free (NULL:
+ * free(op)) runs afterwards, with the lock held; it must not take it. */
+struct cf_emu_op {
+  CUresult (*run)(struct cf_emu_op *op, CUresult status);
+  void (*free)(struct cf_emu_op *op);
+  struct cf_emu_op *next;
+  uint64_t seq;
+  struct cf_emu_dep *deps;
+  unsigned ndeps, capdeps;
+};
+
+/* A new queue of ctx with one (owner) reference and no thread yet. Returns
+ * CUDA_SUCCESS or OUT_OF_MEMORY. */
+CUresult cf__emu_queue_create(CUcontext ctx, enum cf_emu_queue_kind kind,
+                              struct cf_emu_queue **out);
+/* References: get returns q; put frees q once unreferenced and idle. */
+struct cf_emu_queue *cf__emu_queue_get(struct cf_emu_queue *q);
+void cf__emu_queue_put(struct cf_emu_queue *q);
+/* Drop the owner's reference: q accepts no more work, finishes what it has,
+ * then goes away (a destroyed stream). Idempotent. */
+void cf__emu_queue_retire(struct cf_emu_queue *q);
+/* The queue for a stream argument of ctx: NULL and CU_STREAM_LEGACY give
+ * the legacy default stream, CU_STREAM_PER_THREAD the calling thread's own,
+ * else s must be a live stream of ctx (INVALID_HANDLE). OUT_OF_MEMORY when
+ * a default queue cannot be made. The pointer is valid while the lock is
+ * held. */
+CUresult cf__emu_queue_of(CUcontext ctx, CUstream s, struct cf_emu_queue **out);
+/* Make op wait for point seq of q (no-op when reached). CUDA_SUCCESS or
+ * OUT_OF_MEMORY; the op keeps what it already had either way. */
+CUresult cf__emu_op_depend(struct cf_emu_op *op, struct cf_emu_queue *q,
+                           uint64_t seq);
+/* Append op (adding the legacy stream's implicit dependencies) and start
+ * the executor if needed. Always consumes op: on failure (OUT_OF_MEMORY,
+ * INVALID_HANDLE for a retired queue) it is freed without running. On
+ * success cf__emu_queue_last(q) is op's point. */
+CUresult cf__emu_queue_submit(struct cf_emu_queue *q, struct cf_emu_op *op);
+/* The point of the last submitted op (0 when none); 1 when q has reached
+ * point seq. */
+uint64_t cf__emu_queue_last(const struct cf_emu_queue *q);
+int cf__emu_queue_reached(const struct cf_emu_queue *q, uint64_t seq);
+/* 1 when no work is pending on q (the legacy stream: nor on any blocking
+ * queue of its context, which it implicitly waits for). */
+int cf__emu_queue_idle(const struct cf_emu_queue *q);
+/* Wait until q reaches seq; the lock is dropped meanwhile, so callers
+ * re-check their handles afterwards. NOT_PERMITTED on an executor thread. */
+CUresult cf__emu_queue_wait(struct cf_emu_queue *q, uint64_t seq);
+/* Wait for all work submitted to q so far (the legacy stream: and to the
+ * blocking queues of its context). Errors as cf__emu_queue_wait, plus
+ * OUT_OF_MEMORY. */
+CUresult cf__emu_queue_sync(struct cf_emu_queue *q);
+/* Wait for all work submitted to any queue of ctx so far. Same errors. */
+CUresult cf__emu_ctx_wait(CUcontext ctx);
+/* What a synchronising call reports once its wait is over: the sticky error,
+ * else the deferred one (which this clears), else CUDA_SUCCESS. */
+CUresult cf__emu_ctx_async_error(CUcontext ctx);
+/* 1 on an executor thread (in a stream callback). */
+int cf__emu_in_worker(void);
+/* Teardown, for cf__emu_ctx_clear: drain waits until ctx has no queued
+ * work; queues_release then stops and joins the executors and drops the
+ * context's references to its queues (streams' ones go with the streams). */
+enum { CF_EMU_DRAIN_OK, CF_EMU_DRAIN_GONE, CF_EMU_DRAIN_REFUSED };
+int cf__emu_ctx_drain(CUcontext ctx);
+void cf__emu_ctx_queues_release(CUcontext ctx);
 
 /* ---- Streams (stream.c) ------------------------------------------------ */
 
 /* Resolve a stream argument against ctx: NULL, CU_STREAM_LEGACY and
- * CU_STREAM_PER_THREAD give *out NULL (the context's default stream); else
- * the stream must be live and belong to ctx (INVALID_HANDLE). */
+ * CU_STREAM_PER_THREAD give *out NULL (a default stream); else the stream
+ * must be live and belong to ctx (INVALID_HANDLE). */
 CUresult cf__emu_stream_resolve(CUcontext ctx, CUstream s, CUstream *out);
-/* Wait until work issued earlier on s (NULL: the default stream) has
- * finished, re-checking ctx and s after each wait. Lock held. */
-CUresult cf__emu_stream_wait(CUcontext ctx, CUstream s);
-/* Wait for every launch of ctx. Lock held. */
-CUresult cf__emu_ctx_wait(CUcontext ctx);
 void cf__emu_stream_free(CUstream s);
 void cf__emu_event_free(CUevent e);
 

@@ -1,14 +1,17 @@
 /* Kernel launch: validate the configuration against the device limits,
- * pack the arguments by the kernel's parameter layout, and run the grid in
- * the interpreter on the calling thread.
+ * pack the arguments by the kernel's parameter layout, and queue the grid
+ * on the stream; the stream's executor thread (queue.c) runs it in the
+ * interpreter while the caller goes on.
  *
- * The global lock is dropped while the grid runs so other threads (other
- * clients of the server) keep working; the stream is marked busy instead and
- * later work on it waits (stream.c). The interpreter reaches device memory
- * only through map_global(), which answers from devmem.c without the global
- * lock and only for allocations of the launching context. A fault in the
- * kernel becomes the context's sticky error, as on a GPU: the launch returns
- * it and so does every later call in that context. */
+ * Everything a caller can get wrong is checked here, so cuLaunchKernel
+ * reports it; the operation owns a copy of the packed parameters. The
+ * interpreter reaches device memory only through map_global(), which
+ * answers from devmem.c without the global lock and only for allocations of
+ * the launching context. The module (and so the kernel) outlives the
+ * operation because unloading it, and destroying its context, wait for the
+ * context's queued work. A fault in the kernel becomes the context's sticky
+ * error, as on a GPU: the next synchronising call returns it and so does
+ * every later call in that context. */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -88,14 +91,35 @@ static CUresult pack_params(const struct cf_ptx_kernel *k, void **kernelParams,
   return n == 0 ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
 }
 
-static int is_fault(int r)
+struct launch_op {
+  struct cf_emu_op op;
+  const struct cf_ptx_kernel *k;
+  const char *name;             /* the function's, valid with the module */
+  CUcontext ctx;
+  struct cf_ptx_memory mem;
+  struct cf_ptx_launch l;
+  uint8_t *params;
+};
+
+static void free_launch(struct cf_emu_op *op)
 {
-  return r == CUDA_ERROR_ILLEGAL_ADDRESS || r == CUDA_ERROR_ASSERT ||
-         r == CUDA_ERROR_HARDWARE_STACK_ERROR ||
-         r == CUDA_ERROR_ILLEGAL_INSTRUCTION ||
-         r == CUDA_ERROR_MISALIGNED_ADDRESS ||
-         r == CUDA_ERROR_INVALID_ADDRESS_SPACE || r == CUDA_ERROR_INVALID_PC ||
-         r == CUDA_ERROR_LAUNCH_FAILED || r == CUDA_ERROR_LAUNCH_TIMEOUT;
+  struct launch_op *lo = (struct launch_op *)op;
+  free(lo->params);
+  free(lo);
+}
+
+static CUresult run_launch(struct cf_emu_op *op, CUresult status)
+{
+  struct launch_op *lo = (struct launch_op *)op;
+  char err[512];
+
+  if (status != CUDA_SUCCESS)
+    return status;  /* a faulted context runs no more kernels */
+  err[0] = '\0';
+  int rc = cf_ptx_launch(lo->k, &lo->l, err, sizeof err);
+  if (rc != CUDA_SUCCESS)
+    cf_error("kernel %s: %s", lo->name, err[0] ? err : "launch failed");
+  return (CUresult)rc;
 }
 
 CF_EMU_EXPORT CUresult CUDAAPI cuLaunchKernel(CUfunction f,
@@ -111,15 +135,11 @@ CF_EMU_EXPORT CUresult CUDAAPI cuLaunchKernel(CUfunction f,
                                               void **extra)
 {
   struct cf_ptx_kernel_info info;
-  struct cf_ptx_memory mem;
-  struct cf_ptx_launch l;
+  struct launch_op *lo = NULL;
+  struct cf_emu_queue *q;
   const struct cf_ptx_kernel *k;
   CUcontext ctx;
-  CUstream s;
-  uint8_t *params = NULL;
   size_t nbytes;
-  char err[512];
-  int rc;
   CUresult r = cf__emu_lock_ctx(&ctx);
 
   if (r != CUDA_SUCCESS)
@@ -128,7 +148,7 @@ CF_EMU_EXPORT CUresult CUDAAPI cuLaunchKernel(CUfunction f,
     r = CUDA_ERROR_INVALID_HANDLE;
     goto out;
   }
-  if ((r = cf__emu_stream_resolve(ctx, hStream, &s)) != CUDA_SUCCESS)
+  if ((r = cf__emu_queue_of(ctx, hStream, &q)) != CUDA_SUCCESS)
     goto out;
   k = f->k;
   cf_ptx_kernel_get_info(k, &info);
@@ -142,65 +162,36 @@ CF_EMU_EXPORT CUresult CUDAAPI cuLaunchKernel(CUfunction f,
     goto out;
   }
   nbytes = cf_ptx_kernel_param_bytes(k);
-  if (nbytes && !(params = calloc(1, nbytes))) {
+  if (!(lo = calloc(1, sizeof *lo)) ||
+      (nbytes && !(lo->params = calloc(1, nbytes)))) {
     r = CUDA_ERROR_OUT_OF_MEMORY;
     goto out;
   }
-  if ((r = pack_params(k, kernelParams, extra, params, nbytes)) !=
+  if ((r = pack_params(k, kernelParams, extra, lo->params, nbytes)) !=
       CUDA_SUCCESS)
     goto out;
 
-  /* Stream order: wait for earlier launches on this stream, then re-check
-   * what the wait may have invalidated. */
-  if ((r = cf__emu_stream_wait(ctx, s)) != CUDA_SUCCESS)
-    goto out;
-  if (!cf__emu_handle_live(f, CF_EMU_KIND_FUNC)) {
-    r = CUDA_ERROR_INVALID_HANDLE;
-    goto out;
-  }
-  if (ctx->sticky != CUDA_SUCCESS) {
-    r = ctx->sticky;
-    goto out;
-  }
-
-  mem = (struct cf_ptx_memory){ .user = ctx, .map = map_global };
-  l = (struct cf_ptx_launch){
+  lo->op.run = run_launch;
+  lo->op.free = free_launch;
+  lo->k = k;
+  lo->name = f->name;
+  lo->ctx = ctx;
+  lo->mem = (struct cf_ptx_memory){ .user = ctx, .map = map_global };
+  lo->l = (struct cf_ptx_launch){
     .grid = { gridDimX, gridDimY, gridDimZ },
     .block = { blockDimX, blockDimY, blockDimZ },
     .dynamic_shared_bytes = sharedMemBytes,
-    .params = params,
+    .params = lo->params,
     .params_len = nbytes,
-    .mem = &mem,
+    .mem = &lo->mem,
   };
-  ctx->inflight++;
-  if (s)
-    s->busy++;
-  else
-    ctx->null_busy++;
-  cf__emu_unlock();
-
-  err[0] = '\0';
-  /* The module (and so k) cannot go away meanwhile: unloading it, and
-   * destroying its context, wait for ctx->inflight to drop to zero. */
-  rc = cf_ptx_launch(k, &l, err, sizeof err);
-
-  pthread_mutex_lock(&cf__emu_g.lock);
-  ctx->inflight--;
-  if (s)
-    s->busy--;
-  else
-    ctx->null_busy--;
-  pthread_cond_broadcast(&cf__emu_g.cond);
-  r = (CUresult)rc;
-  if (is_fault(rc)) {
-    if (ctx->sticky == CUDA_SUCCESS)
-      ctx->sticky = r;
-    cf_error("kernel %s: %s", f->name, err[0] ? err : "launch failed");
-  } else if (rc != CUDA_SUCCESS && err[0]) {
-    cf_error("kernel %s: %s", f->name, err);
-  }
+  r = cf__emu_queue_submit(q, &lo->op);  /* takes lo */
+  lo = NULL;
 out:
   cf__emu_unlock();
-  free(params);
+  if (lo) {
+    free(lo->params);
+    free(lo);
+  }
   return r;
 }

@@ -3,12 +3,20 @@
  *
  * Every device range a copy or memset touches must lie inside one live
  * allocation of the current context, else CUDA_ERROR_INVALID_VALUE, like
- * the driver. Stream-ordered ("Async") forms run synchronously once work
- * issued before them on that stream has finished, so CUDA's ordering holds.
- * Pinned host memory is page-aligned, owned by the context that allocated
- * it, and only such pointers may be given to cuMemFreeHost.
+ * the driver; that is checked, and the ranges mapped, at the call. The work
+ * itself is an operation on a stream's queue (queue.c). Synchronous forms
+ * go on the legacy default stream and wait for it. "Async" forms return at
+ * once, with CUDA's rules for host memory kept safe: a host-to-device copy
+ * from pageable memory copies the caller's bytes into a staging buffer at
+ * the call (the caller may reuse its buffer at once); a device-to-host copy
+ * into pageable memory waits for its completion before returning, as CUDA
+ * does; only pinned memory (cuMemAllocHost/cuMemHostAlloc of this context)
+ * is read or written later by the executor.
  *
- * All under the global lock. */
+ * Freeing device or pinned memory waits for the context's queued work,
+ * which may still use it. Pinned host memory is page-aligned, owned by the
+ * context that allocated it, and only such pointers may be given to
+ * cuMemFreeHost. All under the global lock except the operations' run. */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -42,9 +50,10 @@ CF_EMU_EXPORT CUresult CUDAAPI cuMemFree(CUdeviceptr dptr)
   CUresult r = cf__emu_lock_ctx(&ctx);
   if (r != CUDA_SUCCESS)
     return r;
-  /* cuMemFree synchronises: a running kernel may still use the memory. */
+  /* cuMemFree synchronises: queued work may still use the memory. */
   if (dptr != 0 && (r = cf__emu_ctx_wait(ctx)) == CUDA_SUCCESS)
-    r = cf__emu_mem_free(ctx, dptr);
+    r = cf__emu_ctx_usable(ctx) ? cf__emu_mem_free(ctx, dptr)
+                                : CUDA_ERROR_INVALID_CONTEXT;
   cf__emu_unlock();
   return r;
 }
@@ -137,6 +146,13 @@ CF_EMU_EXPORT CUresult CUDAAPI cuMemFreeHost(void *p)
   CUresult r = cf__emu_lock_ctx(&ctx);
   if (r != CUDA_SUCCESS)
     return r;
+  /* Queued copies may still use it. */
+  if ((r = cf__emu_ctx_wait(ctx)) != CUDA_SUCCESS)
+    goto out;
+  if (!cf__emu_ctx_usable(ctx)) {
+    r = CUDA_ERROR_INVALID_CONTEXT;
+    goto out;
+  }
   r = CUDA_ERROR_INVALID_VALUE;
   for (struct cf_emu_link *l = ctx->pinned.next; l != &ctx->pinned;
        l = l->next) {
@@ -150,6 +166,7 @@ CF_EMU_EXPORT CUresult CUDAAPI cuMemFreeHost(void *p)
       break;
     }
   }
+out:
   cf__emu_unlock();
   return r;
 }
@@ -167,39 +184,142 @@ void cf__emu_pinned_free_all(CUcontext ctx)
 
 /* ---- Copies and memsets ------------------------------------------------- */
 
-enum dir { HTOD, DTOH, DTOD };
-
-/* Lock, resolve the stream and wait for earlier work on it. Lock held on
- * success. */
-static CUresult begin(CUstream hStream, CUcontext *ctx)
+/* 1 when [p, p+n) lies in one pinned allocation of ctx. */
+static int is_pinned(CUcontext ctx, const void *p, size_t n)
 {
-  CUstream s;
+  uintptr_t a = (uintptr_t)p;
+  for (struct cf_emu_link *l = ctx->pinned.next; l != &ctx->pinned;
+       l = l->next) {
+    const struct cf_emu_pinned *pin =
+        CF_EMU_CONTAINER(l, struct cf_emu_pinned, link);
+    uintptr_t b = (uintptr_t)pin->p;
+    if (a >= b && a - b <= pin->len && n <= pin->len - (a - b))
+      return 1;
+  }
+  return 0;
+}
+
+struct mem_op {
+  struct cf_emu_op op;
+  void *to;
+  const void *from;            /* NULL: a memset */
+  size_t n;                    /* bytes, or elements for a memset */
+  unsigned width;              /* memset element size */
+  uint32_t value;
+  void *staging;               /* owned copy of pageable source bytes */
+};
+
+static CUresult run_mem(struct cf_emu_op *op, CUresult status)
+{
+  struct mem_op *m = (struct mem_op *)op;
+  uint8_t *p = m->to;
+
+  if (status != CUDA_SUCCESS)
+    return status;
+  if (m->from) {
+    memmove(m->to, m->from, m->n);
+  } else if (m->width == 1) {
+    memset(p, (int)(m->value & 0xff), m->n);
+  } else if (m->width == 2) {
+    uint16_t v = (uint16_t)m->value;
+    for (size_t i = 0; i < m->n; i++)
+      memcpy(p + i * 2, &v, 2);
+  } else {
+    for (size_t i = 0; i < m->n; i++)
+      memcpy(p + i * 4, &m->value, 4);
+  }
+  return CUDA_SUCCESS;
+}
+
+static void free_mem(struct cf_emu_op *op)
+{
+  struct mem_op *m = (struct mem_op *)op;
+  free(m->staging);
+  free(m);
+}
+
+/* Lock, check the context and find the queue. Synchronous calls (wait set)
+ * may not be made from a stream callback. Lock held on success. */
+static CUresult begin(CUstream hStream, int wait, CUcontext *ctx,
+                      struct cf_emu_queue **q)
+{
   CUresult r = cf__emu_lock_ctx(ctx);
   if (r != CUDA_SUCCESS)
     return r;
-  if ((r = cf__emu_stream_resolve(*ctx, hStream, &s)) != CUDA_SUCCESS ||
-      (r = cf__emu_stream_wait(*ctx, s)) != CUDA_SUCCESS)
+  if (wait && cf__emu_in_worker())
+    r = CUDA_ERROR_NOT_PERMITTED;
+  else
+    r = cf__emu_queue_of(*ctx, hStream, q);
+  if (r != CUDA_SUCCESS)
     cf__emu_unlock();
   return r;
 }
 
+/* Queue m on q and, when wait is set, return once it has run, with what a
+ * synchronising call reports. Takes m. Lock held. */
+static CUresult issue(CUcontext ctx, struct cf_emu_queue *q, struct mem_op *m,
+                      int wait)
+{
+  CUresult r;
+
+  m->op.run = run_mem;
+  m->op.free = free_mem;
+  if ((r = cf__emu_queue_submit(q, &m->op)) != CUDA_SUCCESS || !wait)
+    return r;
+  if ((r = cf__emu_queue_wait(q, cf__emu_queue_last(q))) != CUDA_SUCCESS)
+    return r;
+  if (!cf__emu_ctx_usable(ctx))
+    return CUDA_ERROR_INVALID_CONTEXT;
+  return cf__emu_ctx_async_error(ctx);
+}
+
+enum dir { HTOD, DTOH, DTOD };
+
 static CUresult copy(enum dir d, CUdeviceptr dst, void *hdst, CUdeviceptr src,
-                     const void *hsrc, size_t n, CUstream hStream)
+                     const void *hsrc, size_t n, CUstream hStream, int async)
 {
   CUcontext ctx;
-  CUresult r = begin(hStream, &ctx);
-  void *to, *from;
+  struct cf_emu_queue *q;
+  struct mem_op *m;
+  int wait = !async;
+  CUresult r = begin(hStream, wait, &ctx, &q);
 
   if (r != CUDA_SUCCESS)
     return r;
   if (n == 0)
     goto out;
-  to = d == DTOH ? hdst : cf__emu_mem_map(ctx, dst, n);
-  from = d == HTOD ? (void *)(uintptr_t)hsrc : cf__emu_mem_map(ctx, src, n);
-  if (!to || !from)
+  m = calloc(1, sizeof *m);
+  if (!m) {
+    r = CUDA_ERROR_OUT_OF_MEMORY;
+    goto out;
+  }
+  m->to = d == DTOH ? hdst : cf__emu_mem_map(ctx, dst, n);
+  m->from = d == HTOD ? hsrc : cf__emu_mem_map(ctx, src, n);
+  m->n = n;
+  if (!m->to || !m->from) {
+    free(m);
     r = CUDA_ERROR_INVALID_VALUE;
-  else
-    memmove(to, from, n);
+    goto out;
+  }
+  if (async && d == HTOD && !is_pinned(ctx, hsrc, n)) {
+    if (!(m->staging = malloc(n))) {
+      free(m);
+      r = CUDA_ERROR_OUT_OF_MEMORY;
+      goto out;
+    }
+    memcpy(m->staging, hsrc, n);
+    m->from = m->staging;
+  }
+  if (async && d == DTOH && !is_pinned(ctx, hdst, n)) {
+    /* Pageable destination: complete before returning, as CUDA does. */
+    if (cf__emu_in_worker()) {
+      free(m);
+      r = CUDA_ERROR_NOT_PERMITTED;
+      goto out;
+    }
+    wait = 1;
+  }
+  r = issue(ctx, q, m, wait);
 out:
   cf__emu_unlock();
   return r;
@@ -209,21 +329,21 @@ CF_EMU_EXPORT CUresult CUDAAPI cuMemcpyHtoD(CUdeviceptr dstDevice,
                                             const void *srcHost,
                                             size_t ByteCount)
 {
-  return copy(HTOD, dstDevice, NULL, 0, srcHost, ByteCount, NULL);
+  return copy(HTOD, dstDevice, NULL, 0, srcHost, ByteCount, NULL, 0);
 }
 
 CF_EMU_EXPORT CUresult CUDAAPI cuMemcpyDtoH(void *dstHost,
                                             CUdeviceptr srcDevice,
                                             size_t ByteCount)
 {
-  return copy(DTOH, 0, dstHost, srcDevice, NULL, ByteCount, NULL);
+  return copy(DTOH, 0, dstHost, srcDevice, NULL, ByteCount, NULL, 0);
 }
 
 CF_EMU_EXPORT CUresult CUDAAPI cuMemcpyDtoD(CUdeviceptr dstDevice,
                                             CUdeviceptr srcDevice,
                                             size_t ByteCount)
 {
-  return copy(DTOD, dstDevice, NULL, srcDevice, NULL, ByteCount, NULL);
+  return copy(DTOD, dstDevice, NULL, srcDevice, NULL, ByteCount, NULL, 0);
 }
 
 CF_EMU_EXPORT CUresult CUDAAPI cuMemcpyHtoDAsync(CUdeviceptr dstDevice,
@@ -231,7 +351,7 @@ CF_EMU_EXPORT CUresult CUDAAPI cuMemcpyHtoDAsync(CUdeviceptr dstDevice,
                                                  size_t ByteCount,
                                                  CUstream hStream)
 {
-  return copy(HTOD, dstDevice, NULL, 0, srcHost, ByteCount, hStream);
+  return copy(HTOD, dstDevice, NULL, 0, srcHost, ByteCount, hStream, 1);
 }
 
 CF_EMU_EXPORT CUresult CUDAAPI cuMemcpyDtoHAsync(void *dstHost,
@@ -239,7 +359,7 @@ CF_EMU_EXPORT CUresult CUDAAPI cuMemcpyDtoHAsync(void *dstHost,
                                                  size_t ByteCount,
                                                  CUstream hStream)
 {
-  return copy(DTOH, 0, dstHost, srcDevice, NULL, ByteCount, hStream);
+  return copy(DTOH, 0, dstHost, srcDevice, NULL, ByteCount, hStream, 1);
 }
 
 CF_EMU_EXPORT CUresult CUDAAPI cuMemcpyDtoDAsync(CUdeviceptr dstDevice,
@@ -247,15 +367,17 @@ CF_EMU_EXPORT CUresult CUDAAPI cuMemcpyDtoDAsync(CUdeviceptr dstDevice,
                                                  size_t ByteCount,
                                                  CUstream hStream)
 {
-  return copy(DTOD, dstDevice, NULL, srcDevice, NULL, ByteCount, hStream);
+  return copy(DTOD, dstDevice, NULL, srcDevice, NULL, ByteCount, hStream, 1);
 }
 
 static CUresult memset_n(CUdeviceptr dst, uint32_t value, unsigned width,
-                         size_t n, CUstream hStream)
+                         size_t n, CUstream hStream, int async)
 {
   CUcontext ctx;
-  CUresult r = begin(hStream, &ctx);
-  uint8_t *p;
+  struct cf_emu_queue *q;
+  struct mem_op *m;
+  void *p;
+  CUresult r = begin(hStream, !async, &ctx, &q);
 
   if (r != CUDA_SUCCESS)
     return r;
@@ -269,16 +391,15 @@ static CUresult memset_n(CUdeviceptr dst, uint32_t value, unsigned width,
     r = CUDA_ERROR_INVALID_VALUE;
     goto out;
   }
-  if (width == 1) {
-    memset(p, (int)(value & 0xff), n);
-  } else if (width == 2) {
-    uint16_t v = (uint16_t)value;
-    for (size_t i = 0; i < n; i++)
-      memcpy(p + i * 2, &v, 2);
-  } else {
-    for (size_t i = 0; i < n; i++)
-      memcpy(p + i * 4, &value, 4);
+  if (!(m = calloc(1, sizeof *m))) {
+    r = CUDA_ERROR_OUT_OF_MEMORY;
+    goto out;
   }
+  m->to = p;
+  m->n = n;
+  m->width = width;
+  m->value = value;
+  r = issue(ctx, q, m, !async);
 out:
   cf__emu_unlock();
   return r;
@@ -287,38 +408,38 @@ out:
 CF_EMU_EXPORT CUresult CUDAAPI cuMemsetD8(CUdeviceptr dstDevice,
                                           unsigned char uc, size_t N)
 {
-  return memset_n(dstDevice, uc, 1, N, NULL);
+  return memset_n(dstDevice, uc, 1, N, NULL, 0);
 }
 
 CF_EMU_EXPORT CUresult CUDAAPI cuMemsetD16(CUdeviceptr dstDevice,
                                            unsigned short us, size_t N)
 {
-  return memset_n(dstDevice, us, 2, N, NULL);
+  return memset_n(dstDevice, us, 2, N, NULL, 0);
 }
 
 CF_EMU_EXPORT CUresult CUDAAPI cuMemsetD32(CUdeviceptr dstDevice,
                                            unsigned int ui, size_t N)
 {
-  return memset_n(dstDevice, ui, 4, N, NULL);
+  return memset_n(dstDevice, ui, 4, N, NULL, 0);
 }
 
 CF_EMU_EXPORT CUresult CUDAAPI cuMemsetD8Async(CUdeviceptr dstDevice,
                                                unsigned char uc, size_t N,
                                                CUstream hStream)
 {
-  return memset_n(dstDevice, uc, 1, N, hStream);
+  return memset_n(dstDevice, uc, 1, N, hStream, 1);
 }
 
 CF_EMU_EXPORT CUresult CUDAAPI cuMemsetD16Async(CUdeviceptr dstDevice,
                                                 unsigned short us, size_t N,
                                                 CUstream hStream)
 {
-  return memset_n(dstDevice, us, 2, N, hStream);
+  return memset_n(dstDevice, us, 2, N, hStream, 1);
 }
 
 CF_EMU_EXPORT CUresult CUDAAPI cuMemsetD32Async(CUdeviceptr dstDevice,
                                                 unsigned int ui, size_t N,
                                                 CUstream hStream)
 {
-  return memset_n(dstDevice, ui, 4, N, hStream);
+  return memset_n(dstDevice, ui, 4, N, hStream, 1);
 }

@@ -1,13 +1,23 @@
-/* Streams and events. Work runs synchronously in issue order on the calling
- * thread, so a stream is only ever "busy" while a kernel launch runs with
- * the global lock dropped (launch.c); everything issued after it on that
- * stream waits on cf__emu_g.cond first. The NULL stream (also
- * CU_STREAM_LEGACY and CU_STREAM_PER_THREAD) waits for every launch of its
- * context, and blocking streams wait for launches on the NULL stream, which
- * is the legacy default stream's rule.
+/* Streams and events over the queues of queue.c, and host functions.
  *
- * Events record CLOCK_MONOTONIC when they are reached in stream order, so
- * cuEventElapsedTime measures real time. All under the global lock. */
+ * A stream handle owns one queue; its work runs there asynchronously and in
+ * order. Destroying a stream with work pending returns at once: the queue
+ * finishes the work and then goes away. The legacy default stream (NULL,
+ * CU_STREAM_LEGACY) and per-thread default streams (CU_STREAM_PER_THREAD)
+ * have queues that belong to the context; queue.c adds the legacy stream's
+ * implicit synchronisation with blocking streams.
+ *
+ * An event record is an operation in the stream: when the executor reaches
+ * it, it stores CLOCK_MONOTONIC in the event, so cuEventElapsedTime measures
+ * real time between stream positions. The event remembers the last record
+ * call (queue, point, generation); an older record that completes later
+ * does not touch it. cuStreamWaitEvent queues an empty operation that
+ * depends on the event's point.
+ *
+ * Host functions (cuLaunchHostFunc, cuStreamAddCallback) run on the stream's
+ * executor thread; there, calls that wait for stream work answer
+ * CUDA_ERROR_NOT_PERMITTED instead of deadlocking. All under the global
+ * lock except the operations' run functions. */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -25,33 +35,9 @@ CUresult cf__emu_stream_resolve(CUcontext ctx, CUstream s, CUstream *out)
   return CUDA_SUCCESS;
 }
 
-static int stream_idle(CUcontext ctx, CUstream s)
-{
-  if (!s)
-    return ctx->inflight == 0;
-  return s->busy == 0 &&
-         ((s->flags & CU_STREAM_NON_BLOCKING) || ctx->null_busy == 0);
-}
-
-CUresult cf__emu_stream_wait(CUcontext ctx, CUstream s)
-{
-  while (!stream_idle(ctx, s)) {
-    pthread_cond_wait(&cf__emu_g.cond, &cf__emu_g.lock);
-    if (!cf__emu_ctx_usable(ctx))
-      return CUDA_ERROR_INVALID_CONTEXT;
-    if (s && !cf__emu_handle_live(s, CF_EMU_KIND_STREAM))
-      return CUDA_ERROR_INVALID_HANDLE;
-  }
-  return CUDA_SUCCESS;
-}
-
-CUresult cf__emu_ctx_wait(CUcontext ctx)
-{
-  return cf__emu_stream_wait(ctx, NULL);
-}
-
 void cf__emu_stream_free(CUstream s)
 {
+  cf__emu_queue_retire(s->q);
   cf__emu_list_del(&s->link);
   cf__emu_handle_del(s);
   free(s);
@@ -59,6 +45,8 @@ void cf__emu_stream_free(CUstream s)
 
 void cf__emu_event_free(CUevent e)
 {
+  if (e->q)
+    cf__emu_queue_put(e->q);
   cf__emu_list_del(&e->link);
   cf__emu_handle_del(e);
   free(e);
@@ -84,6 +72,14 @@ static CUresult stream_create(CUstream *phStream, unsigned flags, int prio)
       cf__emu_handle_add(s, CF_EMU_KIND_STREAM) != 0) {
     free(s);
     r = CUDA_ERROR_OUT_OF_MEMORY;
+    goto out;
+  }
+  if ((r = cf__emu_queue_create(ctx, (flags & CU_STREAM_NON_BLOCKING)
+                                         ? CF_EMU_QUEUE_NON_BLOCKING
+                                         : CF_EMU_QUEUE_BLOCKING,
+                                &s->q)) != CUDA_SUCCESS) {
+    cf__emu_handle_del(s);
+    free(s);
     goto out;
   }
   /* Priorities outside [greatest -5, least 0] are clamped, as documented. */
@@ -116,22 +112,21 @@ CF_EMU_EXPORT CUresult CUDAAPI cuStreamDestroy(CUstream hStream)
   CUresult r = cf__emu_lock_handle(hStream, CF_EMU_KIND_STREAM);
   if (r != CUDA_SUCCESS)
     return r;
-  /* Work already issued completes first, as with the driver. */
-  r = cf__emu_stream_wait(hStream->ctx, hStream);
-  if (r == CUDA_SUCCESS)
-    cf__emu_stream_free(hStream);
+  /* Returns at once; work already issued completes first (queue.c). */
+  cf__emu_stream_free(hStream);
   cf__emu_unlock();
-  return r;
+  return CUDA_SUCCESS;
 }
 
-/* The stream's context for a query: the stream's own, or the current one
- * for the default streams. Lock held on success. */
-static CUresult lock_any_stream(CUstream hStream, CUcontext *ctx, CUstream *s)
+/* The context and queue of a stream argument: the stream's own, or the
+ * current context's default streams. Lock held on success. */
+static CUresult lock_queue(CUstream hStream, CUcontext *ctx,
+                           struct cf_emu_queue **q)
 {
   CUresult r = cf__emu_lock_ctx(ctx);
   if (r != CUDA_SUCCESS)
     return r;
-  if ((r = cf__emu_stream_resolve(*ctx, hStream, s)) != CUDA_SUCCESS)
+  if ((r = cf__emu_queue_of(*ctx, hStream, q)) != CUDA_SUCCESS)
     cf__emu_unlock();
   return r;
 }
@@ -139,13 +134,18 @@ static CUresult lock_any_stream(CUstream hStream, CUcontext *ctx, CUstream *s)
 CF_EMU_EXPORT CUresult CUDAAPI cuStreamSynchronize(CUstream hStream)
 {
   CUcontext ctx;
-  CUstream s;
-  CUresult r = lock_any_stream(hStream, &ctx, &s);
-  if (r != CUDA_SUCCESS)
+  struct cf_emu_queue *q;
+  CUresult r;
+
+  /* From a stream callback (which has no current context either). */
+  if (cf__emu_in_worker())
+    return CUDA_ERROR_NOT_PERMITTED;
+  if ((r = lock_queue(hStream, &ctx, &q)) != CUDA_SUCCESS)
     return r;
-  r = cf__emu_stream_wait(ctx, s);
+  r = cf__emu_queue_sync(q);
   if (r == CUDA_SUCCESS)
-    r = ctx->sticky;
+    r = cf__emu_ctx_usable(ctx) ? cf__emu_ctx_async_error(ctx)
+                                : CUDA_ERROR_INVALID_CONTEXT;
   cf__emu_unlock();
   return r;
 }
@@ -153,13 +153,21 @@ CF_EMU_EXPORT CUresult CUDAAPI cuStreamSynchronize(CUstream hStream)
 CF_EMU_EXPORT CUresult CUDAAPI cuStreamQuery(CUstream hStream)
 {
   CUcontext ctx;
-  CUstream s;
-  CUresult r = lock_any_stream(hStream, &ctx, &s);
+  struct cf_emu_queue *q;
+  CUresult r = lock_queue(hStream, &ctx, &q);
   if (r != CUDA_SUCCESS)
     return r;
-  r = stream_idle(ctx, s) ? ctx->sticky : CUDA_ERROR_NOT_READY;
+  r = cf__emu_queue_idle(q) ? ctx->sticky : CUDA_ERROR_NOT_READY;
   cf__emu_unlock();
   return r;
+}
+
+/* cuStreamWaitEvent's operation: nothing to do once its dependency holds. */
+static CUresult run_nothing(struct cf_emu_op *op, CUresult status)
+{
+  (void)op;
+  (void)status;
+  return CUDA_SUCCESS;
 }
 
 CF_EMU_EXPORT CUresult CUDAAPI cuStreamWaitEvent(CUstream hStream,
@@ -167,16 +175,35 @@ CF_EMU_EXPORT CUresult CUDAAPI cuStreamWaitEvent(CUstream hStream,
                                                  unsigned int Flags)
 {
   CUcontext ctx;
-  CUstream s;
-  CUresult r = lock_any_stream(hStream, &ctx, &s);
+  struct cf_emu_queue *q;
+  struct cf_emu_op *op;
+  CUresult r = lock_queue(hStream, &ctx, &q);
   if (r != CUDA_SUCCESS)
     return r;
-  /* Events complete when recorded (recording waits for the work before
-   * it), so there is never anything left to wait for. */
-  if (!cf__emu_handle_live(hEvent, CF_EMU_KIND_EVENT))
+  if (!cf__emu_handle_live(hEvent, CF_EMU_KIND_EVENT)) {
     r = CUDA_ERROR_INVALID_HANDLE;
-  else if (Flags & ~(unsigned)CU_EVENT_WAIT_EXTERNAL)
+    goto out;
+  }
+  if (Flags & ~(unsigned)CU_EVENT_WAIT_EXTERNAL) {
     r = CUDA_ERROR_INVALID_VALUE;
+    goto out;
+  }
+  /* Never recorded, already complete, or earlier in this very stream:
+   * nothing to wait for. Events of other contexts are allowed. */
+  if (!hEvent->q || hEvent->q == q ||
+      cf__emu_queue_reached(hEvent->q, hEvent->seq))
+    goto out;
+  if (!(op = calloc(1, sizeof *op))) {
+    r = CUDA_ERROR_OUT_OF_MEMORY;
+    goto out;
+  }
+  op->run = run_nothing;
+  if ((r = cf__emu_op_depend(op, hEvent->q, hEvent->seq)) != CUDA_SUCCESS) {
+    free(op);
+    goto out;
+  }
+  r = cf__emu_queue_submit(q, op);
+out:
   cf__emu_unlock();
   return r;
 }
@@ -186,10 +213,12 @@ CF_EMU_EXPORT CUresult CUDAAPI cuStreamGetPriority(CUstream hStream,
 {
   CUcontext ctx;
   CUstream s;
-  CUresult r = lock_any_stream(hStream, &ctx, &s);
+  CUresult r = cf__emu_lock_ctx(&ctx);
   if (r != CUDA_SUCCESS)
     return r;
-  if (!priority)
+  if ((r = cf__emu_stream_resolve(ctx, hStream, &s)) != CUDA_SUCCESS)
+    ;
+  else if (!priority)
     r = CUDA_ERROR_INVALID_VALUE;
   else
     *priority = s ? s->priority : 0;
@@ -202,10 +231,12 @@ CF_EMU_EXPORT CUresult CUDAAPI cuStreamGetFlags(CUstream hStream,
 {
   CUcontext ctx;
   CUstream s;
-  CUresult r = lock_any_stream(hStream, &ctx, &s);
+  CUresult r = cf__emu_lock_ctx(&ctx);
   if (r != CUDA_SUCCESS)
     return r;
-  if (!flags)
+  if ((r = cf__emu_stream_resolve(ctx, hStream, &s)) != CUDA_SUCCESS)
+    ;
+  else if (!flags)
     r = CUDA_ERROR_INVALID_VALUE;
   else
     *flags = s ? s->flags : 0;
@@ -218,15 +249,79 @@ CF_EMU_EXPORT CUresult CUDAAPI cuStreamGetCtx(CUstream hStream,
 {
   CUcontext ctx;
   CUstream s;
-  CUresult r = lock_any_stream(hStream, &ctx, &s);
+  CUresult r = cf__emu_lock_ctx(&ctx);
   if (r != CUDA_SUCCESS)
     return r;
-  if (!pctx)
+  if ((r = cf__emu_stream_resolve(ctx, hStream, &s)) != CUDA_SUCCESS)
+    ;
+  else if (!pctx)
     r = CUDA_ERROR_INVALID_VALUE;
   else
     *pctx = ctx;
   cf__emu_unlock();
   return r;
+}
+
+/* ---- Host functions ------------------------------------------------------ */
+
+struct host_op {
+  struct cf_emu_op op;
+  CUhostFn fn;                 /* cuLaunchHostFunc, or */
+  CUstreamCallback cb;         /* cuStreamAddCallback */
+  CUstream stream;             /* as the caller named it, for cb */
+  void *data;
+};
+
+static CUresult run_host(struct cf_emu_op *op, CUresult status)
+{
+  struct host_op *h = (struct host_op *)op;
+  if (h->cb)
+    h->cb(h->stream, status, h->data);
+  else if (status == CUDA_SUCCESS)
+    h->fn(h->data);  /* a failed context's stream work does not run */
+  return CUDA_SUCCESS;
+}
+
+static CUresult add_host(CUstream hStream, CUhostFn fn, CUstreamCallback cb,
+                         void *data)
+{
+  CUcontext ctx;
+  struct cf_emu_queue *q;
+  struct host_op *h;
+  CUresult r = lock_queue(hStream, &ctx, &q);
+  if (r != CUDA_SUCCESS)
+    return r;
+  if (!(h = calloc(1, sizeof *h))) {
+    r = CUDA_ERROR_OUT_OF_MEMORY;
+    goto out;
+  }
+  h->op.run = run_host;
+  h->fn = fn;
+  h->cb = cb;
+  h->stream = hStream;
+  h->data = data;
+  r = cf__emu_queue_submit(q, &h->op);
+out:
+  cf__emu_unlock();
+  return r;
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuLaunchHostFunc(CUstream hStream, CUhostFn fn,
+                                                void *userData)
+{
+  if (!fn)
+    return CUDA_ERROR_INVALID_VALUE;
+  return add_host(hStream, fn, NULL, userData);
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuStreamAddCallback(CUstream hStream,
+                                                   CUstreamCallback callback,
+                                                   void *userData,
+                                                   unsigned int flags)
+{
+  if (!callback || flags != 0)
+    return CUDA_ERROR_INVALID_VALUE;
+  return add_host(hStream, NULL, callback, userData);
 }
 
 /* ---- Events ------------------------------------------------------------- */
@@ -264,24 +359,57 @@ out:
   return r;
 }
 
+struct record_op {
+  struct cf_emu_op op;
+  CUevent e;
+  uint64_t gen;
+};
+
+static uint64_t next_record_gen;
+
+static CUresult run_record(struct cf_emu_op *op, CUresult status)
+{
+  struct record_op *rec = (struct record_op *)op;
+  struct timespec now;
+
+  (void)status;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  pthread_mutex_lock(&cf__emu_g.lock);
+  /* The event may be gone or recorded again since; the generation tells
+   * (it is never reused, unlike the address). */
+  if (cf__emu_handle_live(rec->e, CF_EMU_KIND_EVENT) &&
+      rec->e->gen == rec->gen)
+    rec->e->when = now;
+  pthread_mutex_unlock(&cf__emu_g.lock);
+  return CUDA_SUCCESS;
+}
+
 static CUresult event_record(CUevent hEvent, CUstream hStream)
 {
   CUcontext ctx;
-  CUstream s;
-  CUresult r = lock_any_stream(hStream, &ctx, &s);
+  struct cf_emu_queue *q;
+  struct record_op *rec;
+  CUresult r = lock_queue(hStream, &ctx, &q);
   if (r != CUDA_SUCCESS)
     return r;
   if (!cf__emu_handle_live(hEvent, CF_EMU_KIND_EVENT) || hEvent->ctx != ctx) {
     r = CUDA_ERROR_INVALID_HANDLE;
     goto out;
   }
-  if ((r = cf__emu_stream_wait(ctx, s)) != CUDA_SUCCESS)
-    goto out;
-  if (!cf__emu_handle_live(hEvent, CF_EMU_KIND_EVENT)) {
-    r = CUDA_ERROR_INVALID_HANDLE;
+  if (!(rec = calloc(1, sizeof *rec))) {
+    r = CUDA_ERROR_OUT_OF_MEMORY;
     goto out;
   }
-  clock_gettime(CLOCK_MONOTONIC, &hEvent->when);
+  rec->op.run = run_record;
+  rec->e = hEvent;
+  rec->gen = ++next_record_gen;
+  if ((r = cf__emu_queue_submit(q, &rec->op)) != CUDA_SUCCESS)
+    goto out;
+  if (hEvent->q)
+    cf__emu_queue_put(hEvent->q);
+  hEvent->q = cf__emu_queue_get(q);
+  hEvent->seq = cf__emu_queue_last(q);
+  hEvent->gen = rec->gen;
   hEvent->recorded = 1;
 out:
   cf__emu_unlock();
@@ -302,23 +430,38 @@ CF_EMU_EXPORT CUresult CUDAAPI cuEventRecordWithFlags(CUevent hEvent,
   return event_record(hEvent, hStream);
 }
 
+static int event_done(CUevent e)
+{
+  return !e->q || cf__emu_queue_reached(e->q, e->seq);
+}
+
 CF_EMU_EXPORT CUresult CUDAAPI cuEventQuery(CUevent hEvent)
 {
   CUresult r = cf__emu_lock_handle(hEvent, CF_EMU_KIND_EVENT);
   if (r != CUDA_SUCCESS)
     return r;
-  /* Recorded events are complete; a never-recorded one reports success,
-   * like the driver. */
+  /* A never-recorded event reports success, like the driver. */
+  r = event_done(hEvent) ? hEvent->ctx->sticky : CUDA_ERROR_NOT_READY;
   cf__emu_unlock();
-  return CUDA_SUCCESS;
+  return r;
 }
 
 CF_EMU_EXPORT CUresult CUDAAPI cuEventSynchronize(CUevent hEvent)
 {
-  CUresult r = cf__emu_lock_handle(hEvent, CF_EMU_KIND_EVENT);
-  if (r != CUDA_SUCCESS)
+  CUcontext ctx;
+  CUresult r;
+
+  if (cf__emu_in_worker())
+    return CUDA_ERROR_NOT_PERMITTED;
+  if ((r = cf__emu_lock_handle(hEvent, CF_EMU_KIND_EVENT)) != CUDA_SUCCESS)
     return r;
-  r = hEvent->ctx->sticky;
+  ctx = hEvent->ctx;
+  if (hEvent->q)
+    r = cf__emu_queue_wait(hEvent->q, hEvent->seq);
+  /* The wait may have outlived the event (and its context). */
+  if (r == CUDA_SUCCESS)
+    r = cf__emu_handle_live(ctx, CF_EMU_KIND_CTX) ? cf__emu_ctx_async_error(ctx)
+                                                  : CUDA_ERROR_INVALID_CONTEXT;
   cf__emu_unlock();
   return r;
 }
@@ -339,6 +482,8 @@ CF_EMU_EXPORT CUresult CUDAAPI cuEventElapsedTime(float *pMilliseconds,
   } else if (!hStart->recorded || !hEnd->recorded) {
     /* The driver documents INVALID_HANDLE for an event never recorded. */
     r = CUDA_ERROR_INVALID_HANDLE;
+  } else if (!event_done(hStart) || !event_done(hEnd)) {
+    r = CUDA_ERROR_NOT_READY;
   } else {
     double ms = (double)(hEnd->when.tv_sec - hStart->when.tv_sec) * 1e3 +
                 (double)(hEnd->when.tv_nsec - hStart->when.tv_nsec) / 1e6;
@@ -353,6 +498,7 @@ CF_EMU_EXPORT CUresult CUDAAPI cuEventDestroy(CUevent hEvent)
   CUresult r = cf__emu_lock_handle(hEvent, CF_EMU_KIND_EVENT);
   if (r != CUDA_SUCCESS)
     return r;
+  /* A pending record finds the event gone and does nothing. */
   cf__emu_event_free(hEvent);
   cf__emu_unlock();
   return CUDA_SUCCESS;

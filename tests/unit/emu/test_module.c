@@ -386,7 +386,10 @@ static CUresult launch_oob(void *arg)
     return r;
   unsigned n = 1024;  /* 4 KiB read from a 64-byte allocation */
   void *args[] = { &a, &a, &a, &n };
-  return cuLaunchKernel(f, 4, 1, 1, 256, 1, 1, 0, NULL, args, NULL);
+  /* The launch is asynchronous: the fault (and its log line) comes by the
+   * next synchronising call. */
+  r = cuLaunchKernel(f, 4, 1, 1, 256, 1, 1, 0, NULL, args, NULL);
+  return r != CUDA_SUCCESS ? r : cuCtxSynchronize();
 }
 
 static void test_sticky_fault(void)

@@ -59,6 +59,9 @@ static void test_events(void)
   CU_OK(cuEventSynchronize(a));
 
   CU_OK(cuEventRecord(a, s));
+  /* The record runs on the stream's thread: wait for it before sleeping,
+   * or a slow thread start would shorten the measured gap. */
+  CU_OK(cuEventSynchronize(a));
   sleep_ms(30);
   CU_OK(cuEventRecord(b, s));
   CU_OK(cuEventSynchronize(b));
