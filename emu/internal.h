@@ -56,6 +56,7 @@ enum cf_emu_kind {
   CF_EMU_KIND_FUNC,
   CF_EMU_KIND_STREAM,
   CF_EMU_KIND_EVENT,
+  CF_EMU_KIND_LINK,             /* CUlinkState (link.c) */
 };
 
 #define CF_EMU_MAGIC 0x63666575u /* "cfeu" */
@@ -394,6 +395,11 @@ CUresult cf__emu_fatbin_ptx(const void *image, size_t size, const char *what,
                             struct cf_emu_ptx_text *out, char *err,
                             size_t errlen);
 void cf__emu_ptx_text_free(struct cf_emu_ptx_text *t);
+
+/* ---- JIT linking (link.c) ---------------------------------------------- */
+
+/* A CUlinkState is a registered handle of kind CF_EMU_KIND_LINK, defined
+ * in link.c; it belongs to no context and lives until cuLinkDestroy. */
 
 /* ---- Entry points with no prototype in the public cuda.h --------------- */
 
