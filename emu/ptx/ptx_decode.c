@@ -32,9 +32,11 @@ int cf__ptx_type_from(const char *s, uint32_t n, uint8_t *cls, uint8_t *bits) {
     {"s32", CF__PTX_CLS_S, 32}, {"s64", CF__PTX_CLS_S, 64},
     {"f32", CF__PTX_CLS_F, 32}, {"f64", CF__PTX_CLS_F, 64},
     {"pred", CF__PTX_CLS_PRED, 1},
+    {"f16", CF__PTX_CLS_H, 16}, {"f16x2", CF__PTX_CLS_H, 32},
+    {"bf16", CF__PTX_CLS_BF, 16}, {"bf16x2", CF__PTX_CLS_BF, 32},
   };
   static const char *const unsup[] = {
-    "f16", "f16x2", "bf16", "bf16x2", "tf32", "e4m3", "e5m2", "e4m3x2",
+    "tf32", "e4m3", "e5m2", "e4m3x2",
     "e5m2x2", "b128", "u16x2", "s16x2", "f8", "e2m1", "e3m2", "e2m3",
   };
   for (size_t i = 0; i < sizeof tys / sizeof *tys; i++)
@@ -83,7 +85,8 @@ static const struct mod { const char *s; uint8_t cat, val; } mods[] = {
   {"aligned", M_FLAG, FL_ALIGNED}, {"cc", M_FLAG, FL_CC},
   {"shiftamt", M_FLAG, FL_SHIFTAMT}, {"wrap", M_FLAG, FL_WRAP},
   {"clamp", M_FLAG, FL_CLAMP}, {"l", M_FLAG, FL_L}, {"r", M_FLAG, FL_R},
-  {"NaN", M_FLAG, FL_NAN},
+  {"NaN", M_FLAG, FL_NAN}, {"relu", M_FLAG, FL_RELU},
+  {"satfinite", M_FLAG, FL_SATFIN},
   {"finite", M_TESTP, CF__PTX_TESTP_FINITE},
   {"infinite", M_TESTP, CF__PTX_TESTP_INFINITE},
   {"number", M_TESTP, CF__PTX_TESTP_NUMBER},
@@ -190,6 +193,17 @@ int cf__ptx_decode(struct cf__ptx_fn *f, const struct cf__ptx_raw *r,
   if (rc)
     return rc;
   const char *b = d.base;
+  int half = 0;
+  for (unsigned k = 0; k < d.m.ntypes; k++)
+    half |= d.m.tcls[k] == CF__PTX_CLS_H || d.m.tcls[k] == CF__PTX_CLS_BF;
+  if (half) {
+    int moved;
+    rc = cf__ptx_dec_half(&d, &moved);
+    if (rc || !moved)
+      return rc;
+  } else if (HAS(&d.m, FL_RELU) || HAS(&d.m, FL_SATFIN)) {
+    return cf__ptx_dec_unsup(&d);   /* max.relu.s32 and kin */
+  }
 #define IS(s) (strcmp(b, s) == 0)
   if (IS("add"))
     return cf__ptx_dec_int_or_float(&d, CF__PTX_OP_ADD_I, CF__PTX_OP_ADD_F32,

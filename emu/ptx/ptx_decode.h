@@ -10,6 +10,7 @@
  *   ptx_decode_cvt.c    mov cvt cvta
  *   ptx_decode_mem.c    addresses, ld ldu st, atom red
  *   ptx_decode_sync.c   barriers, shfl vote match redux
+ *   ptx_decode_half.c   everything typed .f16 .f16x2 .bf16 .bf16x2
  * all of which check operands through ptx_decode_opnd.c.
  *
  * Every function here fills d->o and returns 0, or CF_EPROTO (malformed)
@@ -28,7 +29,8 @@
 enum { SZ_LO = 1, SZ_HI, SZ_WIDE };
 enum { FL_SAT = 1, FL_FTZ, FL_APPROX, FL_FULL, FL_UNI, FL_SYNC, FL_TO,
        FL_ARRIVE, FL_RED, FL_NC, FL_WARP, FL_CTA, FL_ALIGNED, FL_CC,
-       FL_SHIFTAMT, FL_WRAP, FL_CLAMP, FL_L, FL_R, FL_NAN };
+       FL_SHIFTAMT, FL_WRAP, FL_CLAMP, FL_L, FL_R, FL_NAN, FL_RELU,
+       FL_SATFIN };
 
 /* The modifiers of one instruction: -1 where a kind is absent. Comparisons
  * ls/hs (and setp's lo/hi) are CF__PTX_CMP_* + 32 (unsigned); atom 100 is
@@ -127,6 +129,13 @@ int cf__ptx_dec_cvta(struct dec *d);
 int cf__ptx_dec_ldst(struct dec *d, int st);
 /* atom, or red (no destination). */
 int cf__ptx_dec_atom(struct dec *d, int red);
+
+/* ---- Half precision (ptx_decode_half.c) ---- */
+
+/* An instruction with a half type. ld/ldu/st/mov/selp: the half types
+ * become .b of the same width in d->m and *moved is 1 (decode it as
+ * usual); the rest is decoded here. */
+int cf__ptx_dec_half(struct dec *d, int *moved);
 
 /* ---- Barriers and warp collectives (ptx_decode_sync.c) ---- */
 

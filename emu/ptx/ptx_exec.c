@@ -212,6 +212,19 @@ static int fcmp(double a, double b, unsigned cmp) {
   }
 }
 
+/* .ftz on the 16-bit lanes of a half register (fmt CLS_H or CLS_BF). */
+static uint64_t hftz(uint64_t v, unsigned fmt, unsigned bits) {
+  unsigned mant = fmt == CF__PTX_CLS_BF ? 7 : 10;
+  uint64_t r = 0;
+  for (unsigned k = 0; k < bits; k += 16) {
+    uint32_t h = (uint32_t)(v >> k) & 0xffffu;
+    if (((h >> mant) & ((1u << (15 - mant)) - 1)) == 0)
+      h &= 0x8000u;
+    r |= (uint64_t)h << k;
+  }
+  return r;
+}
+
 static int icmp_u(uint64_t a, uint64_t b, unsigned cmp) {
   switch (cmp) {
   case CF__PTX_CMP_EQ: return a == b;
@@ -861,6 +874,55 @@ int cf__ptx_exec(struct cf__ptx_block *b, struct cf__ptx_thread *t) {
       DST = cvt_fi(i, i->bits2 == 32 ? (double)F(A) : D(A));
       NEXT();
     CASE(CVT_FF) DST = cvt_ff(i, A); NEXT();
+    CASE(CVT_H) DST = cf__ptx_hcvt(i, A, B); NEXT();
+    CASE(H_ADD)
+    CASE(H_SUB)
+    CASE(H_MUL)
+    CASE(H_FMA)
+    CASE(H_MIN)
+    CASE(H_MAX)
+    CASE(H_NEG)
+    CASE(H_ABS)
+    CASE(H_EX2)
+    CASE(H_TANH) DST = cf__ptx_harith(i, A, B, C); NEXT();
+    CASE(H_SETP) {
+      uint64_t x = A, y = B;
+      if (i->flags & CF__PTX_F_FTZ) {
+        x = hftz(x, i->space, i->bits);
+        y = hftz(y, i->space, i->bits);
+      }
+      int r = fcmp(cf__ptx_h2d((uint32_t)x, i->space),
+                   cf__ptx_h2d((uint32_t)y, i->space), i->sub);
+      uint64_t c = (C & 1) ^ ((i->flags & CF__PTX_F_NEGC) != 0);
+      if (i->bits == 32) {
+        int r1 = fcmp(cf__ptx_h2d((uint32_t)(x >> 16), i->space),
+                      cf__ptx_h2d((uint32_t)(y >> 16), i->space), i->sub);
+        DST = comb(i->sub2, r, c);
+        R[i->o[5]] = comb(i->sub2, r1, c);
+      } else {
+        DST = comb(i->sub2, r, c);
+        R[i->o[5]] = comb(i->sub2, !r, c);
+      }
+      NEXT();
+    }
+    CASE(H_SET) {
+      uint64_t x = A, y = B, v = 0;
+      if (i->flags & CF__PTX_F_FTZ) {
+        x = hftz(x, i->space, i->bits);
+        y = hftz(y, i->space, i->bits);
+      }
+      uint64_t c = (C & 1) ^ ((i->flags & CF__PTX_F_NEGC) != 0);
+      uint64_t one = i->bits2 == 1 ? 0x3c00u : i->bits2 == 2 ? 0x3f80u
+                   : i->bits == 16 ? 0xffffffffu : 0xffffu;
+      for (unsigned k = 0; k < i->bits; k += 16) {
+        int r = fcmp(cf__ptx_h2d((uint32_t)(x >> k), i->space),
+                     cf__ptx_h2d((uint32_t)(y >> k), i->space), i->sub);
+        if (comb(i->sub2, r, c) & 1)
+          v |= one << k;
+      }
+      DST = v;
+      NEXT();
+    }
     CASE(CVTA) DST = A + (uint64_t)i->imm; NEXT();
     CASE(LD) {
       uint64_t addr = R[i->o[4]] + (uint64_t)i->imm;

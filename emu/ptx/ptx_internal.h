@@ -87,7 +87,9 @@ enum cf__ptx_redux { CF__PTX_REDUX_ADD, CF__PTX_REDUX_MIN, CF__PTX_REDUX_MAX,
 /* Number classes (for cvt's source and destination). */
 enum cf__ptx_cls { CF__PTX_CLS_U, CF__PTX_CLS_S, CF__PTX_CLS_F,
                    CF__PTX_CLS_B, CF__PTX_CLS_PRED,
-                   CF__PTX_CLS_CONST /* slot only: read-only */ };
+                   CF__PTX_CLS_CONST, /* slot only: read-only */
+                   CF__PTX_CLS_H,     /* .f16 (16 bits), .f16x2 (32) */
+                   CF__PTX_CLS_BF };  /* .bf16 (16 bits), .bf16x2 (32) */
 
 #define CF__PTX_F_SAT     0x01u
 #define CF__PTX_F_FTZ     0x02u
@@ -97,6 +99,9 @@ enum cf__ptx_cls { CF__PTX_CLS_U, CF__PTX_CLS_S, CF__PTX_CLS_F,
 #define CF__PTX_F_NODST   0x20u  /* red: no destination */
 #define CF__PTX_F_NEGC    0x40u  /* setp/bar.red/vote: negate the pred source */
 #define CF__PTX_F_NAN     0x80u  /* min/max.NaN: a NaN operand gives NaN */
+/* xflags, for half-precision ops (H_*, CVT_H): */
+#define CF__PTX_X_RELU    0x01u  /* .relu: negative -> +0, NaN -> canonical */
+#define CF__PTX_X_SATFIN  0x02u  /* .satfinite: clamp to the largest finite */
 /* carry ops (ADDC, MADC) in sub: */
 #define CF__PTX_C_SUB     0x01u  /* subtract (borrow) */
 #define CF__PTX_C_IN      0x02u  /* add the carry in (addc, subc, madc) */
@@ -147,7 +152,7 @@ struct cf__ptx_insn {
   uint16_t op;
   uint8_t bits, bits2, sub, sub2, flags, space;
   uint8_t vec, gneg;
-  uint16_t pad_;
+  uint16_t xflags;         /* CF__PTX_X_*: half-precision extras */
   uint32_t guard;
   uint32_t o[6];
   int64_t imm;
@@ -378,7 +383,7 @@ struct cf__ptx_fn {
   uint32_t ndyn, capdyn;
 };
 /* A type name (".f32" without the dot): 1 and cls/bits when supported, 0
- * when not a type name, -1 for a type we do not implement (f16, bf16...). */
+ * when not a type name, -1 for a type we do not implement (tf32, fp8...). */
 int cf__ptx_type_from(const char *s, uint32_t n, uint8_t *cls, uint8_t *bits);
 /* Constant slot holding value (deduplicated). Returns the slot or
  * UINT32_MAX with the diagnostic set (too many slots, no memory). */
@@ -493,6 +498,21 @@ int cf__ptx_vprintf(struct cf__ptx_block *b, struct cf__ptx_thread *t,
  * assertion line to stderr and returns 710 with b->msg set. */
 int cf__ptx_assertfail(struct cf__ptx_block *b, struct cf__ptx_thread *t,
                        const struct cf__ptx_insn *i, const uint64_t a[5]);
+
+/* Half precision (ptx_half.c): .f16 and .bf16 values in the low 16 bits
+ * of a register (two of them, low lane first, for .f16x2/.bf16x2). fmt is
+ * CF__PTX_CLS_H or CF__PTX_CLS_BF. h2d is exact (NaN payloads kept);
+ * d2h rounds x once, by rnd (CF__PTX_RND_RN..RP), to the nearest value of
+ * fmt, with IEEE overflow and subnormals; NaN gives the canonical 0x7fff. */
+double cf__ptx_h2d(uint32_t h, unsigned fmt);
+uint32_t cf__ptx_d2h(double x, unsigned fmt, unsigned rnd);
+/* H_ADD H_SUB H_MUL H_FMA H_MIN H_MAX H_NEG H_ABS H_EX2 H_TANH on every
+ * lane of a, b, c, with the instruction's .ftz .sat .relu .NaN. */
+uint64_t cf__ptx_harith(const struct cf__ptx_insn *i, uint64_t a, uint64_t b,
+                        uint64_t c);
+/* CVT_H: a conversion with a half-precision source or destination (or
+ * both); b is the second source of cvt.f16x2.f32 (the low lane). */
+uint64_t cf__ptx_hcvt(const struct cf__ptx_insn *i, uint64_t a, uint64_t b);
 
 /* Atomic read-modify-write of a 4- or 8-byte value at host address p (the
  * caller checked bounds and alignment): returns the old value. */

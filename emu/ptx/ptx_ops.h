@@ -148,6 +148,21 @@
   X(CVT_IF,     "cvt.f.int")   /* int bits2 (signed: flags) -> float */    \
   X(CVT_FI,     "cvt.int.f")   /* float bits2 -> int, saturating */        \
   X(CVT_FF,     "cvt.f.f")     /* f32/f64 -> f32/f64, integer rounding */  \
+  X(CVT_H,      "cvt.half")    /* to/from f16/bf16[x2]: sub rnd, sub2 dst */ \
+                               /*   class, space src class (x2: o2 low) */ \
+  X(H_ADD,      "add.half")    /* f16/bf16[x2] (sub2: CLS_H/_BF; bits 32: */ \
+  X(H_SUB,      "sub.half")    /*   two lanes), computed exactly and */   \
+  X(H_MUL,      "mul.half")    /*   rounded once by sub */               \
+  X(H_FMA,      "fma.half")                                                \
+  X(H_MIN,      "min.half")                                                \
+  X(H_MAX,      "max.half")                                                \
+  X(H_NEG,      "neg.half")                                                \
+  X(H_ABS,      "abs.half")                                                \
+  X(H_EX2,      "ex2.half")    /* ex2.approx.f16[x2] */                    \
+  X(H_TANH,     "tanh.half")   /* tanh.approx.{f16,bf16}[x2] */            \
+  X(H_SETP,     "setp.half")   /* as SETP_F32; x2: o0 low lane, o5 high */ \
+  X(H_SET,      "set.half")    /* per lane: 1.0 (bits2 1: f16, 2: bf16) */ \
+                               /*   or all ones (bits2 0) */               \
   X(CVTA,       "cvta")        /* o0 = o1 + imm (window shift) */          \
   X(LD,         "ld")          /* o0..o[vec-1] = space[o4 + imm] */        \
   X(ST,         "st")          /* space[o4 + imm] = o0..o[vec-1] */        \

@@ -188,7 +188,28 @@ static int parse_operand(struct parser *p, struct cf__ptx_opnd *o) {
         return PUNSUP(p, "unsupported vector of more than 4 elements");
       struct cf__ptx_opnd e;
       memset(&e, 0, sizeof e);
-      if (p->t.kind != CF__PTX_TK_IDENT)
+      int neg = is_p(&p->t, '-');
+      if (neg)
+        TRY(cf__ptx_adv(p));
+      if (p->t.kind == CF__PTX_TK_NUM) {
+        /* a literal element ({0, %rs1}, st.v2 [a], {%f1, 0f00000000}):
+         * a constant slot holding its bits */
+        struct cf__ptx_num n;
+        if (cf__ptx_num_parse(&p->t, neg, &n) != 0 ||
+            n.kind == CF__PTX_NUM_DBL)
+          return PERR(p, "bad vector element '%.*s'", (int)p->t.len, p->t.s);
+        uint32_t c = cf__ptx_fn_const(&p->fn, n.bits, p->t.line);
+        if (c == UINT32_MAX)
+          return p->d->rc;
+        o->vslot[o->nvec++] = c;
+        TRY(cf__ptx_adv(p));
+        if (is_p(&p->t, ',')) {
+          TRY(cf__ptx_adv(p));
+          continue;
+        }
+        return cf__ptx_expect(p, '}');
+      }
+      if (neg || p->t.kind != CF__PTX_TK_IDENT)
         return PERR(p, "expected a register in vector");
       TRY(parse_ident_opnd(p, &e));
       if (e.kind != CF__PTX_OK_SLOT || e.dsreg)

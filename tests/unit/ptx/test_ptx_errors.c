@@ -27,8 +27,15 @@ static void test_load_errors(void) {
               "line 11: wrong number of operands");
   expect_load(HDR KHEAD "frobnicate.b32 %r1, %r2;\nret;\n}\n", CF_EUNSUP,
               "line 11: unsupported instruction 'frobnicate.b32'");
-  expect_load(HDR KHEAD "add.f16 %r1, %r2, %r3;\nret;\n}\n", CF_EUNSUP,
-              "unsupported instruction 'add.f16'");
+  expect_load(HDR KHEAD "add.e4m3 %r1, %r2, %r3;\nret;\n}\n", CF_EUNSUP,
+              "unsupported instruction 'add.e4m3'");
+  /* half types reach only the instructions that implement them */
+  expect_load(HDR KHEAD "atom.global.add.noftz.f16 %rs1, [%rd1], %rs2;\n"
+              "ret;\n}\n", CF_EUNSUP, "atom.global.add.noftz.f16");
+  expect_load(HDR KHEAD "shl.f16 %rs1, %rs2, 1;\nret;\n}\n", CF_EUNSUP,
+              "shl.f16");
+  expect_load(HDR KHEAD "max.relu.s32 %r1, %r2, %r3;\nret;\n}\n", CF_EUNSUP,
+              "max.relu.s32");
   /* calls: the target must be declared, defined (or a builtin extern) and
    * called with its signature (more in test_ptx_calls.c) */
   expect_load(HDR KHEAD "call.uni foo, (%r1);\nret;\n}\n", CF_EPROTO,
@@ -66,12 +73,12 @@ static void test_load_errors(void) {
   expect_load(".version 10.0\n", CF_EUNSUP, "unsupported PTX version");
   expect_load(HDR ".address_size 32\n", CF_EUNSUP, ".address_size 32");
   expect_load(HDR ".frob 1;\n", CF_EUNSUP, "unsupported directive '.frob'");
-  expect_load(HDR ".global .f16 h;\n", CF_EUNSUP, "unsupported type '.f16'");
+  expect_load(HDR ".global .tf32 h;\n", CF_EUNSUP, "unsupported type '.tf32'");
   expect_load(HDR KHEAD ".reg .b32 %x<99999999>;\nret;\n}\n", CF_EPROTO,
               "bad number");
   expect_load(HDR ".global .b8 big[99999999999];\n", CF_EPROTO, "bad number");
-  expect_load(HDR KHEAD "cvt.f32.f16 %f1, %r1;\nret;\n}\n", CF_EUNSUP,
-              "cvt.f32.f16");
+  expect_load(HDR KHEAD "cvt.f32.e4m3 %f1, %r1;\nret;\n}\n", CF_EUNSUP,
+              "cvt.f32.e4m3");
   expect_load(HDR ".global .u32 g[2] = {1, 2, 3};\n", CF_EPROTO,
               "too many initialisers");
   /* deep nesting is bounded */
