@@ -94,11 +94,16 @@ struct cf_ptx_launch {
  * use worker threads internally). Returns a CUresult value:
  *   0 CUDA_SUCCESS; 1 CUDA_ERROR_INVALID_VALUE (dimensions zero or over the
  *   limits, params_len wrong, shared memory over 48 KiB + dynamic limit);
- *   700 CUDA_ERROR_ILLEGAL_ADDRESS; 716 CUDA_ERROR_MISALIGNED_ADDRESS;
- *   710 CUDA_ERROR_ASSERT / 714 CUDA_ERROR_ILLEGAL_INSTRUCTION (trap);
- *   719 CUDA_ERROR_LAUNCH_FAILED for anything else.
- * On a fault, err (may be NULL) gets a line naming kernel, instruction and
- * address. */
+ *   700 CUDA_ERROR_ILLEGAL_ADDRESS (global address in no allocation,
+ *       shared/local/param offset outside its window);
+ *   716 CUDA_ERROR_MISALIGNED_ADDRESS (ld/st/atom address not a multiple
+ *       of the access size, checked before bounds, in every space);
+ *   710 CUDA_ERROR_ASSERT (device assert; its own line went to stderr);
+ *   719 CUDA_ERROR_LAUNCH_FAILED (trap, deadlock, anything else).
+ * On a fault, err (may be NULL) gets one line, for the first faulting
+ * thread only: "kernel 'k' block (1,0,0) thread (33,0,0): misaligned 8-byte
+ * global load at 0x100000000004 (line 57)". The interpreter prints nothing
+ * itself: the caller logs err once. */
 int cf_ptx_launch(const struct cf_ptx_kernel *k, const struct cf_ptx_launch *l,
                   char *err, size_t errlen);
 

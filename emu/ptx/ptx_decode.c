@@ -3,7 +3,7 @@
  * fixed-size decoded instruction (ptx_ops.h). This file owns the type and
  * modifier names and the dispatch from base opcode to its decoder, with the
  * few opcodes that need no decoder of their own (bra, ret, exit, trap,
- * membar, activemask); the operand checks every decoder shares are in
+ * brkpt, membar, fence, prefetch, activemask); the operand checks every decoder shares are in
  * ptx_decode_opnd.c and the per-family decoders in ptx_decode_*.c
  * (overview in ptx_decode.h). Anything we do not implement is CF_EUNSUP
  * naming the instruction; anything malformed is CF_EPROTO. Branch targets
@@ -152,7 +152,8 @@ static int parse_mods(struct dec *d) {
       }
     if (hit == NULL) {
       /* scopes and memory-model words only matter to membar/fence */
-      if (strcmp(d->base, "membar") == 0 || strcmp(d->base, "fence") == 0)
+      if (strcmp(d->base, "membar") == 0 || strcmp(d->base, "fence") == 0 ||
+          strcmp(d->base, "prefetch") == 0 || strcmp(d->base, "prefetchu") == 0)
         continue;
       return cf__ptx_dec_unsup(d);
     }
@@ -303,6 +304,17 @@ int cf__ptx_decode(struct cf__ptx_fn *f, const struct cf__ptx_raw *r,
   if (IS("membar") || IS("fence") || IS("nanosleep")) {
     out->op = CF__PTX_OP_NOP;
     return 0;
+  }
+  if (IS("brkpt")) {        /* no debugger: a no-op, as without one */
+    out->op = CF__PTX_OP_NOP;
+    return cf__ptx_dec_nops(&d, 0, 0);
+  }
+  if (IS("prefetch") || IS("prefetchu")) {   /* a cache hint: nothing */
+    out->op = CF__PTX_OP_NOP;
+    rc = cf__ptx_dec_nops(&d, 1, 1);
+    if (rc == 0 && copy.op[0].kind != CF__PTX_OK_ADDR)
+      return cf__ptx_dec_bad(&d, "expected an address");
+    return rc;
   }
   if (IS("bar"))
     return cf__ptx_dec_bar(&d, 0);

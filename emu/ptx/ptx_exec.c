@@ -57,21 +57,50 @@ static inline uint64_t UD(double d) {
 
 int cf__ptx_fault(struct cf__ptx_block *b, const struct cf__ptx_insn *i,
                   int code, const char *fmt, ...) {
-  int n;
-  if (b->fn != NULL && b->fn != b->k)
-    n = snprintf(b->msg, sizeof b->msg, "kernel '%s', function '%s', line %u "
-                 "(%s): ", b->k->name, b->fn->name, (unsigned)i->line,
-                 cf__ptx_op_name(i->op));
-  else
-    n = snprintf(b->msg, sizeof b->msg, "kernel '%s', line %u (%s): ",
-                 b->k->name, (unsigned)i->line, cf__ptx_op_name(i->op));
-  if (n >= 0 && (size_t)n < sizeof b->msg) {
+  /* kernel 'k' [function 'f'] block (x,y,z) thread (x,y,z): what (line N) */
+  char *m = b->msg;
+  size_t cap = sizeof b->msg, n = 0;
+  int w = snprintf(m, cap, "kernel '%s'", b->k->name);
+  n = w > 0 ? (size_t)w : 0;
+  if (n < cap && b->fn != NULL && b->fn != b->k) {
+    w = snprintf(m + n, cap - n, " function '%s'", b->fn->name);
+    n += w > 0 ? (size_t)w : 0;
+  }
+  const struct cf__ptx_thread *t = b->ft;
+  if (n < cap && t != NULL) {
+    const uint64_t *s = t->r + CF__PTX_SLOT_SREG0;
+    w = snprintf(m + n, cap - n, " block (%u,%u,%u) thread (%u,%u,%u)",
+                 (unsigned)s[CF__PTX_SR_CTAID_X], (unsigned)s[CF__PTX_SR_CTAID_Y],
+                 (unsigned)s[CF__PTX_SR_CTAID_Z], (unsigned)s[CF__PTX_SR_TID_X],
+                 (unsigned)s[CF__PTX_SR_TID_Y], (unsigned)s[CF__PTX_SR_TID_Z]);
+    n += w > 0 ? (size_t)w : 0;
+  }
+  if (n < cap) {
+    w = snprintf(m + n, cap - n, ": ");
+    n += w > 0 ? (size_t)w : 0;
+  }
+  if (n < cap) {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(b->msg + n, sizeof b->msg - (size_t)n, fmt, ap);
+    w = vsnprintf(m + n, cap - n, fmt, ap);
     va_end(ap);
+    n += w > 0 ? (size_t)w : 0;
   }
+  if (n < cap)
+    snprintf(m + n, cap - n, " (line %u)", (unsigned)i->line);
   return code;
+}
+
+static const char *space_name(unsigned sp) {
+  switch (sp) {
+  case CF__PTX_SP_GLOBAL: return "global ";
+  case CF__PTX_SP_SHARED: return "shared ";
+  case CF__PTX_SP_LOCAL: return "local ";
+  case CF__PTX_SP_PARAM:
+  case CF__PTX_SP_FPARAM: return "param ";
+  case CF__PTX_SP_CONST: return "const ";
+  default: return "";
+  }
 }
 
 /* ---- float helpers: the slow paths for .ftz, .sat and directed rounding */
@@ -471,6 +500,7 @@ int cf__ptx_exec(struct cf__ptx_block *b, struct cf__ptx_thread *t) {
   const struct cf__ptx_insn *code = t->fn->code, *i;
   uint64_t *R = t->r;
   uint32_t pc = t->pc;
+  b->ft = t;
   for (;;) {
     FETCH() {
     CASE(NOP) NEXT();
@@ -481,7 +511,7 @@ int cf__ptx_exec(struct cf__ptx_block *b, struct cf__ptx_thread *t) {
         FAULT(702, "too many loop iterations (hang guard)");
       pc = (uint32_t)i->imm;
       NEXT();
-    CASE(TRAP) FAULT(714, "trap");
+    CASE(TRAP) FAULT(719, "trap");
     CASE(CALL) {
       int rc = cf__ptx_call(b, t, i, pc);
       if (rc != 0) {
@@ -927,12 +957,13 @@ int cf__ptx_exec(struct cf__ptx_block *b, struct cf__ptx_thread *t) {
     CASE(LD) {
       uint64_t addr = R[i->o[4]] + (uint64_t)i->imm;
       unsigned esz = i->bits / 8, n = i->vec, tot = esz * n;
+      if (addr & (tot - 1))
+        FAULT(716, "misaligned %u-byte %sload at 0x%llx", tot,
+              space_name(i->space), (unsigned long long)addr);
       const uint8_t *p = cf__ptx_mem(b, t, i->space, addr, tot, 0);
       if (p == NULL)
-        FAULT(700, "illegal address 0x%llx (%u bytes)",
-              (unsigned long long)addr, tot);
-      if (addr & (tot - 1))
-        FAULT(716, "misaligned address 0x%llx", (unsigned long long)addr);
+        FAULT(700, "illegal address: %u-byte %sload at 0x%llx", tot,
+              space_name(i->space), (unsigned long long)addr);
       int sgn = (i->flags & CF__PTX_F_SIGNED) != 0;
       if (n == 1) {
         DST = ld_elem(p, esz, sgn);
@@ -948,12 +979,13 @@ int cf__ptx_exec(struct cf__ptx_block *b, struct cf__ptx_thread *t) {
     CASE(ST) {
       uint64_t addr = R[i->o[4]] + (uint64_t)i->imm;
       unsigned esz = i->bits / 8, n = i->vec, tot = esz * n;
+      if (addr & (tot - 1))
+        FAULT(716, "misaligned %u-byte %sstore at 0x%llx", tot,
+              space_name(i->space), (unsigned long long)addr);
       uint8_t *p = cf__ptx_mem(b, t, i->space, addr, tot, 1);
       if (p == NULL)
-        FAULT(700, "illegal address 0x%llx (%u bytes)",
-              (unsigned long long)addr, tot);
-      if (addr & (tot - 1))
-        FAULT(716, "misaligned address 0x%llx", (unsigned long long)addr);
+        FAULT(700, "illegal address: %u-byte %sstore at 0x%llx", tot,
+              space_name(i->space), (unsigned long long)addr);
       for (unsigned k = 0; k < n; k++) {
         uint64_t v = R[i->o[k]];
         memcpy(p + k * esz, &v, esz);   /* little-endian host */
@@ -963,12 +995,16 @@ int cf__ptx_exec(struct cf__ptx_block *b, struct cf__ptx_thread *t) {
     CASE(ATOM) {
       uint64_t addr = R[i->o[4]] + (uint64_t)i->imm;
       unsigned sz = i->bits / 8;
+      if (addr & (sz - 1))
+        FAULT(716, "misaligned %u-byte %satomic at 0x%llx", sz,
+              space_name(i->space), (unsigned long long)addr);
       uint8_t *p = cf__ptx_mem(b, t, i->space, addr, sz, 1);
       if (p == NULL)
-        FAULT(700, "illegal address 0x%llx (%u bytes)",
-              (unsigned long long)addr, sz);
-      if ((addr & (sz - 1)) || ((uintptr_t)p & (sz - 1)))
-        FAULT(716, "misaligned address 0x%llx", (unsigned long long)addr);
+        FAULT(700, "illegal address: %u-byte %satomic at 0x%llx", sz,
+              space_name(i->space), (unsigned long long)addr);
+      if ((uintptr_t)p & (sz - 1))
+        FAULT(716, "misaligned %u-byte %satomic at 0x%llx (host memory)", sz,
+              space_name(i->space), (unsigned long long)addr);
       uint64_t old = cf__ptx_atomic(p, i, A, B);
       DST = (i->flags & CF__PTX_F_SIGNED) && i->bits == 32
                 ? (uint64_t)sx(old, 32) : old;

@@ -460,6 +460,7 @@ struct cf__ptx_block {
   uint32_t *warp_wait;     /* lanes waiting at a warp collective */
   uint64_t back_branches;
   const struct cf_ptx_kernel *fn;  /* function of the faulting thread */
+  struct cf__ptx_thread *ft;       /* the thread running (fault messages) */
   char msg[320];           /* fault message */
 };
 
@@ -467,7 +468,9 @@ struct cf__ptx_block {
  * Returns 0 (see t->state) or a CUresult fault code with b->msg set. */
 int cf__ptx_exec(struct cf__ptx_block *b, struct cf__ptx_thread *t);
 
-/* Fill b->msg for a fault at instruction i; returns code. */
+/* Fill b->msg for a fault of the running thread (b->ft, in function b->fn)
+ * at instruction i: "kernel 'k' block (x,y,z) thread (x,y,z): <fmt> (line
+ * N)"; returns code. */
 int cf__ptx_fault(struct cf__ptx_block *b, const struct cf__ptx_insn *i,
                   int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -42,7 +42,7 @@
   X(BRA,        "bra")         /* pc = imm */                              \
   X(CALL,       "call")        /* push a frame: callsite imm (o1: target) */ \
   X(RET,        "ret")         /* .func: pop the frame, copy return values */ \
-  X(TRAP,       "trap")        /* stop the launch: 714 */                  \
+  X(TRAP,       "trap")        /* stop the launch: 719 (launch failed) */                  \
   X(BAR,        "bar.sync")    /* block barrier o[1]=id, o[2]=count */     \
   X(BAR_ARRIVE, "bar.arrive")  /* arrive at barrier, do not wait */        \
   X(BAR_RED,    "bar.red")     /* barrier + reduce pred o[3] (sub) */      \

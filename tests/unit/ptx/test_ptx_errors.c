@@ -9,7 +9,7 @@
 #define HDR ".version 8.0\n.target sm_80\n.address_size 64\n"
 #define KHEAD ".visible .entry k(.param .u64 p)\n{\n" \
               ".reg .b32 %r<8>;\n.reg .b64 %rd<8>;\n.reg .pred %p<4>;\n" \
-              ".reg .f32 %f<4>;\nld.param.u64 %rd1, [p];\n"
+              ".reg .f32 %f<4>; .reg .b16 %rs<4>;\nld.param.u64 %rd1, [p];\n"
 
 static void expect_load(const char *ptx, int rc, const char *needle) {
   char err[256];
@@ -122,13 +122,37 @@ static void test_faults(void) {
   char err[320];
   /* out of bounds store: 700 with the address, not a crash */
   ASSERT_EQ(run_fault("st.global.u32 [%rd1+64], 1;", err, sizeof err), 700);
-  ASSERT(strstr(err, "illegal address 0x10000040") != NULL);
-  ASSERT(strstr(err, "kernel 'k'") != NULL);
-  ASSERT(strstr(err, "line 11") != NULL);
+  ASSERT_STR_EQ(err, "kernel 'k' block (0,0,0) thread (0,0,0): illegal "
+                     "address: 4-byte global store at 0x10000040 (line 11)");
   ASSERT_EQ(run_fault("st.global.u32 [%rd1+-4], 1;", err, sizeof err), 700);
   ASSERT_EQ(run_fault("ld.global.u32 %r1, [0];", err, sizeof err), 700);
-  ASSERT_EQ(run_fault("st.global.u32 [%rd1+62], 1;", err, sizeof err), 700);
+  ASSERT_EQ(run_fault("st.global.u64 [%rd1+64], %rd1;", err, sizeof err), 700);
+  /* misaligned and out of bounds: misaligned, as the hardware checks it first */
+  ASSERT_EQ(run_fault("st.global.u32 [%rd1+62], 1;", err, sizeof err), 716);
   ASSERT_EQ(run_fault("st.global.u32 [%rd1+2], 1;", err, sizeof err), 716);
+  ASSERT(strstr(err, "misaligned 4-byte global store at 0x10000002") != NULL);
+  /* misaligned is reported before out of bounds, in every space and size */
+  ASSERT_EQ(run_fault("ld.global.u64 %rd2, [%rd1+0x100004];", err, sizeof err),
+            716);
+  ASSERT(strstr(err, "misaligned 8-byte global load at 0x10100004") != NULL);
+  ASSERT_EQ(run_fault("ld.global.u16 %rs1, [%rd1+1];", err, sizeof err), 716);
+  ASSERT_EQ(run_fault("ld.global.v4.u32 {%r1, %r2, %r3, %r4}, [%rd1+8];", err,
+                      sizeof err), 716);
+  ASSERT_EQ(run_fault("ld.shared.u32 %r1, [2];", err, sizeof err), 716);
+  ASSERT_EQ(run_fault("st.local.u64 [4], %rd1;", err, sizeof err), 716);
+  ASSERT_EQ(run_fault("atom.shared.add.u64 %rd2, [4], 1;", err, sizeof err),
+            716);
+  /* the faulting thread is named: thread 17 of block 1 */
+  ASSERT_EQ(run_fault("mov.u32 %r1, %ctaid.x;\nmov.u32 %r2, %tid.x;\n"
+                      "setp.eq.u32 %p1, %r1, 1;\nsetp.eq.u32 %p2, %r2, 17;\n"
+                      "and.pred %p1, %p1, %p2;\n@%p1 ld.global.u64 %rd2, "
+                      "[%rd1+4];", err, sizeof err), 716);
+  ASSERT_STR_EQ(err, "kernel 'k' block (1,0,0) thread (17,0,0): misaligned "
+                     "8-byte global load at 0x10000004 (line 16)");
+  ASSERT_EQ(run_fault("mov.u32 %r1, %tid.x;\nmul.wide.u32 %rd2, %r1, 4096;\n"
+                      "add.s64 %rd2, %rd2, %rd1;\nst.global.u32 [%rd2], 1;",
+                      err, sizeof err), 700);
+  ASSERT(strstr(err, "thread (1,0,0)") != NULL);
   ASSERT_EQ(run_fault("atom.global.add.u32 %r1, [%rd1+2], 1;", err, sizeof err),
             716);
   ASSERT_EQ(run_fault("ld.shared.u32 %r1, [1024];", err, sizeof err), 700);
@@ -138,9 +162,13 @@ static void test_faults(void) {
                       err, sizeof err), 700);
   ASSERT_EQ(run_fault("mov.u64 %rd2, 0xFF00000000000000;\nst.u32 [%rd2], 1;",
                       err, sizeof err), 700);
-  ASSERT_EQ(run_fault("mov.u64 %rd2, 0xFFFFFFFFFFFFFFFF;\nld.u32 %r1, [%rd2];",
+  ASSERT_EQ(run_fault("mov.u64 %rd2, 0xFFFFFFFFFFFFFFFC;\nld.u32 %r1, [%rd2];",
                       err, sizeof err), 700);
-  ASSERT_EQ(run_fault("trap;", err, sizeof err), 714);
+  ASSERT_EQ(run_fault("trap;", err, sizeof err), 719);
+  ASSERT(strstr(err, "trap (line 11)") != NULL);
+  ASSERT_EQ(run_fault("brkpt;\nprefetch.global.L2 [%rd1];\nprefetchu.L1 [%rd1];"
+                      "\nprefetch.global.L2::evict_last [%rd1+4096];\n"
+                      "st.global.u32 [%rd1], 1;", err, sizeof err), 0);
   /* a barrier that can never complete is a launch failure, not a hang */
   ASSERT_EQ(run_fault("bar.sync 0, 64;", err, sizeof err), 719);
   ASSERT(strstr(err, "deadlock") != NULL);
