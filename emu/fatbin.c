@@ -194,7 +194,10 @@ static CUresult entry_text(const uint8_t *c, const struct entry *e,
   out->owned = buf;
   out->text = buf;
   out->len = strlen(buf);
-  return check_text(out->text, out->len, what, err, errlen);
+  CUresult r = check_text(out->text, out->len, what, err, errlen);
+  if (r != CUDA_SUCCESS)
+    cf__emu_ptx_text_free(out);
+  return r;
 }
 
 /* The emulated device as an sm number (8.0 -> 80). */

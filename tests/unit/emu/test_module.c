@@ -349,7 +349,7 @@ static void test_bad_images(void)
    * and a wrapper pointing nowhere. */
   static const uint32_t fatbin[4] = { 0xBA55ED50u, 0x00100001u, 0, 0 };
   static const uint32_t wrapper[6] = { 0x466243B1u, 1, 0, 0, 0, 0 };
-  static const char elf[8] = "\177ELF\2\1\1";
+  static const char elf[64] = "\177ELF\2\1\1";  /* a whole ELF header */
   free(capture_stderr(load, (void *)fatbin, &r));
   CU_EXPECT(r, CUDA_ERROR_INVALID_IMAGE);
   free(capture_stderr(load, (void *)wrapper, &r));
