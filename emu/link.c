@@ -13,7 +13,8 @@
  *    and defined nowhere (vprintf and __assertfail are the interpreter's),
  *    fails the link with CUDA_ERROR_INVALID_PTX naming it;
  *  - of .weak/.common definitions the strong one or the first wins; losing
- *    function definitions become declarations, losing variables vanish;
+ *    function definitions become declarations, losing variables vanish
+ *    (`.extern .shared`, the dynamic shared area, counts as weak);
  *  - the front end has no `.extern` variables, so a variable's winning
  *    definition is moved to where the symbol first appears and its other
  *    declarations are dropped;
@@ -164,6 +165,7 @@ struct stmt {
   size_t name, name_len;
   enum skind kind;
   unsigned link;
+  int shared;           /* a .shared variable */
   unsigned version;     /* .version 9.0 -> 90; .target sm_80 -> 80 */
   enum action act;
   const struct stmt *moved;  /* A_MOVE: the definition emitted here */
@@ -243,7 +245,7 @@ static void scan_stmt(struct lexer *lx, struct tok *t, struct stmt *st)
       else if (tok_is(s, &u, ".func")) st->kind = S_FUNC, want_name = 1;
       else if (tok_is(s, &u, ".global") || tok_is(s, &u, ".const") ||
                tok_is(s, &u, ".shared"))
-        st->kind = S_VAR, want_name = 1;
+        st->kind = S_VAR, want_name = 1, st->shared = s[u.off + 1] == 's';
     } else if (want_name && depth == 0 && u.kind == T_IDENT) {
       st->name = u.off;
       st->name_len = u.len;
@@ -382,10 +384,18 @@ static void symtab_free(struct symtab *t)
   free(t->slot);
 }
 
+/* `.extern .shared x[]` names the dynamic shared area: nothing defines it,
+ * and each input may declare it, so it counts as a weak definition. */
 static int is_def(const struct stmt *st)
 {
   return st->kind == S_ENTRY || (st->kind == S_FUNC && st->body) ||
-         (st->kind == S_VAR && !(st->link & L_EXTERN));
+         (st->kind == S_VAR && (st->shared || !(st->link & L_EXTERN)));
+}
+
+static int is_weak(const struct stmt *st)
+{
+  return (st->link & (L_WEAK | L_COMMON)) ||
+         (st->shared && (st->link & L_EXTERN));
 }
 
 static int is_builtin(const struct sym *s)
@@ -481,7 +491,7 @@ static CUresult resolve(struct linker *lk)
       is_fn |= st->kind != S_VAR;
       if (!is_def(st))
         continue;
-      if (!(st->link & (L_WEAK | L_COMMON))) {
+      if (!is_weak(st)) {
         if (strong)
           return link_fail(lk, "multiple definitions of '%.*s' (in %s and "
                            "%s)", (int)s->len, s->name,

@@ -1,8 +1,8 @@
 /* Unit tests for emu/link.c: cuLinkCreate/AddData/AddFile/Complete/Destroy
  * over hand-written PTX (extern functions and variables across inputs, weak
  * definitions, file-local names that clash, the log buffers, refused input
- * types, unresolved and duplicate symbols), and over nvcc -rdc output of
- * link_a.cu and link_b.cu as PTX and as a fatbin.
+ * types, unresolved and duplicate symbols, damaged inputs), and over nvcc
+ * -rdc output of link_a.cu and link_b.cu as PTX and as a fatbin.
  *
  *   test_emu_link                     hand-written PTX only
  *   test_emu_link A.ptx B.ptx B.fatbin  also nvcc's output
@@ -114,6 +114,10 @@ static const char p3_weak[] =
 static const char p3_strong[] =
   HDR ".visible .func (.param .b32 r) wk ()\n"
   "{\n  st.param.u32 [r], 7;\n  ret;\n}\n";
+
+/* The dynamic shared area, declared in two inputs. */
+static const char p_dyn[] =
+  HDR ".extern .shared .align 4 .b8 dyn[];\n";
 
 /* A second definition of shared_v. */
 static const char p_dup[] =
@@ -238,7 +242,8 @@ static void test_handwritten(void)
   CUmodule m;
 
   /* Extern function and variable across inputs, clashing file-local
-   * names, the first weak definition of wk; the info log when verbose. */
+   * names, the first weak definition of wk, .extern .shared twice; the info
+   * log when verbose. */
   char ilog[256] = "x", elog[64] = "x";
   CUjit_option opts[] = { CU_JIT_INFO_LOG_BUFFER,
                           CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES,
@@ -249,8 +254,8 @@ static void test_handwritten(void)
   void *vals[] = { ilog, (void *)(uintptr_t)sizeof ilog, elog,
                    (void *)(uintptr_t)sizeof elog, (void *)(uintptr_t)1,
                    (void *)(uintptr_t)3, NULL };
-  const char *const in3[] = { p1, p2, p3_weak };
-  m = link_load(opts, vals, 7, in3, 3, &r);
+  const char *const in3[] = { p1, p_dyn, p2, p3_weak, p_dyn };
+  m = link_load(opts, vals, 7, in3, 5, &r);
   CU_OK(r);
   ASSERT_STR_EQ(elog, "");
   ASSERT_NOT_NULL(strstr(ilog, "cuferry-emu"));
@@ -334,6 +339,55 @@ static void test_handwritten(void)
   CU_EXPECT(cuLinkDestroy(ls), CUDA_ERROR_INVALID_HANDLE);
   CU_EXPECT(cuLinkComplete(NULL, &img, &sz), CUDA_ERROR_INVALID_HANDLE);
   CU_EXPECT(cuLinkCreate(0, NULL, NULL, NULL), CUDA_ERROR_INVALID_VALUE);
+}
+
+/* Damaged inputs: the linker scans untrusted text too. Any answer but a
+ * crash will do; what links must also load. */
+static CUresult link_damaged(void *arg)
+{
+  (void)arg;
+  char *a = strdup(p1), *b = strdup(p2);
+  ASSERT(a && b);
+  for (int k = 0, n = 1 + rand() % 6; k < n; k++) {
+    char *t = rand() % 2 ? a : b;
+    size_t len = strlen(t);
+    static const char pool[] = "{}();=.,[]\"/*\n $%ab0";
+    t[(size_t)rand() % len] = rand() % 2 ? pool[rand() % (sizeof pool - 1)]
+                                         : (char)(1 + rand() % 255);
+  }
+  CUlinkState ls;
+  void *image;
+  size_t size;
+  CU_OK(cuLinkCreate(0, NULL, NULL, &ls));
+  CUresult r = cuLinkAddData(ls, CU_JIT_INPUT_PTX, a, strlen(a) + 1, "a", 0,
+                             NULL, NULL);
+  if (r == CUDA_SUCCESS)
+    r = cuLinkAddData(ls, CU_JIT_INPUT_PTX, b, strlen(b) + 1, "b", 0, NULL,
+                      NULL);
+  if (r == CUDA_SUCCESS)
+    r = cuLinkComplete(ls, &image, &size);
+  if (r == CUDA_SUCCESS) {
+    CUmodule m;
+    r = cuModuleLoadData(&m, image);
+    if (r == CUDA_SUCCESS)
+      CU_OK(cuModuleUnload(m));
+  }
+  CU_OK(cuLinkDestroy(ls));
+  free(a);
+  free(b);
+  return r;
+}
+
+static void test_damaged(void)
+{
+  srand(4321);
+  for (int it = 0; it < 2000; it++) {
+    CUresult r;
+    free(quietly(link_damaged, NULL, &r));
+    if (r != CUDA_SUCCESS && r != CUDA_ERROR_INVALID_PTX &&
+        r != CUDA_ERROR_INVALID_IMAGE)
+      CU_EXPECT(r, CUDA_ERROR_INVALID_PTX);
+  }
 }
 
 /* ---- nvcc -rdc output --------------------------------------------------- */
@@ -455,8 +509,10 @@ int main(int argc, char **argv)
     return CF_TEST_SKIP;
   }
   emu_test_context();
-  if (argc == 1)
+  if (argc == 1) {
     test_handwritten();
+    test_damaged();
+  }
   else if (argc == 4)
     test_nvcc(argv[1], argv[2], argv[3]);
   else
