@@ -114,6 +114,10 @@ static const struct mod { const char *s; uint8_t cat, val; } mods[] = {
   {"L2::64B", M_IGNORE, 0}, {"L2::128B", M_IGNORE, 0},
   {"L2::256B", M_IGNORE, 0}, {"L2::evict_normal", M_IGNORE, 0},
   {"L2::evict_last", M_IGNORE, 0}, {"L2::evict_first", M_IGNORE, 0},
+  {"L2::evict_unchanged", M_IGNORE, 0}, {"cluster", M_IGNORE, 0},
+  {"mmio", M_IGNORE, 0},
+  /* takes a trailing cache-policy operand (ld, st, atom, red) */
+  {"L2::cache_hint", M_FLAG, FL_HINT},
 };
 
 static int parse_mods(struct dec *d) {
@@ -153,7 +157,8 @@ static int parse_mods(struct dec *d) {
     if (hit == NULL) {
       /* scopes and memory-model words only matter to membar/fence */
       if (strcmp(d->base, "membar") == 0 || strcmp(d->base, "fence") == 0 ||
-          strcmp(d->base, "prefetch") == 0 || strcmp(d->base, "prefetchu") == 0)
+          strcmp(d->base, "prefetch") == 0 || strcmp(d->base, "prefetchu") == 0 ||
+          strcmp(d->base, "createpolicy") == 0)
         continue;
       return cf__ptx_dec_unsup(d);
     }
@@ -190,6 +195,8 @@ int cf__ptx_decode(struct cf__ptx_fn *f, const struct cf__ptx_raw *r,
   out->gneg = (uint8_t)(r->gneg != 0);
   out->line = r->line;
   out->vec = 1;
+  if (strncmp(r->opname, "cp.", 3) == 0)
+    return cf__ptx_dec_cpasync(&d);
   int rc = parse_mods(&d);
   if (rc)
     return rc;
@@ -304,6 +311,15 @@ int cf__ptx_decode(struct cf__ptx_fn *f, const struct cf__ptx_raw *r,
   if (IS("membar") || IS("fence") || IS("nanosleep")) {
     out->op = CF__PTX_OP_NOP;
     return 0;
+  }
+  if (IS("createpolicy")) {   /* a cache policy no cache here reads: 0 */
+    rc = cf__ptx_dec_nops(&d, 2, 3);
+    if (rc == 0)
+      rc = cf__ptx_dec_dst(&d, 0, CF__PTX_CLS_B, 64, &out->o[0]);
+    out->op = CF__PTX_OP_MOV;
+    out->bits = 64;
+    out->o[1] = cf__ptx_fn_const(f, 0, r->line);
+    return rc ? rc : out->o[1] == UINT32_MAX ? f->diag->rc : 0;
   }
   if (IS("brkpt")) {        /* no debugger: a no-op, as without one */
     out->op = CF__PTX_OP_NOP;

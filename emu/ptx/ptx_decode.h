@@ -30,7 +30,7 @@ enum { SZ_LO = 1, SZ_HI, SZ_WIDE };
 enum { FL_SAT = 1, FL_FTZ, FL_APPROX, FL_FULL, FL_UNI, FL_SYNC, FL_TO,
        FL_ARRIVE, FL_RED, FL_NC, FL_WARP, FL_CTA, FL_ALIGNED, FL_CC,
        FL_SHIFTAMT, FL_WRAP, FL_CLAMP, FL_L, FL_R, FL_NAN, FL_RELU,
-       FL_SATFIN };
+       FL_SATFIN, FL_HINT };
 
 /* The modifiers of one instruction: -1 where a kind is absent. Comparisons
  * ls/hs (and setp's lo/hi) are CF__PTX_CMP_* + 32 (unsigned); atom 100 is
@@ -53,6 +53,10 @@ struct dec {
 };
 
 /* ---- Operands (ptx_decode_opnd.c) ---- */
+
+/* .L2::cache_hint: check and drop the trailing 64-bit cache-policy operand
+ * (the hint means nothing here). */
+int cf__ptx_dec_drop_hint(struct dec *d);
 
 /* Fail: the instruction is not implemented / is malformed (what says why). */
 int cf__ptx_dec_unsup(struct dec *d);
@@ -129,6 +133,8 @@ int cf__ptx_dec_cvta(struct dec *d);
 int cf__ptx_dec_ldst(struct dec *d, int st);
 /* atom, or red (no destination). */
 int cf__ptx_dec_atom(struct dec *d, int red);
+/* cp.async and its group waits (the whole opcode name is read here). */
+int cf__ptx_dec_cpasync(struct dec *d);
 
 /* ---- Half precision (ptx_decode_half.c) ---- */
 

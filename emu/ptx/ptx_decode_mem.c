@@ -3,6 +3,8 @@
  * is the frame's area), ld/ldu/st scalar and vector, and atom/red. Bounds
  * are checked when the instruction runs (ptx_mem.h), not here. No global
  * state. */
+#include <string.h>
+
 #include "ptx_decode.h"
 
 /* [base+off] of a memory instruction: base slot into o[4], offset imm. */
@@ -52,7 +54,9 @@ static int addr(struct dec *d, unsigned i, int space) {
 
 int cf__ptx_dec_ldst(struct dec *d, int st) {
   uint8_t cls, bits;
-  int rc = cf__ptx_dec_one_type(d, &cls, &bits);
+  int rc = cf__ptx_dec_drop_hint(d);
+  if (rc == 0)
+    rc = cf__ptx_dec_one_type(d, &cls, &bits);
   if (rc == 0)
     rc = cf__ptx_dec_nops(d, 2, 2);
   if (rc)
@@ -95,7 +99,9 @@ int cf__ptx_dec_ldst(struct dec *d, int st) {
 
 int cf__ptx_dec_atom(struct dec *d, int red) {
   uint8_t cls, bits;
-  int rc = cf__ptx_dec_one_type(d, &cls, &bits);
+  int rc = cf__ptx_dec_drop_hint(d);
+  if (rc == 0)
+    rc = cf__ptx_dec_one_type(d, &cls, &bits);
   if (rc)
     return rc;
   struct cf__ptx_insn *o = d->o;
@@ -142,4 +148,70 @@ int cf__ptx_dec_atom(struct dec *d, int red) {
   if (rc == 0 && n == 2)
     rc = cf__ptx_dec_src(d, a0 + 2, cls, bits, &o->o[2]);
   return rc ? rc : addr(d, a0, o->space);
+}
+
+/* cp.async.{ca,cg}.shared{::cta}.global[.L2::NB][.L2::cache_hint]
+ *   [dst], [src], cp-size[, src-size][, policy]: runs at once (a legal
+ *   schedule: only wait_group/wait_all promise completion, and they find
+ *   it done); commit_group, wait_group and wait_all are then no-ops. The
+ *   bulk and mbarrier forms are CF_EUNSUP. */
+int cf__ptx_dec_cpasync(struct dec *d) {
+  struct cf__ptx_insn *o = d->o;
+  const char *s = d->r->opname;
+  if (strncmp(s, "cp.async.", 9) != 0)
+    return cf__ptx_dec_unsup(d);
+  s += 9;
+  if (strcmp(s, "commit_group") == 0 || strcmp(s, "wait_all") == 0 ||
+      strcmp(s, "wait_group") == 0) {
+    o->op = CF__PTX_OP_NOP;
+    return cf__ptx_dec_nops(d, s[5] == 'g' ? 1 : 0, s[5] == 'g' ? 1 : 0);
+  }
+  int sh = 0, gl = 0, hint = 0, cache = 0;
+  while (*s) {
+    const char *e = strchr(s, '.');
+    size_t n = e ? (size_t)(e - s) : strlen(s);
+#define W(w) (n == sizeof(w) - 1 && memcmp(s, w, n) == 0)
+    if (W("ca") || W("cg"))
+      cache++;
+    else if (W("shared") || W("shared::cta"))
+      sh++;
+    else if (W("global"))
+      gl++;
+    else if (W("L2::cache_hint"))
+      hint = 1;
+    else if (!W("L2::64B") && !W("L2::128B") && !W("L2::256B"))
+      return cf__ptx_dec_unsup(d);
+#undef W
+    s += n + (e != NULL);
+  }
+  if (sh != 1 || gl != 1 || cache != 1)
+    return cf__ptx_dec_unsup(d);
+  d->m.flags = hint ? 1u << FL_HINT : 0;
+  int rc = cf__ptx_dec_drop_hint(d);
+  if (rc == 0)
+    rc = cf__ptx_dec_nops(d, 3, 4);
+  if (rc)
+    return rc;
+  const struct cf__ptx_opnd *sz = &d->r->op[2];
+  if (sz->kind != CF__PTX_OK_IMM || sz->num.kind != CF__PTX_NUM_INT ||
+      (sz->num.bits != 4 && sz->num.bits != 8 && sz->num.bits != 16))
+    return cf__ptx_dec_bad(d, "cp-size must be 4, 8 or 16");
+  o->op = CF__PTX_OP_CP_ASYNC;
+  o->bits2 = (uint8_t)sz->num.bits;
+  o->space = CF__PTX_SP_GLOBAL;
+  rc = addr(d, 1, CF__PTX_SP_GLOBAL);
+  if (rc)
+    return rc;
+  o->o[2] = o->o[4];
+  o->o[3] = cf__ptx_fn_const(d->f, (uint64_t)o->imm, d->r->line);
+  if (o->o[3] == UINT32_MAX)
+    return d->f->diag->rc;
+  o->space = CF__PTX_SP_SHARED;
+  rc = addr(d, 0, CF__PTX_SP_SHARED);
+  if (rc)
+    return rc;
+  if (d->r->nop == 4)
+    return cf__ptx_dec_src(d, 3, CF__PTX_CLS_U, 32, &o->o[1]);
+  o->o[1] = cf__ptx_fn_const(d->f, sz->num.bits, d->r->line);
+  return o->o[1] == UINT32_MAX ? d->f->diag->rc : 0;
 }

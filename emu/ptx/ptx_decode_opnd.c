@@ -190,3 +190,16 @@ int cf__ptx_dec_fflags(struct dec *d) {
     return cf__ptx_dec_bad(d, "integer rounding on a float operation");
   return 0;
 }
+
+int cf__ptx_dec_drop_hint(struct dec *d) {
+  if (!HAS(&d->m, FL_HINT))
+    return 0;
+  struct cf__ptx_raw *rw = (struct cf__ptx_raw *)d->r;   /* local copy */
+  if (rw->nop < 2)
+    return cf__ptx_dec_bad(d, "missing cache policy");
+  uint32_t slot;
+  int rc = cf__ptx_dec_src(d, rw->nop - 1, CF__PTX_CLS_B, 64, &slot);
+  if (rc == 0)
+    rw->nop--;
+  return rc;
+}

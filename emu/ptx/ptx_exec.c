@@ -1010,6 +1010,26 @@ int cf__ptx_exec(struct cf__ptx_block *b, struct cf__ptx_thread *t) {
                 ? (uint64_t)sx(old, 32) : old;
       NEXT();
     }
+    CASE(CP_ASYNC) {
+      uint64_t dst = R[i->o[4]] + (uint64_t)i->imm;
+      uint64_t src = R[i->o[2]] + R[i->o[3]];
+      unsigned n = i->bits2;
+      uint64_t ss = (uint32_t)R[i->o[1]];
+      if (ss > n)
+        ss = n;
+      if ((dst | src) & (n - 1))
+        FAULT(716, "misaligned %u-byte cp.async from 0x%llx to shared 0x%llx",
+              n, (unsigned long long)src, (unsigned long long)dst);
+      uint8_t *pd = cf__ptx_mem(b, t, CF__PTX_SP_SHARED, dst, n, 1);
+      const uint8_t *ps = ss ? cf__ptx_mem(b, t, CF__PTX_SP_GLOBAL, src, ss, 0)
+                             : pd;
+      if (pd == NULL || ps == NULL)
+        FAULT(700, "illegal address: %u-byte cp.async from 0x%llx to shared "
+              "0x%llx", n, (unsigned long long)src, (unsigned long long)dst);
+      memmove(pd, ps, (size_t)ss);
+      memset(pd + ss, 0, n - (size_t)ss);
+      NEXT();
+    }
     default:
       FAULT(719, "bad opcode %u", (unsigned)i->op);
     }

@@ -166,7 +166,9 @@
   X(CVTA,       "cvta")        /* o0 = o1 + imm (window shift) */          \
   X(LD,         "ld")          /* o0..o[vec-1] = space[o4 + imm] */        \
   X(ST,         "st")          /* space[o4 + imm] = o0..o[vec-1] */        \
-  X(ATOM,       "atom")        /* o0 = atomic sub at space[o4+imm], o1 o2 */
+  X(ATOM,       "atom")        /* o0 = atomic sub at space[o4+imm], o1 o2 */ \
+  X(CP_ASYNC,   "cp.async")    /* shared[o4+imm] = bits2 bytes of global */ \
+                               /*   [o2+o3], the first o1 of them (rest 0) */
 
 enum cf__ptx_op {
 #define CF__PTX_OP_ENUM_(name, str) CF__PTX_OP_##name,

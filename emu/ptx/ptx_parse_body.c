@@ -112,6 +112,12 @@ static int parse_ident_opnd(struct parser *p, struct cf__ptx_opnd *o) {
     o->dsreg = ds;
     return cf__ptx_adv(p);
   }
+  if (n == 7 && memcmp(s, "WARP_SZ", 7) == 0) {   /* a predefined constant */
+    o->kind = CF__PTX_OK_IMM;
+    o->num.kind = CF__PTX_NUM_INT;
+    o->num.bits = 32;
+    return cf__ptx_adv(p);
+  }
   uint32_t sym;
   TRY(cf__ptx_find_sym(p, s, n, &sym));
   if (sym != UINT32_MAX) {

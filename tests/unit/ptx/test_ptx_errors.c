@@ -36,6 +36,10 @@ static void test_load_errors(void) {
               "shl.f16");
   expect_load(HDR KHEAD "max.relu.s32 %r1, %r2, %r3;\nret;\n}\n", CF_EUNSUP,
               "max.relu.s32");
+  expect_load(HDR KHEAD "cp.async.bulk.shared::cluster.global [%r1], [%rd1], "
+              "16, [%r2];\nret;\n}\n", CF_EUNSUP, "cp.async.bulk");
+  expect_load(HDR KHEAD "cp.async.ca.shared.global [%r1], [%rd1], 12;\nret;\n}"
+              "\n", CF_EPROTO, "cp-size");
   /* calls: the target must be declared, defined (or a builtin extern) and
    * called with its signature (more in test_ptx_calls.c) */
   expect_load(HDR KHEAD "call.uni foo, (%r1);\nret;\n}\n", CF_EPROTO,
@@ -164,6 +168,12 @@ static void test_faults(void) {
                       err, sizeof err), 700);
   ASSERT_EQ(run_fault("mov.u64 %rd2, 0xFFFFFFFFFFFFFFFC;\nld.u32 %r1, [%rd2];",
                       err, sizeof err), 700);
+  ASSERT_EQ(run_fault("cp.async.ca.shared.global [8], [%rd1], 16;", err,
+                      sizeof err), 716);
+  ASSERT_EQ(run_fault("cp.async.ca.shared.global [0], [%rd1+64], 16;", err,
+                      sizeof err), 700);
+  ASSERT_EQ(run_fault("cp.async.ca.shared.global [4096], [%rd1], 16;", err,
+                      sizeof err), 700);
   ASSERT_EQ(run_fault("trap;", err, sizeof err), 719);
   ASSERT(strstr(err, "trap (line 11)") != NULL);
   ASSERT_EQ(run_fault("brkpt;\nprefetch.global.L2 [%rd1];\nprefetchu.L1 [%rd1];"

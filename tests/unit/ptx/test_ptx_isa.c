@@ -596,6 +596,107 @@ static void test_branch(void) {
   ASSERT_EQ(w32(4), 0);
 }
 
+/* The rest of the special registers, WARP_SZ, memory-model and cache
+ * qualifiers (accepted, strong semantics), createpolicy with
+ * .L2::cache_hint operands, and cp.async (runs at once, zero-fills past
+ * src-size). 40 threads: two warps, the second partial. */
+static void test_specials_more(void) {
+  const char *body =
+      ".shared .align 16 .b8 sbuf[1024];\n"
+      ".pragma \"nounroll\";\n"
+      "mov.u32 %r1, %tid.x;\nmul.wide.u32 %rd1, %r1, 64;\n"
+      "add.s64 %rd2, %rd0, %rd1;\n"
+      "mov.u32 %r2, %laneid;\nst.global.wb.u32 [%rd2], %r2;\n"
+      "mov.u32 %r2, %warpid;\nst.global.cs.u32 [%rd2+4], %r2;\n"
+      "mov.u32 %r2, %nwarpid;\nst.relaxed.gpu.global.u32 [%rd2+8], %r2;\n"
+      "mov.u32 %r2, %lanemask_eq;\nst.release.gpu.global.u32 [%rd2+12], %r2;\n"
+      "mov.u32 %r2, %lanemask_le;\nst.volatile.global.u32 [%rd2+16], %r2;\n"
+      "mov.u32 %r2, %lanemask_gt;\nst.global.u32 [%rd2+20], %r2;\n"
+      "mov.u32 %r2, %lanemask_ge;\nst.global.u32 [%rd2+24], %r2;\n"
+      "mov.u32 %r2, WARP_SZ;\nst.global.u32 [%rd2+28], %r2;\n"
+      "mov.u32 %r2, %dynamic_smem_size;\nst.global.u32 [%rd2+32], %r2;\n"
+      "mov.u32 %r2, %total_smem_size;\nst.global.u32 [%rd2+36], %r2;\n"
+      "mov.u32 %r2, %smid;\nmov.u32 %r3, %nsmid;\n"
+      "setp.lt.u32 %p1, %r2, %r3;\nselp.u32 %r2, 1, 0, %p1;\n"
+      "st.global.u32 [%rd2+40], %r2;\n"
+      "mov.u32 %r2, %gridid;\nmov.u64 %rd3, %clock64;\nmov.u32 %r4, %clock;\n"
+      "mov.u64 %rd4, %globaltimer;\nmov.u32 %r5, %globaltimer_lo;\n"
+      "mov.u32 %r6, %globaltimer_hi;\nmov.u64 %rd5, %clock64;\n"
+      "setp.ge.u64 %p2, %rd5, %rd3;\nsetp.ne.u64 %p3, %rd4, 0;\n"
+      "and.pred %p2, %p2, %p3;\nselp.u32 %r2, 1, 0, %p2;\n"
+      "st.global.u32 [%rd2+44], %r2;\n"
+      /* qualifiers on loads and atomics */
+      "createpolicy.fractional.L2::evict_last.b64 %rd6, 1.0;\n"
+      "ld.global.nc.L1::no_allocate.L2::128B.u32 %r7, [%rd2];\n"
+      "ld.global.L2::cache_hint.u32 %r8, [%rd2+4], %rd6;\n"
+      "ld.volatile.global.u32 %r9, [%rd2+8];\n"
+      "ld.relaxed.gpu.global.u32 %r10, [%rd2+12];\n"
+      "ld.acquire.gpu.global.u32 %r11, [%rd2+16];\n"
+      "add.s32 %r7, %r7, %r8;\nadd.s32 %r7, %r7, %r9;\n"
+      "add.s32 %r7, %r7, %r10;\nadd.s32 %r7, %r7, %r11;\n"
+      "st.global.L2::cache_hint.u32 [%rd2+48], %r7, %rd6;\n"
+      "atom.relaxed.gpu.global.add.u32 %r12, [%rd0+4000], 1;\n"
+      "atom.acq_rel.sys.global.add.u32 %r12, [%rd0+4000], 1;\n"
+      "atom.acquire.cta.shared.add.u32 %r12, [sbuf+1000], 1;\n"
+      "red.release.gpu.global.add.u32 [%rd0+4000], 1;\n"
+      "fence.acq_rel.gpu;\nmembar.gl;\nmembar.cta;\nmembar.sys;\n"
+      "fence.sc.sys;\nbar.sync 0;\n"
+      /* cp.async: 16 bytes per thread into shared, then read back */
+      "mul.wide.u32 %rd7, %r1, 16;\nadd.s64 %rd8, %rd0, %rd7;\n"
+      "cvt.u32.u64 %r13, %rd7;\nmov.u32 %r14, sbuf;\nadd.s32 %r14, %r14, %r13;\n"
+      "setp.eq.u32 %p4, %r1, 3;\n"
+      "@!%p4 cp.async.ca.shared.global [%r14], [%rd8], 16;\n"
+      "@%p4 cp.async.cg.shared.global.L2::128B [%r14], [%rd8], 16, 6;\n"
+      "cp.async.commit_group;\ncp.async.wait_group 0;\ncp.async.wait_all;\n"
+      "bar.sync 0;\n"
+      "ld.shared.v4.u32 {%r15, %r16, %r17, %r18}, [%r14];\n"
+      "st.global.v4.u32 [%rd8+4096], {%r15, %r16, %r17, %r18};\n";
+  char *src = build("", body);
+  struct cf_ptx_module *mod = load_ok(src);
+  struct tmem m;
+  tmem_init(&m);
+  uint64_t o = tmem_alloc(&m, 8192);
+  uint8_t *h = tmem_host(&m, o);
+  unsigned grid[3] = {1, 1, 1}, block[3] = {40, 1, 1};
+  char err[256];
+  ASSERT_EQ(launch3(kernel(mod, "t"), &m, grid, block, &o, 8, 64, err,
+                    sizeof err), 0);
+  const uint32_t *w = (const uint32_t *)h;
+  for (unsigned t = 0; t < 40; t++) {
+    const uint32_t *e = w + 16 * t;
+    unsigned l = t % 32;
+    ASSERT_EQ(e[0], l);
+    ASSERT_EQ(e[1], t / 32);
+    ASSERT_EQ(e[2], 2);
+    ASSERT_UEQ(e[3], 1u << l);
+    ASSERT_UEQ(e[4], (uint32_t)((2ull << l) - 1));
+    ASSERT_UEQ(e[5], (uint32_t)~((2ull << l) - 1));
+    ASSERT_UEQ(e[6], ~((1u << l) - 1));
+    ASSERT_EQ(e[7], 32);
+    ASSERT_EQ(e[8], 64);
+    ASSERT_EQ(e[9], 1024 + 64);
+    ASSERT_EQ(e[10], 1);
+    ASSERT_EQ(e[11], 1);
+    ASSERT_UEQ(e[12], e[0] + e[1] + e[2] + e[3] + e[4]);
+  }
+  ASSERT_EQ(w[1000], 3 * 40);
+  const uint32_t *c = (const uint32_t *)(h + 4096);
+  for (unsigned t = 0; t < 40; t++) {
+    /* thread t's 16 bytes come from out[16t .. 16t+16), i.e. words
+     * 4t..4t+3 of the stored table (row t/4, words (t%4)*4..) */
+    const uint32_t *srcw = w + 4 * t;
+    for (unsigned k = 0; k < 4; k++) {
+      uint32_t want = srcw[k];
+      if (t == 3)
+        want = k == 0 ? srcw[0] : k == 1 ? (srcw[1] & 0xffff) : 0;
+      ASSERT_UEQ(c[4 * t + k], want);
+    }
+  }
+  tmem_free(&m);
+  cf_ptx_module_free(mod);
+  free(src);
+}
+
 static void test_specials(void) {
   const char *body =
       "mov.u32 %r1, %tid.x;\nmov.u32 %r2, %tid.y;\nmov.u32 %r3, %tid.z;\n"
@@ -935,6 +1036,7 @@ int main(void) {
   test_atomics_values();
   test_branch();
   test_specials();
+  test_specials_more();
   test_warp();
   test_barrier();
   test_dynamic_shared();
