@@ -1,4 +1,5 @@
-/* JIT linking: the two server=custom rows. cuLinkComplete runs the driver's
+/* JIT linking: the server=custom rows. Inputs are checked like module
+ * images before the driver's linker sees them. cuLinkComplete runs the driver's
  * linker and answers only the image's size; the image stays with the link
  * state (the driver owns it until cuLinkDestroy), remembered on the link's
  * handle entry, and cfLinkGetImage copies it out in a second call once the
@@ -12,6 +13,26 @@ struct linked_image {
   const void *data; /* owned by the driver's link state */
   size_t size;
 };
+
+CUresult cf__srv_cuLinkAddData_v2(struct cf_call *c, const CuLinkAddDataV2Req *req,
+                                  CuLinkAddDataV2Rep *rep)
+{
+  void *state = NULL;
+  CUresult r;
+
+  (void)rep;
+  if (!c->drv->cuLinkAddData_v2)
+    return CUDA_ERROR_NOT_SUPPORTED;
+  if ((r = cf__handle_lookup(c, req->state, CF_HK_LINK, &state)) != CUDA_SUCCESS)
+    return r;
+  if (!state)
+    return CUDA_ERROR_INVALID_HANDLE;
+  if (c->bulk_in_len != req->size || !cf__srv_image_ok(c->bulk_in, c->bulk_in_len))
+    return CUDA_ERROR_INVALID_IMAGE;
+  return c->drv->cuLinkAddData_v2((CUlinkState)state, (CUjitInputType)req->type,
+                                  (void *)c->bulk_in, (size_t)req->size, req->name, 0,
+                                  NULL, NULL);
+}
 
 CUresult cf__srv_cuLinkComplete(struct cf_call *c, const CuLinkCompleteReq *req,
                                 CuLinkCompleteRep *rep)
