@@ -18,6 +18,9 @@
 #undef cuDevicePrimaryCtxReset
 #undef cuDevicePrimaryCtxSetFlags
 #undef cuDeviceGetUuid
+#undef cuLinkCreate
+#undef cuLinkAddData
+#undef cuLinkAddFile
 
 /* Same as cuCtxCreate_v2: (CUcontext *, unsigned int, CUdevice). */
 CF_EMU_EXPORT CUresult CUDAAPI cuCtxCreate(CUcontext *pctx, unsigned int flags,
@@ -46,3 +49,14 @@ CF_EMU_FORWARD_(cuDevicePrimaryCtxSetFlags, cuDevicePrimaryCtxSetFlags_v2,
                 (CUdevice dev, unsigned int flags), (dev, flags))
 CF_EMU_FORWARD_(cuDeviceGetUuid, cuDeviceGetUuid_v2,
                 (CUuuid *uuid, CUdevice dev), (uuid, dev))
+CF_EMU_FORWARD_(cuLinkCreate, cuLinkCreate_v2,
+                (unsigned int n, CUjit_option *opt, void **val, CUlinkState *out),
+                (n, opt, val, out))
+CF_EMU_FORWARD_(cuLinkAddData, cuLinkAddData_v2,
+                (CUlinkState st, CUjitInputType type, void *data, size_t size,
+                 const char *name, unsigned int n, CUjit_option *opt, void **val),
+                (st, type, data, size, name, n, opt, val))
+CF_EMU_FORWARD_(cuLinkAddFile, cuLinkAddFile_v2,
+                (CUlinkState st, CUjitInputType type, const char *path,
+                 unsigned int n, CUjit_option *opt, void **val),
+                (st, type, path, n, opt, val))
