@@ -88,6 +88,10 @@ struct cf_ptx_launch {
   const void *params;        /* packed as cf_ptx_kernel_param describes */
   size_t params_len;
   const struct cf_ptx_memory *mem;
+  /* When not NULL, the launch stores here the thread-instructions it ran:
+   * every instruction each thread fetched (a guard that is false included),
+   * summed over all threads, also when the launch faults. */
+  uint64_t *executed_out;
 };
 
 /* Run the whole grid to completion on the calling thread (the interpreter may

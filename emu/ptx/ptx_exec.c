@@ -474,6 +474,7 @@ static uint64_t ld_elem(const uint8_t *p, unsigned bytes, int sgn) {
 
 #define FETCH()                                                              \
   i = &code[pc++];                                                          \
+  ninsn++;                                                                  \
   if ((R[i->guard] & 1) == i->gneg)                                         \
     continue;                                                               \
   switch (i->op)
@@ -485,12 +486,14 @@ static uint64_t ld_elem(const uint8_t *p, unsigned bytes, int sgn) {
 #define DST R[i->o[0]]
 #define PARK(st, at)                                                         \
   do {                                                                      \
+    b->executed += ninsn;                                                   \
     t->pc = (at);                                                           \
     t->state = (st);                                                        \
     return 0;                                                               \
   } while (0)
 #define FAULT(code, ...)                                                     \
   do {                                                                      \
+    b->executed += ninsn;                                                   \
     t->pc = pc - 1;                                                         \
     b->fn = t->fn;                                                          \
     return cf__ptx_fault(b, i, (code), __VA_ARGS__);                        \
@@ -500,6 +503,7 @@ int cf__ptx_exec(struct cf__ptx_block *b, struct cf__ptx_thread *t) {
   const struct cf__ptx_insn *code = t->fn->code, *i;
   uint64_t *R = t->r;
   uint32_t pc = t->pc;
+  uint64_t ninsn = 0;      /* added to b->executed on the way out */
   b->ft = t;
   for (;;) {
     FETCH() {
@@ -515,6 +519,7 @@ int cf__ptx_exec(struct cf__ptx_block *b, struct cf__ptx_thread *t) {
     CASE(CALL) {
       int rc = cf__ptx_call(b, t, i, pc);
       if (rc != 0) {
+        b->executed += ninsn;
         t->pc = pc - 1;
         return rc;
       }

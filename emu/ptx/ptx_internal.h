@@ -459,6 +459,7 @@ struct cf__ptx_block {
   uint32_t *warp_live;     /* lanes not exited, per warp */
   uint32_t *warp_wait;     /* lanes waiting at a warp collective */
   uint64_t back_branches;
+  uint64_t executed;       /* thread-instructions, over all its blocks */
   const struct cf_ptx_kernel *fn;  /* function of the faulting thread */
   struct cf__ptx_thread *ft;       /* the thread running (fault messages) */
   char msg[320];           /* fault message */

@@ -540,8 +540,13 @@ int cf_ptx_launch(const struct cf_ptx_kernel *k, const struct cf_ptx_launch *l,
   for (unsigned x = 1; x < lc.nworkers; x++)
     if (started[x])
       pthread_join(tids[x], NULL);
-  for (unsigned x = 0; x < lc.nworkers; x++)
+  uint64_t executed = 0;
+  for (unsigned x = 0; x < lc.nworkers; x++) {
+    executed += ws[x].b.executed;
     worker_free(&ws[x]);
+  }
+  if (l->executed_out != NULL)
+    *l->executed_out = executed;
   int code = lc.code;
   if (code != 0 && err != NULL && errlen > 0)
     snprintf(err, errlen, "%s", lc.msg);

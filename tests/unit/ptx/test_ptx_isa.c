@@ -697,6 +697,41 @@ static void test_specials_more(void) {
   free(src);
 }
 
+/* The launch's instruction counter: every instruction each thread fetched
+ * (false guards too), summed over the grid; a loop counts each pass. */
+static void test_counter(void) {
+  char *src = build("", "mov.u32 %r1, %tid.x;\nsetp.eq.u32 %p1, %r1, 0;\n"
+                        "@%p1 add.s32 %r2, %r2, 1;\nmov.u32 %r3, 0;\n"
+                        "L:\nadd.s32 %r3, %r3, 1;\nsetp.lt.u32 %p2, %r3, %r1;\n"
+                        "@%p2 bra L;\n");
+  struct cf_ptx_module *mod = load_ok(src);
+  struct tmem m;
+  tmem_init(&m);
+  uint64_t o = tmem_alloc(&m, 64);
+  struct cf_ptx_launch l;
+  memset(&l, 0, sizeof l);
+  l.grid[0] = 2;
+  l.grid[1] = l.grid[2] = 1;
+  l.block[0] = 40;
+  l.block[1] = l.block[2] = 1;
+  l.params = &o;
+  l.params_len = 8;
+  l.mem = &m.mem;
+  uint64_t n = 12345;
+  l.executed_out = &n;
+  char err[256];
+  ASSERT_EQ(cf_ptx_launch(kernel(mod, "t"), &l, err, sizeof err), 0);
+  /* per thread: ld.param, mov, setp, add, mov, ret = 6, plus 3 per pass
+   * of the loop: max(tid, 1) passes */
+  uint64_t want = 0;
+  for (unsigned t = 0; t < 40; t++)
+    want += 6 + 3 * (t > 1 ? t : 1);
+  ASSERT_UEQ(n, 2 * want);
+  tmem_free(&m);
+  cf_ptx_module_free(mod);
+  free(src);
+}
+
 static void test_specials(void) {
   const char *body =
       "mov.u32 %r1, %tid.x;\nmov.u32 %r2, %tid.y;\nmov.u32 %r3, %tid.z;\n"
@@ -1037,6 +1072,7 @@ int main(void) {
   test_branch();
   test_specials();
   test_specials_more();
+  test_counter();
   test_warp();
   test_barrier();
   test_dynamic_shared();
