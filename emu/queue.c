@@ -427,10 +427,15 @@ int cf__emu_queue_idle(const struct cf_emu_queue *q)
 
 CUresult cf__emu_queue_wait(struct cf_emu_queue *q, uint64_t seq)
 {
+  CUresult r;
+
   if (q->done >= seq)
     return CUDA_SUCCESS;
   if (in_worker)
     return CUDA_ERROR_NOT_PERMITTED;
+  /* Only after fork(): the child has the work but not the thread. */
+  if (q->thread != T_ALIVE && (r = start_executor(q)) != CUDA_SUCCESS)
+    return r;
   cf__emu_queue_get(q);
   while (q->done < seq)
     pthread_cond_wait(&cf__emu_g.cond, &cf__emu_g.lock);
@@ -568,6 +573,40 @@ void cf__emu_ctx_queues_release(CUcontext ctx)
     }
     cf__emu_queue_put(q);  /* the reference taken above */
   }
+}
+
+/* fork(): the child inherits the queues but none of the executors. Holding
+ * the lock across fork keeps the queues consistent; in the child, queued
+ * work restarts on fresh executors when it is next submitted to or waited
+ * for (the operation a parent executor was running starts over). */
+static void fork_prepare(void) { pthread_mutex_lock(&cf__emu_g.lock); }
+static void fork_parent(void) { pthread_mutex_unlock(&cf__emu_g.lock); }
+
+static void fork_child(void)
+{
+  while (reap_list) {  /* the parent's threads: not ours to join */
+    struct reap *r = reap_list;
+    reap_list = r->next;
+    free(r);
+  }
+  for (struct cf_emu_link *l = all_queues.next; l != &all_queues;
+       l = l->next) {
+    struct cf_emu_queue *q = CF_EMU_CONTAINER(l, struct cf_emu_queue,
+                                              all_link);
+    q->thread = T_NONE;
+    free(q->reap);
+    q->reap = NULL;
+    /* Condition variables may count the parent's waiters, who are not
+     * here; signalling them would wait for those forever. */
+    pthread_cond_init(&q->wake, NULL);
+  }
+  pthread_cond_init(&cf__emu_g.cond, NULL);
+  pthread_mutex_unlock(&cf__emu_g.lock);
+}
+
+__attribute__((constructor)) static void queue_load(void)
+{
+  pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 
 /* At exit or unload: drop work not yet started, let running work finish for

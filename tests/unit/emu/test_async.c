@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -631,6 +632,37 @@ static void test_threads(void)
   CU_OK(cuCtxSynchronize());
 }
 
+/* A child forked with work queued gets the work done on its own threads;
+ * the parent is unaffected. */
+static void test_fork(void)
+{
+  CUstream s;
+  CUdeviceptr d;
+  int status = -1;
+
+  CU_OK(cuStreamCreate(&s, CU_STREAM_NON_BLOCKING));
+  CU_OK(cuMemAlloc(&d, 4));
+  CU_OK(cuMemsetD32(d, 1, 1));
+  spin(d, spin_iters / 4, s);
+  fflush(stdout);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    if (cuStreamSynchronize(s) != CUDA_SUCCESS ||
+        read_u32(d) != spin_iters / 4)
+      _exit(1);
+    addto(d, d, 1, s);
+    _exit(cuStreamSynchronize(s) == CUDA_SUCCESS &&
+                  read_u32(d) == spin_iters / 4 + 1 ? 0 : 1);
+  }
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  CU_OK(cuStreamSynchronize(s));
+  ASSERT_UEQ(read_u32(d), spin_iters / 4);
+  CU_OK(cuStreamDestroy(s));
+  CU_OK(cuMemFree(d));
+}
+
 int main(void)
 {
   CUcontext ctx = emu_test_context();
@@ -646,6 +678,7 @@ int main(void)
   test_destroy_pending();
   test_sticky_fault();
   test_threads();
+  test_fork();
   CU_OK(cuCtxDestroy(ctx));
   return 0;
 }
