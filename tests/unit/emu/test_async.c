@@ -421,6 +421,12 @@ static void test_legacy_stream(void)
 
 /* ---- Per-thread default streams ----------------------------------------- */
 
+/* The _ptsz/_ptds entry points of programs built for per-thread default
+ * streams; cuda.h declares them only in such builds. */
+CUresult CUDAAPI cuStreamQuery_ptsz(CUstream s);
+CUresult CUDAAPI cuStreamSynchronize_ptsz(CUstream s);
+CUresult CUDAAPI cuMemsetD32_v2_ptds(CUdeviceptr d, unsigned v, size_t n);
+
 struct ptds_arg {
   CUcontext ctx;
   CUdeviceptr d;
@@ -434,8 +440,11 @@ static void *ptds_thread(void *p)
   /* This thread's per-thread stream is its own: idle, and a copy on it
    * does not wait for the other thread's kernel. */
   a->query = cuStreamQuery(CU_STREAM_PER_THREAD);
+  if (a->query == CUDA_SUCCESS)
+    a->query = cuStreamQuery_ptsz(NULL);  /* NULL means the same there */
   CU_OK(cuMemsetD32Async(a->d, 4, 1, CU_STREAM_PER_THREAD));
   CU_OK(cuStreamSynchronize(CU_STREAM_PER_THREAD));
+  CU_OK(cuMemsetD32_v2_ptds(a->d + 4, 5, 1));  /* synchronous, own stream */
   return NULL;
 }
 
@@ -446,7 +455,7 @@ static void test_per_thread(void)
   pthread_t t;
 
   CU_OK(cuCtxGetCurrent(&a.ctx));
-  CU_OK(cuMemAlloc(&a.d, 4));
+  CU_OK(cuMemAlloc(&a.d, 8));
   CU_OK(cuMemAlloc(&junk, 4));
   spin(junk, spin_iters, CU_STREAM_PER_THREAD);
   CU_EXPECT(cuStreamQuery(CU_STREAM_PER_THREAD), CUDA_ERROR_NOT_READY);
@@ -454,8 +463,11 @@ static void test_per_thread(void)
   ASSERT_EQ(pthread_join(t, NULL), 0);
   CU_EXPECT(a.query, CUDA_SUCCESS);
   CU_EXPECT(cuStreamQuery(CU_STREAM_PER_THREAD), CUDA_ERROR_NOT_READY);
-  CU_OK(cuStreamSynchronize(CU_STREAM_PER_THREAD));
+  CU_EXPECT(cuStreamQuery_ptsz(NULL), CUDA_ERROR_NOT_READY);
+  CU_OK(cuStreamSynchronize_ptsz(NULL));
+  CU_OK(cuStreamQuery(CU_STREAM_PER_THREAD));
   ASSERT_UEQ(read_u32(a.d), 4);
+  ASSERT_UEQ(read_u32(a.d + 4), 5);
   CU_OK(cuMemFree(a.d));
   CU_OK(cuMemFree(junk));
 }
