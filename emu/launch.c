@@ -14,6 +14,7 @@
  * every later call in that context. */
 #include "internal.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,17 +109,31 @@ static void free_launch(struct cf_emu_op *op)
   free(lo);
 }
 
+/* Thread-instructions executed by every launch of this process, for
+ * cuferry-bench's emu suite. */
+static _Atomic uint64_t thread_instructions;
+
+CF_EMU_EXPORT uint64_t cuferry_emu_thread_instructions(void);
+uint64_t cuferry_emu_thread_instructions(void)
+{
+  return atomic_load(&thread_instructions);
+}
+
 static CUresult run_launch(struct cf_emu_op *op, CUresult status)
 {
   struct launch_op *lo = (struct launch_op *)op;
+  uint64_t executed = 0;
   char err[512];
 
   if (status != CUDA_SUCCESS)
     return status;  /* a faulted context runs no more kernels */
   err[0] = '\0';
+  lo->l.executed_out = &executed;
   int rc = cf_ptx_launch(lo->k, &lo->l, err, sizeof err);
+  atomic_fetch_add(&thread_instructions, executed);
+  /* The interpreter's message names the kernel, block, thread and line. */
   if (rc != CUDA_SUCCESS)
-    cf_error("kernel %s: %s", lo->name, err[0] ? err : "launch failed");
+    cf_error("%s", err[0] ? err : "launch failed");
   return (CUresult)rc;
 }
 
