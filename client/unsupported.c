@@ -6,6 +6,7 @@
 
 #include "cf_log.h"
 #include "internal.h"
+#include "procs.h"
 
 #define MAX_NAMES 1024
 
@@ -15,5 +16,14 @@ int cf__unsupported(unsigned index, const char *name)
 {
   if (index >= MAX_NAMES || !atomic_exchange(&logged[index], 1))
     cf_warn("%s is not supported yet", name);
+  return CUDA_ERROR_NOT_SUPPORTED;
+}
+
+static atomic_uchar logged_extra[MAX_NAMES];
+
+int cf__unsupported_extra(unsigned index, const char *name)
+{
+  if (index >= MAX_NAMES || !atomic_exchange(&logged_extra[index], 1))
+    cf_warn("%s is not supported", name);
   return CUDA_ERROR_NOT_SUPPORTED;
 }

@@ -14,6 +14,8 @@ One description, many outputs (so nothing is kept in step by hand):
   client-unsupported
                cf_client_unsupported.c: every other name CUDA 13's libcuda
                exports, answering CUDA_ERROR_NOT_SUPPORTED
+  client-procs cf_client_procs.c: the cuGetProcAddress table (versions from
+               the toolkit's *Typedefs.h)
   driver-h/driver-c
                cf_driver_table.[ch]: the server's table of driver pointers
   dispatch     cf_server_dispatch.c: the server's handler per wire op
@@ -150,12 +152,19 @@ def snake(camel):
 
 
 def parse_def(path):
-    rows, aliases = [], []
+    rows, aliases, handwritten = [], [], []
     ops, names = {}, set()
     with open(path, encoding="utf-8") as f:
         for lineno, line in enumerate(f, 1):
             line = line.split("#", 1)[0].strip()
             if not line:
+                continue
+            m = re.fullmatch(r"export\s+(\w+)", line)
+            if m:
+                if m.group(1) in names:
+                    raise DefError(f"{path}:{lineno}: {m.group(1)} listed twice")
+                names.add(m.group(1))
+                handwritten.append(m.group(1))
                 continue
             m = re.fullmatch(r"alias\s+(\w+)\s*=\s*(\w+)", line)
             if m:
@@ -187,7 +196,7 @@ def parse_def(path):
             raise DefError(f"{path}:{lineno}: {alias} listed twice")
         names.add(alias)
         out_aliases.append((alias, by_name[target]))
-    return rows, out_aliases
+    return rows, out_aliases, handwritten
 
 
 def check_forwarded(row, path):
@@ -437,8 +446,9 @@ def emit_client_aliases(rows, aliases, _exports):
     return "\n".join(out) + "\n"
 
 
-def emit_client_unsupported(rows, aliases, exports):
-    covered = {r.name for r in rows if r.form in ("rpc", "local")} | {a for a, _ in aliases}
+def emit_client_unsupported(rows, aliases, exports, handwritten=()):
+    covered = ({r.name for r in rows if r.form in ("rpc", "local")} |
+               {a for a, _ in aliases} | set(handwritten))
     extra = sorted(covered - set(exports))
     if extra:
         raise DefError("rows not in CUDA 13's export list: " + ", ".join(extra))
@@ -601,6 +611,74 @@ def emit_dispatch(rows, _aliases, _exports):
     return "\n".join(out) + "\n"
 
 
+# ---------------------------------------------------------------- cuGetProcAddress
+def parse_typedefs(paths):
+    """The versions of every driver entry point, from the toolkit's
+    PFN_<name>_v<cudaVersion>[_ptds|_ptsz] typedefs: {name: {(since, suffix)}}.
+    The k-th plain version of a name (by since) is exported as NAME (k = 0)
+    or NAME_v<k+1>; a per-thread version adds its suffix to the plain symbol
+    current at its since."""
+    vers = {}
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            for m in re.finditer(r"PFN_(cu\w+?)_v(\d+)(_ptds|_ptsz)?\)", f.read()):
+                vers.setdefault(m.group(1), set()).add((int(m.group(2)), m.group(3) or ""))
+    return vers
+
+
+def proc_table(vers):
+    """[(name, [(since, per_thread, symbol)])], sorted by name."""
+    table = []
+    for name in sorted(vers):
+        plain = sorted(v for v, suf in vers[name] if not suf)
+        rows = []
+        for since, suf in sorted(vers[name]):
+            cur = [v for v in plain if v <= since]
+            if not cur:
+                continue
+            k = plain.index(max(cur))
+            sym = (name if k == 0 else f"{name}_v{k + 1}") + suf
+            rows.append((since, 1 if suf else 0, sym))
+        if rows:
+            table.append((name, rows))
+    return table
+
+
+def emit_client_procs(rows, aliases, exports, typedefs):
+    exported = set(exports)
+    table = proc_table(parse_typedefs(typedefs))
+    symbols = sorted({sym for _, vs in table for _, _, sym in vs})
+    out = [HEADER,
+           "/* The table cuGetProcAddress answers from: every driver entry point the",
+           " * CUDA toolkit knows (its PFN_<name>_v<version> typedefs), each version",
+           " * with the cudaVersion from which it applies and the symbol that",
+           " * implements it here. Symbols CUDA 13's libcuda does not export (GL, EGL",
+           " * and VDPAU interop) get a NOT_SUPPORTED stub of their own. This file does",
+           " * not include cuda.h: it only takes the addresses of functions. */",
+           "#include <stddef.h>", "", '#include "procs.h"', ""]
+    extra = [sym for sym in symbols if sym not in exported]
+    for sym in symbols:
+        if sym in exported:
+            out.append(f"void {sym}(void);")
+    out.append("")
+    for i, sym in enumerate(extra):
+        out.append(f'static int {sym}(void) {{ return cf__unsupported_extra({i}, "{sym}"); }}')
+    out.append("")
+    for name, vs in table:
+        out.append(f"static const struct cf_proc_version v_{name}[] = {{")
+        for since, pt, sym in vs:
+            out.append(f"  {{ {since}, {pt}, (cf_proc_fn){sym} }},")
+        out.append("};")
+    out.append("")
+    out.append("const struct cf_proc cf__procs[] = {  /* sorted by name */")
+    for name, vs in table:
+        out.append(f'  {{ "{name}", {len(vs)}, v_{name} }},')
+    out.append("};")
+    out.append(f"const size_t cf__procs_count = {len(table)};")
+    out.append(f"const unsigned cf__unsupported_extra_count = {len(extra)};")
+    return "\n".join(out) + "\n"
+
+
 EMITTERS = {
     "proto": emit_proto,
     "ops-h": emit_ops_h,
@@ -612,6 +690,7 @@ EMITTERS = {
     "driver-h": emit_driver_h,
     "driver-c": emit_driver_c,
     "dispatch": emit_dispatch,
+    "client-procs": emit_client_procs,
 }
 
 
@@ -619,16 +698,23 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--def", dest="deffile", required=True)
     ap.add_argument("--exports", help="CUDA 13 libcuda export list (one name a line)")
+    ap.add_argument("--typedefs", nargs="*", default=[],
+                    help="the toolkit's *Typedefs.h headers (for client-procs)")
     ap.add_argument("--emit", required=True, choices=sorted(EMITTERS))
     ap.add_argument("--output", required=True)
     a = ap.parse_args()
     try:
-        rows, aliases = parse_def(a.deffile)
+        rows, aliases, handwritten = parse_def(a.deffile)
         exports = []
         if a.exports:
             with open(a.exports, encoding="utf-8") as f:
                 exports = [l.strip() for l in f if l.strip() and not l.startswith("#")]
-        text = EMITTERS[a.emit](rows, aliases, exports)
+        if a.emit == "client-procs":
+            text = emit_client_procs(rows, aliases, exports, a.typedefs)
+        elif a.emit == "client-unsupported":
+            text = emit_client_unsupported(rows, aliases, exports, handwritten)
+        else:
+            text = EMITTERS[a.emit](rows, aliases, exports)
     except DefError as e:
         print(f"gen_api.py: {e}", file=sys.stderr)
         return 1
