@@ -1,6 +1,7 @@
-/* Module images: cuModuleLoad reads the file here and ships its bytes;
- * cuModuleLoadData(Ex) works out how long the image is (PTX text, a fatbin
- * container or wrapper, an ELF cubin) so that exactly those bytes travel. */
+/* Module and library images: cuModuleLoad and cuLibraryLoadFromFile read the
+ * file here and ship its bytes; cuModuleLoadData(Ex) and cuLibraryLoadData
+ * work out how long the image is (PTX text, a fatbin container or wrapper,
+ * an ELF cubin) so that exactly those bytes travel. */
 #include <elf.h>
 #include <errno.h>
 #include <stdio.h>
@@ -151,4 +152,51 @@ CF_EXPORT CUresult CUDAAPI cuModuleLoad(CUmodule *module, const char *fname)
 CF_EXPORT CUresult CUDAAPI cuModuleLoadFatBinary(CUmodule *module, const void *fatCubin)
 {
   return cuModuleLoadData(module, fatCubin);
+}
+
+/* Libraries (cudart's way of loading its fatbins): the same images as
+ * modules, context-independent on the server. JIT and library options tune
+ * or report on loading; the server uses its driver's defaults. */
+CF_EXPORT CUresult CUDAAPI cuLibraryLoadData(CUlibrary *library, const void *code,
+                                             CUjit_option *jitOptions, void **jitOptionsValues,
+                                             unsigned int numJitOptions,
+                                             CUlibraryOption *libraryOptions,
+                                             void **libraryOptionValues,
+                                             unsigned int numLibraryOptions)
+{
+  const uint8_t *b;
+
+  (void)jitOptions, (void)jitOptionsValues, (void)libraryOptions, (void)libraryOptionValues;
+  if (numJitOptions || numLibraryOptions)
+    cf_debug("ignoring %u JIT and %u library option(s)", numJitOptions, numLibraryOptions);
+  if (!library || !code)
+    return CUDA_ERROR_INVALID_VALUE;
+  if (!(b = unwrap(code)))
+    return CUDA_ERROR_INVALID_IMAGE;
+  return cf__rpc_cuLibraryLoadData(library, b, image_size(b));
+}
+
+CF_EXPORT CUresult CUDAAPI cuLibraryLoadFromFile(CUlibrary *library, const char *fileName,
+                                                 CUjit_option *jitOptions,
+                                                 void **jitOptionsValues,
+                                                 unsigned int numJitOptions,
+                                                 CUlibraryOption *libraryOptions,
+                                                 void **libraryOptionValues,
+                                                 unsigned int numLibraryOptions)
+{
+  uint8_t *buf;
+  size_t len;
+  CUresult r;
+
+  (void)jitOptions, (void)jitOptionsValues, (void)libraryOptions, (void)libraryOptionValues;
+  (void)numJitOptions, (void)numLibraryOptions;
+  if (!library || !fileName)
+    return CUDA_ERROR_INVALID_VALUE;
+  if (!cf__session_welcome())
+    return CUDA_ERROR_NOT_INITIALIZED;
+  if ((r = cf__client_read_file(fileName, &buf, &len)) != CUDA_SUCCESS)
+    return r;
+  r = cf__rpc_cuLibraryLoadData(library, buf, len);
+  free(buf);
+  return r;
 }

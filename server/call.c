@@ -23,7 +23,7 @@ uint64_t cf__handle_register(struct cf_call *c, enum cf_handle_kind kind,
   /* Modules, streams and events belong to the context current on the lane
    * (the lane's stack is installed in the driver during the call). */
   if (parent_id == 0 && kind != CF_HK_CONTEXT && kind != CF_HK_FUNCTION &&
-      c->drv->cuCtxGetCurrent) {
+      kind != CF_HK_LIBRARY && kind != CF_HK_KERNEL && c->drv->cuCtxGetCurrent) {
     CUcontext ctx = NULL;
 
     if (c->drv->cuCtxGetCurrent(&ctx) == CUDA_SUCCESS && ctx)

@@ -28,6 +28,8 @@ enum cf_handle_kind {
   CF_HK_STREAM,
   CF_HK_EVENT,
   CF_HK_LINK,
+  CF_HK_LIBRARY,
+  CF_HK_KERNEL,
   CF_HK_MAX_
 };
 
@@ -57,7 +59,8 @@ CUresult cf__handle_lookup(struct cf_call *c, uint64_t id,
  * real is already registered with this kind, a new one otherwise; NULL gives
  * 0. parent_id names the object whose destruction also ends this one (a
  * function's module); 0 means "the lane's current context" for modules,
- * streams and events, and none for contexts. Returns 0 also when the table
+ * streams, events and link states, and none for contexts, functions,
+ * libraries and kernels (a library belongs to no context). Returns 0 also when the table
  * is full (the session's handle limit); the caller then answers
  * CUDA_ERROR_OUT_OF_MEMORY. */
 uint64_t cf__handle_register(struct cf_call *c, enum cf_handle_kind kind,

@@ -1,7 +1,7 @@
-/* cuModuleLoadData on the server: the image comes off the network, and the
- * NVIDIA driver trusts the sizes inside fatbin and ELF headers, so before
- * the driver sees an image we check that everything those headers describe
- * lies inside the bytes the client sent. PTX text needs no check: the frame
+/* cuModuleLoadData and cuLibraryLoadData on the server: the image comes off
+ * the network, and the NVIDIA driver trusts the sizes inside fatbin and ELF
+ * headers, so before the driver sees an image we check that everything those
+ * headers describe lies inside the bytes the client sent. PTX text needs no check: the frame
  * layer NUL-terminates every bulk payload. A fatbin wrapper holds a client
  * pointer, meaningless here (the stub sends the container instead).
  * Worker thread only. */
@@ -95,6 +95,27 @@ int cf__srv_image_ok(const uint8_t *b, uint64_t size)
   if (size >= SELFMAG && !memcmp(b, ELFMAG, SELFMAG))
     return elf_ok(b, size);
   return 1;
+}
+
+CUresult cf__srv_cuLibraryLoadData(struct cf_call *c, const CuLibraryLoadDataReq *req,
+                                   CuLibraryLoadDataRep *rep)
+{
+  CUlibrary lib = NULL;
+  CUresult r;
+
+  if (!c->drv->cuLibraryLoadData)
+    return CUDA_ERROR_NOT_SUPPORTED;
+  if (c->bulk_in_len != req->codesize || !cf__srv_image_ok(c->bulk_in, c->bulk_in_len))
+    return CUDA_ERROR_INVALID_IMAGE;
+  if ((r = c->drv->cuLibraryLoadData(&lib, c->bulk_in, NULL, NULL, 0, NULL, NULL, 0)) !=
+      CUDA_SUCCESS)
+    return r;
+  rep->library = cf__handle_register_new(c, CF_HK_LIBRARY, lib, 0);
+  if (!rep->library) {
+    c->drv->cuLibraryUnload(lib);
+    return CUDA_ERROR_OUT_OF_MEMORY;
+  }
+  return CUDA_SUCCESS;
 }
 
 CUresult cf__srv_cuModuleLoadData(struct cf_call *c, const CuModuleLoadDataReq *req,

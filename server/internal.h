@@ -270,6 +270,8 @@ CUresult cf__srv_cuDevicePrimaryCtxReset_v2(struct cf_call *c,
                                             CuDevicePrimaryCtxResetV2Rep *rep);
 CUresult cf__srv_cuModuleLoadData(struct cf_call *c, const CuModuleLoadDataReq *req,
                                   CuModuleLoadDataRep *rep);
+CUresult cf__srv_cuLibraryLoadData(struct cf_call *c, const CuLibraryLoadDataReq *req,
+                                   CuLibraryLoadDataRep *rep);
 CUresult cf__srv_cuLinkAddData_v2(struct cf_call *c, const CuLinkAddDataV2Req *req,
                                   CuLinkAddDataV2Rep *rep);
 CUresult cf__srv_cuLinkComplete(struct cf_call *c, const CuLinkCompleteReq *req,

@@ -18,7 +18,7 @@ struct param_layout {
 
 /* The function's parameter layout, from the cache or the driver. */
 static CUresult get_layout(struct cf_call *c, uint64_t fid, CUfunction func,
-                           const struct param_layout **out)
+                           int is_kernel, const struct param_layout **out)
 {
   struct cf_handles *t = c->w->handles;
   struct param_layout *l = cf__handles_aux(t, fid), *nl;
@@ -29,7 +29,7 @@ static CUresult get_layout(struct cf_call *c, uint64_t fid, CUfunction func,
     *out = l;
     return CUDA_SUCCESS;
   }
-  if (!c->drv->cuFuncGetParamInfo)
+  if (is_kernel ? !c->drv->cuKernelGetParamInfo : !c->drv->cuFuncGetParamInfo)
     return CUDA_ERROR_NOT_SUPPORTED;
   l = malloc(sizeof *l + cap * sizeof l->p[0]);
   if (!l)
@@ -40,7 +40,9 @@ static CUresult get_layout(struct cf_call *c, uint64_t fid, CUfunction func,
    * passed on and nothing is cached, so a later query can still succeed. */
   while (l->count < CF_MAX_KERNEL_PARAMS) {
     size_t off = 0, size = 0;
-    CUresult pr = c->drv->cuFuncGetParamInfo(func, l->count, &off, &size);
+    CUresult pr = is_kernel
+        ? c->drv->cuKernelGetParamInfo((CUkernel)func, l->count, &off, &size)
+        : c->drv->cuFuncGetParamInfo(func, l->count, &off, &size);
 
     if (pr == CUDA_ERROR_INVALID_VALUE)
       break;
@@ -69,12 +71,20 @@ static CUresult get_layout(struct cf_call *c, uint64_t fid, CUfunction func,
   return CUDA_SUCCESS;
 }
 
+/* The launchable behind id: a function, or a kernel (cudart launches
+ * CUkernels, which the driver accepts where a CUfunction is expected). */
 static CUresult lookup_function(struct cf_call *c, uint64_t fid,
-                                CUfunction *func)
+                                CUfunction *func, int *is_kernel)
 {
   void *real = NULL;
   CUresult r = cf__handle_lookup(c, fid, CF_HK_FUNCTION, &real);
 
+  *is_kernel = 0;
+  if (r == CUDA_ERROR_INVALID_HANDLE &&
+      cf__handle_lookup(c, fid, CF_HK_KERNEL, &real) == CUDA_SUCCESS) {
+    *is_kernel = 1;
+    r = CUDA_SUCCESS;
+  }
   *func = real;
   if (r == CUDA_SUCCESS && !real)
     r = CUDA_ERROR_INVALID_HANDLE;
@@ -89,15 +99,16 @@ CUresult cf__srv_cuLaunchKernel(struct cf_call *c, const CuLaunchKernelReq *req,
   void *stream = NULL;
   void **params = NULL;
   uint64_t psize = req->paramssize;
+  int is_kernel;
   CUresult r;
 
   (void)rep;
   if (!c->drv->cuLaunchKernel)
     return CUDA_ERROR_NOT_SUPPORTED;
-  if ((r = lookup_function(c, req->f, &func)) != CUDA_SUCCESS ||
+  if ((r = lookup_function(c, req->f, &func, &is_kernel)) != CUDA_SUCCESS ||
       (r = cf__handle_lookup(c, req->hstream, CF_HK_STREAM, &stream)) !=
           CUDA_SUCCESS ||
-      (r = get_layout(c, req->f, func, &l)) != CUDA_SUCCESS)
+      (r = get_layout(c, req->f, func, is_kernel, &l)) != CUDA_SUCCESS)
     return r;
   if (c->bulk_in_len != psize)
     return CUDA_ERROR_INVALID_VALUE;
@@ -130,11 +141,12 @@ CUresult cf__srv_cfFuncGetParamLayout(struct cf_call *c,
   CUfunction func;
   uint8_t *out;
   uint64_t n;
+  int is_kernel;
   CUresult r;
 
   rep->count = 0;
-  if ((r = lookup_function(c, req->f, &func)) != CUDA_SUCCESS ||
-      (r = get_layout(c, req->f, func, &l)) != CUDA_SUCCESS)
+  if ((r = lookup_function(c, req->f, &func, &is_kernel)) != CUDA_SUCCESS ||
+      (r = get_layout(c, req->f, func, is_kernel, &l)) != CUDA_SUCCESS)
     return r;
   rep->count = l->count;
   /* The reply carries what fits in the client's buffer and no more, however

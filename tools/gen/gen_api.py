@@ -54,6 +54,8 @@ HANDLES = {
     "CUstream": "CF_HK_STREAM",
     "CUevent": "CF_HK_EVENT",
     "CUlinkState": "CF_HK_LINK",
+    "CUlibrary": "CF_HK_LIBRARY",
+    "CUkernel": "CF_HK_KERNEL",
 }
 DIRS = ("in", "out", "inout")
 MODS = ("bulk", "opt", "new", "kills", "wire", "zero")
@@ -554,10 +556,12 @@ def dispatch_handler(r):
                     elif k == "uuid":
                         post.append(f"    rep.{p.name.lower()}.data = (uint8_t *)o_{p.name}.bytes;\n    rep.{p.name.lower()}.len = sizeof o_{p.name}.bytes;")
                     elif k == "handle":
-                        parent = "0"
-                        if p.vtype == "CUfunction":
-                            mod = next((q for q in r.params if q.dir == "in" and q.vtype == "CUmodule"), None)
-                            parent = f"req->{mod.name.lower()}" if mod else "0"
+                        # A function lives in its module (or kernel), a kernel
+                        # in its library; the rest in the current context.
+                        owners = {"CUfunction": ("CUmodule", "CUkernel"), "CUkernel": ("CUlibrary",)}
+                        own = next((q for q in r.params if q.dir == "in" and
+                                    q.vtype in owners.get(p.vtype, ())), None)
+                        parent = f"req->{own.name.lower()}" if own else "0"
                         reg = "cf__handle_register_new" if "new" in p.mods else "cf__handle_register"
                         post.append(f"    rep.{p.name.lower()} = {reg}(c, {HANDLES[p.vtype]}, (void *)o_{p.name}, {parent});")
                         post.append(f"    if (!rep.{p.name.lower()} && o_{p.name})\n      r = CUDA_ERROR_OUT_OF_MEMORY;")
