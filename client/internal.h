@@ -65,4 +65,36 @@ CUresult cf__client_read_file(const char *path, uint8_t **out, size_t *len);
 int cf__unsupported(unsigned index, const char *name);
 extern const unsigned cf__unsupported_count; /* generated */
 
+/* --- export_tables.c, ctx_local.c, integrity.c: cuGetExportTable ------ */
+
+/* The private tables cudart asks for by UUID. Each is a static array that
+ * lives as long as the process (cudart keeps the pointers); a function slot
+ * is a function pointer, a size word the table's size in bytes. The
+ * integrity check hashes the addresses of the first two. */
+extern const void *cf__export_cudart_interface[];
+extern const void *cf__export_integrity[];
+extern const void *cf__export_ctx_local[];
+
+/* Define a table slot cudart is not known to call: it logs
+ * "cuferry: export table TABLE slot N is not supported yet" the first time
+ * and returns CUDA_ERROR_NOT_SUPPORTED. Taking no parameters is safe for
+ * any caller's argument list in the SysV x86-64 and AArch64 ABIs (the
+ * caller owns its arguments), and the real prototypes are unknown. The
+ * using file includes <stdatomic.h> and cf_log.h. */
+#define CF_EXPORT_SLOT_UNSUPPORTED(table, n)                                  \
+  static CUresult table##_slot_##n(void)                                    \
+  {                                                                         \
+    static atomic_uchar logged_;                                            \
+    if (!atomic_exchange(&logged_, 1))                                      \
+      cf_warn("export table %s slot %d is not supported yet", #table, n);   \
+    return CUDA_ERROR_NOT_SUPPORTED;                                        \
+  }
+
+/* Run and forget every context-local-storage entry of ctx: each entry's
+ * destructor (if any) is called with (ctx, key, value) after the entry is
+ * removed and without any lock held, so it may use the storage again.
+ * Call when ctx is destroyed (cuCtxDestroy, primary-context reset or last
+ * release). Safe from any thread; a ctx without entries is a no-op. */
+void cf__cls_context_destroyed(CUcontext ctx);
+
 #endif
