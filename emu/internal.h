@@ -10,7 +10,8 @@
  * has its own rwlock so the interpreter's map() callback never needs the
  * global lock.
  *
- * Handles (CUcontext, CUmodule, CUfunction, CUstream, CUevent) are pointers
+ * Handles (CUcontext, CUmodule, CUfunction, CUstream, CUevent, CUlibrary,
+ * CUkernel) are pointers
  * to the structs below. A handle is used only after it is found in the live
  * registry with the expected kind, so a stale or forged handle is rejected
  * without being dereferenced. */
@@ -57,6 +58,8 @@ enum cf_emu_kind {
   CF_EMU_KIND_STREAM,
   CF_EMU_KIND_EVENT,
   CF_EMU_KIND_LINK,             /* CUlinkState (link.c) */
+  CF_EMU_KIND_LIBRARY,          /* CUlibrary (library.c) */
+  CF_EMU_KIND_KERNEL,           /* CUkernel (library.c) */
 };
 
 #define CF_EMU_MAGIC 0x63666575u /* "cfeu" */
@@ -101,6 +104,9 @@ struct CUmod_st {
   unsigned nvars;
   uint64_t const_bytes;
   struct CUfunc_st *funcs;      /* singly linked through CUfunc_st.next */
+  struct CUlib_st *lib;         /* the library it instantiates, or NULL */
+  struct cf_emu_link lib_link;  /* in lib->insts while lib is set */
+  int ptx_shared;               /* ptx is lib's decoded copy: not freed here */
 };
 
 struct CUfunc_st {
@@ -336,7 +342,53 @@ void cf__emu_event_free(CUevent e);
 
 /* ---- Modules (module.c) ------------------------------------------------ */
 
+/* Free m, its functions and its variables; a library instance is unlinked
+ * from its library first. Lock held. */
 void cf__emu_module_free(CUmodule m);
+
+/* Decode an image (see cf__emu_image_ptx for image, size, what and err)
+ * into a parsed module *out, owned by the caller (cf_ptx_module_free).
+ * When text is not NULL it also gets a malloc'd copy of the PTX text
+ * (*text_len bytes, not NUL-terminated), for decoding it again. Returns
+ * cf__emu_image_ptx's errors, CUDA_ERROR_INVALID_PTX (logged, reason in
+ * err) or OUT_OF_MEMORY; on failure *out and *text are NULL. */
+CUresult cf__emu_image_decode(const void *image, size_t size, const char *what,
+                              struct cf_ptx_module **out, char **text,
+                              size_t *text_len, char *err, size_t errlen);
+/* A module of ctx over decoded ptx, its variables allocated, initialised
+ * and bound in ptx. shared 0: the module owns ptx (freed on failure too);
+ * 1: ptx stays the caller's. Returns CUDA_SUCCESS, OUT_OF_MEMORY or
+ * INVALID_PTX (err says why). Lock held; ctx usable. */
+CUresult cf__emu_module_new(CUcontext ctx, struct cf_ptx_module *ptx,
+                            int shared, CUmodule *out, char *err,
+                            size_t errlen);
+/* m's function for the .entry name, made on first use (*created 1 then;
+ * created may be NULL). CUDA_SUCCESS, NOT_FOUND or OUT_OF_MEMORY. Lock
+ * held; the handle lives as long as m. */
+CUresult cf__emu_module_function(CUmodule m, const char *name, CUfunction *out,
+                                 int *created);
+/* Address and size of m's variable name (either out may be NULL).
+ * CUDA_SUCCESS or NOT_FOUND. Lock held. */
+CUresult cf__emu_module_global(CUmodule m, const char *name, CUdeviceptr *dptr,
+                               size_t *bytes);
+/* Function attributes of kernel k with the given settable values: get
+ * writes *out (INVALID_VALUE for an unknown attribute or out NULL); set
+ * checks value and updates *max_dynamic_shared or *carveout (INVALID_VALUE
+ * for a bad value or a read-only attribute). No lock needed beyond what
+ * keeps k alive; reads cf__emu_g.cfg. */
+CUresult cf__emu_func_attr_get(const struct cf_ptx_kernel *k,
+                               uint64_t const_bytes, int max_dynamic_shared,
+                               int carveout, CUfunction_attribute attrib,
+                               int *out);
+CUresult cf__emu_func_attr_set(const struct cf_ptx_kernel *k,
+                               int *max_dynamic_shared, int *carveout,
+                               CUfunction_attribute attrib, int value);
+/* CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES before anyone sets it. */
+int cf__emu_default_max_dynamic_shared(const struct cf_ptx_kernel *k);
+/* Read a whole image file into *out (malloc'd, *len bytes plus four zero
+ * bytes of padding). CUDA_SUCCESS, FILE_NOT_FOUND, INVALID_IMAGE (empty or
+ * over CF_EMU_MAX_IMAGE_BYTES) or OUT_OF_MEMORY. No lock needed. */
+CUresult cf__emu_read_file(const char *fname, char **out, size_t *len);
 
 /* JIT options of cuModuleLoadDataEx and cuLinkCreate. Only the log buffers
  * and CU_JIT_LOG_VERBOSE mean something to an emulator without a JIT; every
@@ -400,6 +452,25 @@ void cf__emu_ptx_text_free(struct cf_emu_ptx_text *t);
 
 /* A CUlinkState is a registered handle of kind CF_EMU_KIND_LINK, defined
  * in link.c; it belongs to no context and lives until cuLinkDestroy. */
+
+/* ---- Libraries and kernels (library.c) --------------------------------- */
+
+/* A CUlibrary (CF_EMU_KIND_LIBRARY) belongs to no context: its PTX is
+ * decoded once at load, and each context that uses it gets its own module
+ * (an "instance": CUmod_st with lib set, in that context's module list), made
+ * on first use, which holds that context's copy of the module variables. A
+ * CUkernel (CF_EMU_KIND_KERNEL) names one .entry of a library and resolves
+ * to that kernel's CUfunction in a given context. Both are defined in
+ * library.c and live until cuLibraryUnload. */
+
+/* Kernel k's function in ctx, making ctx's instance of k's library and the
+ * function on first use. CUDA_SUCCESS, INVALID_HANDLE (library being
+ * unloaded), NOT_FOUND, OUT_OF_MEMORY or INVALID_PTX. Lock held; k live,
+ * ctx usable. The function lives until the library is unloaded or ctx is
+ * cleared. */
+CUresult cf__emu_kernel_function(CUcontext ctx, CUkernel k, CUfunction *out);
+/* For cf__emu_module_free: unlink instance m from its library. Lock held. */
+void cf__emu_library_forget(CUmodule m);
 
 /* ---- Entry points with no prototype in the public cuda.h --------------- */
 

@@ -11,7 +11,11 @@
  * operation because unloading it, and destroying its context, wait for the
  * context's queued work. A fault in the kernel becomes the context's sticky
  * error, as on a GPU: the next synchronising call returns it and so does
- * every later call in that context. */
+ * every later call in that context.
+ *
+ * f may also be a CUkernel cast to CUfunction, as cudart passes it: it then
+ * runs in hStream's context, or the current one for a default stream, as
+ * that context's function of the kernel (library.c makes it on first use). */
 #include "internal.h"
 
 #include <stdatomic.h>
@@ -137,6 +141,49 @@ static CUresult run_launch(struct cf_emu_op *op, CUresult status)
   return (CUresult)rc;
 }
 
+/* Lock, find the launch's context, and turn *f into a live function of
+ * it. A CUfunction runs in the current context, to which it must belong. A
+ * CUkernel runs in the context of hStream when that is a created stream,
+ * else in the current one (cuda.h). On CUDA_SUCCESS the lock is held. */
+static CUresult launch_target(CUfunction *f, CUstream hStream, CUcontext *out)
+{
+  CUkernel k = (CUkernel)(void *)*f;
+  CUcontext ctx = NULL;
+  int is_kernel;
+  CUresult r;
+
+  *out = NULL;
+  if ((r = cf__emu_lock_init()) != CUDA_SUCCESS)
+    return r;
+  is_kernel = cf__emu_handle_live(k, CF_EMU_KIND_KERNEL);
+  if (is_kernel && hStream && hStream != CU_STREAM_LEGACY &&
+      hStream != CU_STREAM_PER_THREAD) {
+    if (!cf__emu_handle_live(hStream, CF_EMU_KIND_STREAM)) {
+      r = CUDA_ERROR_INVALID_HANDLE;
+      goto fail;
+    }
+    ctx = hStream->ctx;
+  } else {
+    ctx = cf__emu_current();
+  }
+  /* As cf__emu_lock_ctx, for whichever context that is. */
+  if (!ctx || !cf__emu_ctx_usable(ctx))
+    r = CUDA_ERROR_INVALID_CONTEXT;
+  else if (ctx->sticky != CUDA_SUCCESS)
+    r = ctx->sticky;
+  else if (is_kernel)
+    r = cf__emu_kernel_function(ctx, k, f);
+  else if (!cf__emu_handle_live(*f, CF_EMU_KIND_FUNC) || (*f)->mod->ctx != ctx)
+    r = CUDA_ERROR_INVALID_HANDLE;
+  if (r != CUDA_SUCCESS)
+    goto fail;
+  *out = ctx;
+  return CUDA_SUCCESS;
+fail:
+  cf__emu_unlock();
+  return r;
+}
+
 CF_EMU_EXPORT CUresult CUDAAPI cuLaunchKernel(CUfunction f,
                                               unsigned int gridDimX,
                                               unsigned int gridDimY,
@@ -155,14 +202,10 @@ CF_EMU_EXPORT CUresult CUDAAPI cuLaunchKernel(CUfunction f,
   const struct cf_ptx_kernel *k;
   CUcontext ctx;
   size_t nbytes;
-  CUresult r = cf__emu_lock_ctx(&ctx);
+  CUresult r = launch_target(&f, hStream, &ctx);
 
   if (r != CUDA_SUCCESS)
     return r;
-  if (!cf__emu_handle_live(f, CF_EMU_KIND_FUNC) || f->mod->ctx != ctx) {
-    r = CUDA_ERROR_INVALID_HANDLE;
-    goto out;
-  }
   if ((r = cf__emu_queue_of(ctx, hStream, &q)) != CUDA_SUCCESS)
     goto out;
   k = f->k;

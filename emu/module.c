@@ -10,6 +10,10 @@
  * wrappers, PTX text; cubins are refused with a rebuild hint), and the front
  * end reports malformed or unsupported PTX with the line it stopped at. The
  * JIT options of cuModuleLoadDataEx (shared with cuLinkCreate) live here.
+ * So do the pieces library.c builds a library's per-context modules from
+ * (image decoding, module creation over decoded PTX, kernel and variable
+ * lookup, the attribute rules); such a module is unloaded only with its
+ * library or its context, and may share its decoded PTX with the library.
  *
  * All under the global lock. */
 #include "internal.h"
@@ -34,7 +38,9 @@ void cf__emu_module_free(CUmodule m)
     f = next;
   }
   cf__emu_mem_free_owner(m->ctx, m);
-  if (m->ptx)
+  if (m->lib)
+    cf__emu_library_forget(m);  /* unlinks; a shared ptx stays the library's */
+  if (m->ptx && !m->ptx_shared)
     cf_ptx_module_free(m->ptx);
   free(m->var_addr);
   cf__emu_list_del(&m->link);
@@ -77,61 +83,96 @@ static CUresult bind_vars(CUcontext ctx, CUmodule m)
   return CUDA_SUCCESS;
 }
 
-/* Take the PTX out of the image (fatbin.c) and load it. size: readable
- * bytes at image, 0 when unknown. err receives the reason on failure. Lock
- * held; ctx usable. */
-static CUresult load_image(CUcontext ctx, const void *image, size_t size,
-                           CUmodule *out, char *err, size_t errlen)
+CUresult cf__emu_image_decode(const void *image, size_t size, const char *what,
+                              struct cf_ptx_module **out, char **text,
+                              size_t *text_len, char *err, size_t errlen)
 {
   struct cf_emu_ptx_text t;
-  CUmodule m;
   CUresult r;
   int rc;
 
   *out = NULL;
-  r = cf__emu_image_ptx(image, size, "module image", &t, err, errlen);
+  if (text)
+    *text = NULL;
+  if (text_len)
+    *text_len = 0;
+  r = cf__emu_image_ptx(image, size, what, &t, err, errlen);
   if (r == CUDA_ERROR_INVALID_IMAGE)
     cf_error("module load: %s", err);
   if (r != CUDA_SUCCESS)
     return r;   /* NO_BINARY_FOR_GPU was logged with its rebuild hint */
-
-  if (!(m = calloc(1, sizeof *m))) {
-    cf__emu_ptx_text_free(&t);
-    return CUDA_ERROR_OUT_OF_MEMORY;
+  if (text) {
+    if (!(*text = malloc(t.len ? t.len : 1))) {
+      cf__emu_ptx_text_free(&t);
+      return CUDA_ERROR_OUT_OF_MEMORY;
+    }
+    memcpy(*text, t.text, t.len);
+    *text_len = t.len;
   }
-  if (cf__emu_handle_add(m, CF_EMU_KIND_MODULE) != 0) {
+  rc = cf_ptx_module_load(t.text, t.len, out, err, errlen);
+  cf__emu_ptx_text_free(&t);
+  if (rc == 0)
+    return CUDA_SUCCESS;
+  *out = NULL;
+  if (text) {
+    free(*text);
+    *text = NULL;
+    *text_len = 0;
+  }
+  if (rc == CF_ENOMEM)
+    return CUDA_ERROR_OUT_OF_MEMORY;
+  cf_error("module load: %s", err[0] ? err : cf_strerror(rc));
+  return CUDA_ERROR_INVALID_PTX;
+}
+
+CUresult cf__emu_module_new(CUcontext ctx, struct cf_ptx_module *ptx,
+                            int shared, CUmodule *out, char *err,
+                            size_t errlen)
+{
+  CUmodule m;
+  CUresult r;
+
+  *out = NULL;
+  if (!(m = calloc(1, sizeof *m)) ||
+      cf__emu_handle_add(m, CF_EMU_KIND_MODULE) != 0) {
     free(m);
-    cf__emu_ptx_text_free(&t);
+    if (!shared)
+      cf_ptx_module_free(ptx);
     return CUDA_ERROR_OUT_OF_MEMORY;
   }
   m->ctx = ctx;
+  m->ptx = ptx;
+  m->ptx_shared = shared;
+  cf__emu_list_init(&m->lib_link);
   cf__emu_list_add(&ctx->modules, &m->link);
-
-  rc = cf_ptx_module_load(t.text, t.len, &m->ptx, err, errlen);
-  cf__emu_ptx_text_free(&t);
-  if (rc != 0) {
-    m->ptx = NULL;
-    if (rc == CF_ENOMEM) {
-      r = CUDA_ERROR_OUT_OF_MEMORY;
-    } else {
-      cf_error("module load: %s", err[0] ? err : cf_strerror(rc));
-      r = CUDA_ERROR_INVALID_PTX;
-    }
-    goto fail;
-  }
   if ((r = bind_vars(ctx, m)) != CUDA_SUCCESS) {
     if (r == CUDA_ERROR_INVALID_PTX) {
       snprintf(err, errlen, "module variable alignment is not a power of "
                "two up to 1M");
       cf_error("module load: %s", err);
     }
-    goto fail;
+    cf__emu_module_free(m);
+    return r;
   }
   *out = m;
   return CUDA_SUCCESS;
-fail:
-  cf__emu_module_free(m);
-  return r;
+}
+
+/* Take the PTX out of the image (fatbin.c) and load it. size: readable
+ * bytes at image, 0 when unknown. err receives the reason on failure. Lock
+ * held; ctx usable. */
+static CUresult load_image(CUcontext ctx, const void *image, size_t size,
+                           CUmodule *out, char *err, size_t errlen)
+{
+  struct cf_ptx_module *ptx;
+  CUresult r;
+
+  *out = NULL;
+  r = cf__emu_image_decode(image, size, "module image", &ptx, NULL, NULL,
+                           err, errlen);
+  if (r != CUDA_SUCCESS)
+    return r;
+  return cf__emu_module_new(ctx, ptx, 0, out, err, errlen);
 }
 
 static CUresult module_load(CUmodule *module, const void *image, size_t size,
@@ -262,22 +303,15 @@ CF_EMU_EXPORT CUresult CUDAAPI cuModuleGetLoadingMode(CUmoduleLoadingMode *mode)
   return CUDA_SUCCESS;
 }
 
-CF_EMU_EXPORT CUresult CUDAAPI cuModuleLoad(CUmodule *module,
-                                            const char *fname)
+CUresult cf__emu_read_file(const char *fname, char **out, size_t *len)
 {
-  char err[512];
-  CUresult r;
+  CUresult r = CUDA_SUCCESS;
   FILE *f;
   char *buf = NULL;
   size_t n = 0, cap = 0;
 
-  if (module)
-    *module = NULL;
-  if ((r = cf__emu_lock_init()) != CUDA_SUCCESS)
-    return r;
-  cf__emu_unlock();
-  if (!module || !fname)
-    return CUDA_ERROR_INVALID_VALUE;
+  *out = NULL;
+  *len = 0;
   if (!(f = fopen(fname, "rb")))
     return CUDA_ERROR_FILE_NOT_FOUND;
   for (;;) {
@@ -301,13 +335,40 @@ CF_EMU_EXPORT CUresult CUDAAPI cuModuleLoad(CUmodule *module,
     r = CUDA_ERROR_FILE_NOT_FOUND;
     goto out;
   }
+  if (n == 0) {
+    r = CUDA_ERROR_INVALID_IMAGE;
+    goto out;
+  }
   /* Binary images carry their own size; pad so the magic check can read
    * four bytes and the text check sees a terminator. */
   memset(buf + n, 0, 4);  /* cap - n > 4096 when the loop ends */
-  r = n == 0 ? CUDA_ERROR_INVALID_IMAGE
-             : module_load(module, buf, n, err, sizeof err);
+  *out = buf;
+  *len = n;
+  buf = NULL;
 out:
   fclose(f);
+  free(buf);
+  return r;
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuModuleLoad(CUmodule *module,
+                                            const char *fname)
+{
+  char err[512];
+  CUresult r;
+  char *buf;
+  size_t n;
+
+  if (module)
+    *module = NULL;
+  if ((r = cf__emu_lock_init()) != CUDA_SUCCESS)
+    return r;
+  cf__emu_unlock();
+  if (!module || !fname)
+    return CUDA_ERROR_INVALID_VALUE;
+  if ((r = cf__emu_read_file(fname, &buf, &n)) != CUDA_SUCCESS)
+    return r;
+  r = module_load(module, buf, n, err, sizeof err);
   free(buf);
   return r;
 }
@@ -321,6 +382,11 @@ CF_EMU_EXPORT CUresult CUDAAPI cuModuleUnload(CUmodule hmod)
     cf__emu_unlock();
     return CUDA_ERROR_INVALID_HANDLE;
   }
+  if (hmod->lib) {
+    /* cuLibraryGetModule's modules go with their library (cuda.h). */
+    cf__emu_unlock();
+    return CUDA_ERROR_NOT_PERMITTED;
+  }
   /* Launches of its kernels may be running on other threads. */
   r = cf__emu_ctx_wait(hmod->ctx);
   if (r == CUDA_SUCCESS) {
@@ -333,59 +399,85 @@ CF_EMU_EXPORT CUresult CUDAAPI cuModuleUnload(CUmodule hmod)
   return r;
 }
 
+int cf__emu_default_max_dynamic_shared(const struct cf_ptx_kernel *k)
+{
+  struct cf_ptx_kernel_info info;
+  cf_ptx_kernel_get_info(k, &info);
+  return info.static_shared_bytes >= CF_EMU_SHARED_PER_BLOCK
+             ? 0
+             : (int)(CF_EMU_SHARED_PER_BLOCK - info.static_shared_bytes);
+}
+
+CUresult cf__emu_module_function(CUmodule m, const char *name, CUfunction *out,
+                                 int *created)
+{
+  struct CUfunc_st *f;
+  const struct cf_ptx_kernel *k;
+
+  *out = NULL;
+  if (created)
+    *created = 0;
+  for (f = m->funcs; f; f = f->next)
+    if (!strcmp(f->name, name)) {
+      *out = f;
+      return CUDA_SUCCESS;
+    }
+  if (!(k = cf_ptx_module_kernel(m->ptx, name)))
+    return CUDA_ERROR_NOT_FOUND;
+  if (!(f = calloc(1, sizeof *f)) || !(f->name = strdup(name)) ||
+      cf__emu_handle_add(f, CF_EMU_KIND_FUNC) != 0) {
+    if (f)
+      free(f->name);
+    free(f);
+    return CUDA_ERROR_OUT_OF_MEMORY;
+  }
+  f->mod = m;
+  f->k = k;
+  f->max_dynamic_shared = cf__emu_default_max_dynamic_shared(k);
+  f->carveout = -1;
+  f->next = m->funcs;
+  m->funcs = f;
+  *out = f;
+  if (created)
+    *created = 1;
+  return CUDA_SUCCESS;
+}
+
 CF_EMU_EXPORT CUresult CUDAAPI cuModuleGetFunction(CUfunction *hfunc,
                                                    CUmodule hmod,
                                                    const char *name)
 {
   CUcontext ctx;
   CUresult r;
-  struct CUfunc_st *f;
-  const struct cf_ptx_kernel *k;
 
   if (hfunc)
     *hfunc = NULL;
   if ((r = cf__emu_lock_ctx(&ctx)) != CUDA_SUCCESS)
     return r;
-  if (!cf__emu_handle_live(hmod, CF_EMU_KIND_MODULE)) {
+  if (!cf__emu_handle_live(hmod, CF_EMU_KIND_MODULE))
     r = CUDA_ERROR_INVALID_HANDLE;
-    goto out;
-  }
-  if (!hfunc || !name) {
+  else if (!hfunc || !name)
     r = CUDA_ERROR_INVALID_VALUE;
-    goto out;
-  }
-  for (f = hmod->funcs; f; f = f->next)
-    if (!strcmp(f->name, name)) {
-      *hfunc = f;
-      goto out;
-    }
-  if (!(k = cf_ptx_module_kernel(hmod->ptx, name))) {
-    r = CUDA_ERROR_NOT_FOUND;
-    goto out;
-  }
-  if (!(f = calloc(1, sizeof *f)) || !(f->name = strdup(name)) ||
-      cf__emu_handle_add(f, CF_EMU_KIND_FUNC) != 0) {
-    if (f)
-      free(f->name);
-    free(f);
-    r = CUDA_ERROR_OUT_OF_MEMORY;
-    goto out;
-  }
-  struct cf_ptx_kernel_info info;
-  cf_ptx_kernel_get_info(k, &info);
-  f->mod = hmod;
-  f->k = k;
-  f->max_dynamic_shared = info.static_shared_bytes >= CF_EMU_SHARED_PER_BLOCK
-                              ? 0
-                              : (int)(CF_EMU_SHARED_PER_BLOCK -
-                                      info.static_shared_bytes);
-  f->carveout = -1;
-  f->next = hmod->funcs;
-  hmod->funcs = f;
-  *hfunc = f;
-out:
+  else
+    r = cf__emu_module_function(hmod, name, hfunc, NULL);
   cf__emu_unlock();
   return r;
+}
+
+CUresult cf__emu_module_global(CUmodule m, const char *name, CUdeviceptr *dptr,
+                               size_t *bytes)
+{
+  for (unsigned i = 0; i < m->nvars; i++) {
+    const struct cf_ptx_var *v = cf_ptx_module_var(m->ptx, i);
+    if (v && v->name && !strcmp(v->name, name)) {
+      if (dptr)
+        *dptr = (CUdeviceptr)m->var_addr[i];
+      if (bytes)
+        *bytes = (size_t)v->size;
+      return CUDA_SUCCESS;
+    }
+  }
+  return CUDA_ERROR_NOT_FOUND;
 }
 
 CF_EMU_EXPORT CUresult CUDAAPI cuModuleGetGlobal(CUdeviceptr *dptr,
@@ -401,20 +493,8 @@ CF_EMU_EXPORT CUresult CUDAAPI cuModuleGetGlobal(CUdeviceptr *dptr,
     r = CUDA_ERROR_INVALID_HANDLE;
   else if (!name)
     r = CUDA_ERROR_INVALID_VALUE;
-  else {
-    r = CUDA_ERROR_NOT_FOUND;
-    for (unsigned i = 0; i < hmod->nvars; i++) {
-      const struct cf_ptx_var *v = cf_ptx_module_var(hmod->ptx, i);
-      if (v && v->name && !strcmp(v->name, name)) {
-        if (dptr)
-          *dptr = (CUdeviceptr)hmod->var_addr[i];
-        if (bytes)
-          *bytes = (size_t)v->size;
-        r = CUDA_SUCCESS;
-        break;
-      }
-    }
-  }
+  else
+    r = cf__emu_module_global(hmod, name, dptr, bytes);
   cf__emu_unlock();
   return r;
 }
@@ -434,17 +514,15 @@ static int reported_regs(const struct cf_ptx_kernel_info *info)
   return (int)(n < cap ? n : cap);
 }
 
-CF_EMU_EXPORT CUresult CUDAAPI cuFuncGetAttribute(int *pi,
-                                                  CUfunction_attribute attrib,
-                                                  CUfunction hfunc)
+CUresult cf__emu_func_attr_get(const struct cf_ptx_kernel *k,
+                               uint64_t const_bytes, int max_dynamic_shared,
+                               int carveout, CUfunction_attribute attrib,
+                               int *out)
 {
   struct cf_ptx_kernel_info info;
-  CUresult r = cf__emu_lock_handle(hfunc, CF_EMU_KIND_FUNC);
   int v = 0;
 
-  if (r != CUDA_SUCCESS)
-    return r;
-  cf_ptx_kernel_get_info(hfunc->k, &info);
+  cf_ptx_kernel_get_info(k, &info);
   switch (attrib) {
   case CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK:
     v = (int)(info.max_threads_per_block && info.max_threads_per_block <
@@ -452,7 +530,7 @@ CF_EMU_EXPORT CUresult CUDAAPI cuFuncGetAttribute(int *pi,
                   ? info.max_threads_per_block : CF_EMU_MAX_THREADS);
     break;
   case CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES: v = (int)info.static_shared_bytes; break;
-  case CU_FUNC_ATTRIBUTE_CONST_SIZE_BYTES: v = (int)hfunc->mod->const_bytes; break;
+  case CU_FUNC_ATTRIBUTE_CONST_SIZE_BYTES: v = (int)const_bytes; break;
   case CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES: v = (int)info.local_bytes; break;
   case CU_FUNC_ATTRIBUTE_NUM_REGS: v = reported_regs(&info); break;
   case CU_FUNC_ATTRIBUTE_PTX_VERSION: v = (int)info.ptx_version; break;
@@ -462,9 +540,9 @@ CF_EMU_EXPORT CUresult CUDAAPI cuFuncGetAttribute(int *pi,
     break;
   case CU_FUNC_ATTRIBUTE_CACHE_MODE_CA: v = 0; break;
   case CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES:
-    v = hfunc->max_dynamic_shared;
+    v = max_dynamic_shared;
     break;
-  case CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT: v = hfunc->carveout; break;
+  case CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT: v = carveout; break;
   case CU_FUNC_ATTRIBUTE_CLUSTER_SIZE_MUST_BE_SET:
   case CU_FUNC_ATTRIBUTE_REQUIRED_CLUSTER_WIDTH:
   case CU_FUNC_ATTRIBUTE_REQUIRED_CLUSTER_HEIGHT:
@@ -474,9 +552,57 @@ CF_EMU_EXPORT CUresult CUDAAPI cuFuncGetAttribute(int *pi,
     v = 0;
     break;
   default:
-    r = CUDA_ERROR_INVALID_VALUE;
-    break;
+    return CUDA_ERROR_INVALID_VALUE;
   }
+  if (!out)
+    return CUDA_ERROR_INVALID_VALUE;
+  *out = v;
+  return CUDA_SUCCESS;
+}
+
+CUresult cf__emu_func_attr_set(const struct cf_ptx_kernel *k,
+                               int *max_dynamic_shared, int *carveout,
+                               CUfunction_attribute attrib, int value)
+{
+  struct cf_ptx_kernel_info info;
+
+  cf_ptx_kernel_get_info(k, &info);
+  switch (attrib) {
+  case CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES:
+    if (value < 0 ||
+        (uint64_t)value + info.static_shared_bytes > CF_EMU_SHARED_OPTIN)
+      return CUDA_ERROR_INVALID_VALUE;
+    *max_dynamic_shared = value;
+    return CUDA_SUCCESS;
+  case CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT:
+    if (value < -1 || value > 100)
+      return CUDA_ERROR_INVALID_VALUE;
+    *carveout = value;
+    return CUDA_SUCCESS;
+  case CU_FUNC_ATTRIBUTE_REQUIRED_CLUSTER_WIDTH:
+  case CU_FUNC_ATTRIBUTE_REQUIRED_CLUSTER_HEIGHT:
+  case CU_FUNC_ATTRIBUTE_REQUIRED_CLUSTER_DEPTH:
+  case CU_FUNC_ATTRIBUTE_NON_PORTABLE_CLUSTER_SIZE_ALLOWED:
+  case CU_FUNC_ATTRIBUTE_CLUSTER_SCHEDULING_POLICY_PREFERENCE:
+    /* Accepted; clusters are not emulated and launches ignore them. */
+    return CUDA_SUCCESS;
+  default:
+    return CUDA_ERROR_INVALID_VALUE;  /* read-only or unknown */
+  }
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuFuncGetAttribute(int *pi,
+                                                  CUfunction_attribute attrib,
+                                                  CUfunction hfunc)
+{
+  CUresult r = cf__emu_lock_handle(hfunc, CF_EMU_KIND_FUNC);
+  int v = 0;
+
+  if (r != CUDA_SUCCESS)
+    return r;
+  r = cf__emu_func_attr_get(hfunc->k, hfunc->mod->const_bytes,
+                            hfunc->max_dynamic_shared, hfunc->carveout,
+                            attrib, &v);
   cf__emu_unlock();
   if (r == CUDA_SUCCESS) {
     if (!pi)
@@ -490,37 +616,12 @@ CF_EMU_EXPORT CUresult CUDAAPI cuFuncSetAttribute(CUfunction hfunc,
                                                   CUfunction_attribute attrib,
                                                   int value)
 {
-  struct cf_ptx_kernel_info info;
   CUresult r = cf__emu_lock_handle(hfunc, CF_EMU_KIND_FUNC);
 
   if (r != CUDA_SUCCESS)
     return r;
-  cf_ptx_kernel_get_info(hfunc->k, &info);
-  switch (attrib) {
-  case CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES:
-    if (value < 0 ||
-        (uint64_t)value + info.static_shared_bytes > CF_EMU_SHARED_OPTIN)
-      r = CUDA_ERROR_INVALID_VALUE;
-    else
-      hfunc->max_dynamic_shared = value;
-    break;
-  case CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT:
-    if (value < -1 || value > 100)
-      r = CUDA_ERROR_INVALID_VALUE;
-    else
-      hfunc->carveout = value;
-    break;
-  case CU_FUNC_ATTRIBUTE_REQUIRED_CLUSTER_WIDTH:
-  case CU_FUNC_ATTRIBUTE_REQUIRED_CLUSTER_HEIGHT:
-  case CU_FUNC_ATTRIBUTE_REQUIRED_CLUSTER_DEPTH:
-  case CU_FUNC_ATTRIBUTE_NON_PORTABLE_CLUSTER_SIZE_ALLOWED:
-  case CU_FUNC_ATTRIBUTE_CLUSTER_SCHEDULING_POLICY_PREFERENCE:
-    /* Accepted; clusters are not emulated and launches ignore them. */
-    break;
-  default:
-    r = CUDA_ERROR_INVALID_VALUE;  /* read-only or unknown */
-    break;
-  }
+  r = cf__emu_func_attr_set(hfunc->k, &hfunc->max_dynamic_shared,
+                            &hfunc->carveout, attrib, value);
   cf__emu_unlock();
   return r;
 }
