@@ -1,7 +1,12 @@
-/* Context creation forms that take parameter structures: the execution
- * affinity and CIG parameters have no meaning across the wire yet, so the
- * calls that ask for them answer CUDA_ERROR_NOT_SUPPORTED and the rest are
- * carried by cuCtxCreate_v2. */
+/* Contexts on the client side. Creation forms that take parameter
+ * structures: the execution affinity and CIG parameters have no meaning
+ * across the wire yet, so the calls that ask for them answer
+ * CUDA_ERROR_NOT_SUPPORTED and the rest are carried by cuCtxCreate_v2.
+ * Destruction: when a context ends (cuCtxDestroy, a primary context's reset
+ * or last release), the context-local storage cudart keeps in it runs its
+ * destructors here, on the client, where that storage lives. */
+#include <pthread.h>
+
 #include "cf_client_rpc.h"
 #include "cf_log.h"
 #include "internal.h"
@@ -28,4 +33,60 @@ CF_EXPORT CUresult CUDAAPI cuCtxCreate_v4(CUcontext *pctx, CUctxCreateParams *pa
     return CUDA_ERROR_NOT_SUPPORTED;
   }
   return cf__rpc_cuCtxCreate_v2(pctx, flags, dev);
+}
+
+CF_EXPORT CUresult CUDAAPI cuCtxDestroy_v2(CUcontext ctx)
+{
+  CUresult r = cf__rpc_cuCtxDestroy_v2(ctx);
+  if (r == CUDA_SUCCESS)
+    cf__cls_context_destroyed(ctx);
+  return r;
+}
+
+/* Each device's primary context, as the server named it; primary context
+ * handles stay the same for the life of the session. */
+#define MAX_PRIMARY 64
+static CUcontext primary[MAX_PRIMARY];
+static pthread_mutex_t primary_lock = PTHREAD_MUTEX_INITIALIZER;
+
+CF_EXPORT CUresult CUDAAPI cuDevicePrimaryCtxRetain(CUcontext *pctx, CUdevice dev)
+{
+  CUresult r = cf__rpc_cuDevicePrimaryCtxRetain(pctx, dev);
+  if (r == CUDA_SUCCESS && dev >= 0 && dev < MAX_PRIMARY) {
+    pthread_mutex_lock(&primary_lock);
+    primary[dev] = *pctx;
+    pthread_mutex_unlock(&primary_lock);
+  }
+  return r;
+}
+
+static void primary_gone(CUdevice dev)
+{
+  CUcontext ctx = NULL;
+  if (dev >= 0 && dev < MAX_PRIMARY) {
+    pthread_mutex_lock(&primary_lock);
+    ctx = primary[dev];
+    pthread_mutex_unlock(&primary_lock);
+  }
+  if (ctx)
+    cf__cls_context_destroyed(ctx);
+}
+
+CF_EXPORT CUresult CUDAAPI cuDevicePrimaryCtxRelease_v2(CUdevice dev)
+{
+  unsigned flags;
+  int active = 1;
+  CUresult r = cf__rpc_cuDevicePrimaryCtxRelease_v2(dev);
+  if (r == CUDA_SUCCESS &&
+      cf__rpc_cuDevicePrimaryCtxGetState(dev, &flags, &active) == CUDA_SUCCESS && !active)
+    primary_gone(dev);
+  return r;
+}
+
+CF_EXPORT CUresult CUDAAPI cuDevicePrimaryCtxReset_v2(CUdevice dev)
+{
+  CUresult r = cf__rpc_cuDevicePrimaryCtxReset_v2(dev);
+  if (r == CUDA_SUCCESS)
+    primary_gone(dev);
+  return r;
 }

@@ -325,6 +325,25 @@ CF_EMU_EXPORT CUresult CUDAAPI cuCtxSynchronize(void)
   return r;
 }
 
+/* CUDA 13's form naming the context; NULL means the current one. */
+CF_EMU_EXPORT CUresult CUDAAPI cuCtxSynchronize_v2(CUcontext ctx)
+{
+  CUresult r;
+
+  if (!ctx)
+    return cuCtxSynchronize();
+  if (cf__emu_in_worker())
+    return CUDA_ERROR_NOT_PERMITTED;
+  if ((r = cf__emu_lock_handle(ctx, CF_EMU_KIND_CTX)) != CUDA_SUCCESS)
+    return r == CUDA_ERROR_INVALID_HANDLE ? CUDA_ERROR_INVALID_CONTEXT : r;
+  r = cf__emu_ctx_wait(ctx);
+  if (r == CUDA_SUCCESS)
+    r = cf__emu_ctx_usable(ctx) ? cf__emu_ctx_async_error(ctx)
+                                : CUDA_ERROR_INVALID_CONTEXT;
+  cf__emu_unlock();
+  return r;
+}
+
 CF_EMU_EXPORT CUresult CUDAAPI cuCtxSetLimit(CUlimit limit, size_t value)
 {
   CUcontext ctx;
