@@ -30,11 +30,24 @@ static unsigned bucket(const void *p)
 
 CF_EXPORT CUresult CUDAAPI cuMemAllocHost_v2(void **pp, size_t bytesize)
 {
+  return cuMemHostAlloc(pp, bytesize, 0);
+}
+
+/* Portable and write-combined memory is ordinary host memory here. Mapping
+ * host memory into the device's address space cannot work across a network:
+ * CU_MEMHOSTALLOC_DEVICEMAP answers NOT_SUPPORTED, and the device attribute
+ * CAN_MAP_HOST_MEMORY says so. */
+CF_EXPORT CUresult CUDAAPI cuMemHostAlloc(void **pp, size_t bytesize, unsigned int Flags)
+{
   struct pinned *e;
   long page = sysconf(_SC_PAGESIZE);
 
-  if (!pp || bytesize == 0)
+  if (!pp || bytesize == 0 ||
+      (Flags & ~(unsigned)(CU_MEMHOSTALLOC_PORTABLE | CU_MEMHOSTALLOC_DEVICEMAP |
+                           CU_MEMHOSTALLOC_WRITECOMBINED)))
     return CUDA_ERROR_INVALID_VALUE;
+  if (Flags & CU_MEMHOSTALLOC_DEVICEMAP)
+    return CUDA_ERROR_NOT_SUPPORTED;
   if (!cf__session_welcome())
     return CUDA_ERROR_NOT_INITIALIZED;
   if (!(e = malloc(sizeof *e)))
