@@ -141,3 +141,14 @@ const void *cf__export_ctx_local[4] = {
   (const void *)cls_get,
   (const void *)CONTEXT_LOCAL_STORAGE_slot_3,
 };
+
+/* The table goes with the library (dlclose or exit). Destructors are not run:
+ * the contexts live on the server, which ends them with the session. */
+__attribute__((destructor)) static void cls_unload(void)
+{
+  pthread_mutex_lock(&lock);
+  free(entries);
+  entries = NULL;
+  n_entries = cap_entries = 0;
+  pthread_mutex_unlock(&lock);
+}
