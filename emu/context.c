@@ -32,6 +32,50 @@ static const size_t limit_defaults[CF_EMU_NLIMITS] = {
   [CU_LIMIT_CIG_SHMEM_FALLBACK_ENABLED] = 0,
 };
 
+/* Context ids (cuCtxGetId): unique for the life of the process, given on
+ * first request and forgotten when the context's contents are cleared
+ * (destroyed, or the primary context reset or released for the last time,
+ * after which CUDA too has a new context). Kept beside the contexts rather
+ * than in them; the table holds only contexts that were asked, under the
+ * global lock. */
+struct ctx_id {
+  CUcontext ctx;
+  unsigned long long id;
+};
+static struct ctx_id *ctx_ids;
+static size_t n_ctx_ids, cap_ctx_ids;
+static unsigned long long next_ctx_id;
+
+/* ctx's id in *id, made on first use. CUDA_SUCCESS or OUT_OF_MEMORY. */
+static CUresult ctx_id_get(CUcontext ctx, unsigned long long *id)
+{
+  for (size_t i = 0; i < n_ctx_ids; i++)
+    if (ctx_ids[i].ctx == ctx) {
+      *id = ctx_ids[i].id;
+      return CUDA_SUCCESS;
+    }
+  if (n_ctx_ids == cap_ctx_ids) {
+    size_t cap = cap_ctx_ids ? 2 * cap_ctx_ids : 8;
+    struct ctx_id *t = realloc(ctx_ids, cap * sizeof *t);
+    if (!t)
+      return CUDA_ERROR_OUT_OF_MEMORY;
+    ctx_ids = t;
+    cap_ctx_ids = cap;
+  }
+  ctx_ids[n_ctx_ids].ctx = ctx;
+  *id = ctx_ids[n_ctx_ids++].id = ++next_ctx_id;
+  return CUDA_SUCCESS;
+}
+
+static void ctx_id_forget(CUcontext ctx)
+{
+  for (size_t i = 0; i < n_ctx_ids; i++)
+    if (ctx_ids[i].ctx == ctx) {
+      ctx_ids[i] = ctx_ids[--n_ctx_ids];
+      return;
+    }
+}
+
 void cf__emu_ctx_init(CUcontext ctx, unsigned flags, int is_primary)
 {
   ctx->is_primary = is_primary;
@@ -68,6 +112,7 @@ int cf__emu_ctx_clear(CUcontext ctx)
   ctx->sticky = ctx->deferred = CUDA_SUCCESS;
   for (int i = 0; i < CF_EMU_NLIMITS; i++)
     ctx->limits[i] = limit_defaults[i];
+  ctx_id_forget(ctx);
   return CF_EMU_DRAIN_OK;
 }
 
@@ -413,6 +458,78 @@ CF_EMU_EXPORT CUresult CUDAAPI cuCtxSetCacheConfig(CUfunc_cache config)
     return r;
   cf__emu_unlock();
   return (unsigned)config > CU_FUNC_CACHE_PREFER_EQUAL
+             ? CUDA_ERROR_INVALID_VALUE : CUDA_SUCCESS;
+}
+
+/* Flags of the current context, checked as cuDevicePrimaryCtxSetFlags
+ * checks them; on the primary context they are its flags from then on. */
+CF_EMU_EXPORT CUresult CUDAAPI cuCtxSetFlags(unsigned int flags)
+{
+  CUcontext ctx;
+  CUresult r = lock_named(NULL, &ctx);
+  if (r != CUDA_SUCCESS)
+    return r;
+  if (!flags_ok(flags))
+    r = CUDA_ERROR_INVALID_VALUE;
+  else {
+    ctx->flags = flags;
+    if (ctx->is_primary)
+      cf__emu_g.primary_flags = flags;
+  }
+  cf__emu_unlock();
+  return r;
+}
+
+/* ctx NULL: the current context. */
+CF_EMU_EXPORT CUresult CUDAAPI cuCtxGetId(CUcontext ctx,
+                                          unsigned long long *ctxId)
+{
+  CUresult r = lock_named(ctx, &ctx);
+  if (r != CUDA_SUCCESS)
+    return r;
+  if (!ctxId)
+    r = CUDA_ERROR_INVALID_VALUE;
+  else
+    r = ctx_id_get(ctx, ctxId);
+  cf__emu_unlock();
+  return r;
+}
+
+/* The emulator has no L2 cache to keep lines in: nothing to reset. */
+CF_EMU_EXPORT CUresult CUDAAPI cuCtxResetPersistingL2Cache(void)
+{
+  CUcontext ctx;
+  CUresult r = cf__emu_lock_ctx(&ctx);
+  if (r != CUDA_SUCCESS)
+    return r;
+  cf__emu_unlock();
+  return CUDA_SUCCESS;
+}
+
+/* Shared memory bank size: deprecated since CUDA 12.4; devices since Volta
+ * have four-byte banks, report them and accept (and ignore) any valid
+ * setting, as NVIDIA's driver does. */
+CF_EMU_EXPORT CUresult CUDAAPI cuCtxGetSharedMemConfig(CUsharedconfig *pConfig)
+{
+  CUcontext ctx;
+  CUresult r = cf__emu_lock_ctx(&ctx);
+  if (r != CUDA_SUCCESS)
+    return r;
+  cf__emu_unlock();
+  if (!pConfig)
+    return CUDA_ERROR_INVALID_VALUE;
+  *pConfig = CU_SHARED_MEM_CONFIG_FOUR_BYTE_BANK_SIZE;
+  return CUDA_SUCCESS;
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuCtxSetSharedMemConfig(CUsharedconfig config)
+{
+  CUcontext ctx;
+  CUresult r = cf__emu_lock_ctx(&ctx);
+  if (r != CUDA_SUCCESS)
+    return r;
+  cf__emu_unlock();
+  return (unsigned)config > CU_SHARED_MEM_CONFIG_EIGHT_BYTE_BANK_SIZE
              ? CUDA_ERROR_INVALID_VALUE : CUDA_SUCCESS;
 }
 

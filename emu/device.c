@@ -1,6 +1,7 @@
 /* Initialisation and the one emulated device: cuInit, the version, device
- * enumeration and every CUdevice_attribute, answered as an sm_80-class GPU
- * whose multiprocessors are the host's online CPUs. Features the emulator
+ * enumeration, every CUdevice_attribute and the other device queries (PCI
+ * address, peers, texture limits), answered as an sm_80-class GPU whose
+ * multiprocessors are the host's online CPUs. Features the emulator
  * does not implement (managed memory, mapped host memory, cooperative and
  * cluster launches, memory pools, IPC) are reported as absent so that
  * programs which check for them take their fallback paths.
@@ -9,7 +10,12 @@
  * by the first cuInit. */
 #include "internal.h"
 
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <cudaProfiler.h>
 
 #include "cf_error.h"
 #include "cf_log.h"
@@ -319,5 +325,166 @@ CF_EMU_EXPORT CUresult CUDAAPI cuDeviceGetProperties(CUdevprop *prop,
     .clockRate = 1410000,
     .textureAlign = 512,
   };
+  return CUDA_SUCCESS;
+}
+
+/* Peer-to-peer between two devices: the emulator has one, and CUDA answers
+ * INVALID_DEVICE when both ordinals name the same device. */
+CF_EMU_EXPORT CUresult CUDAAPI cuDeviceGetP2PAttribute(int *value,
+                                                       CUdevice_P2PAttribute attrib,
+                                                       CUdevice srcDevice,
+                                                       CUdevice dstDevice)
+{
+  CUresult r = cf__emu_lock_init();
+  if (r != CUDA_SUCCESS)
+    return r;
+  cf__emu_unlock();
+  if (!value || attrib < CU_DEVICE_P2P_ATTRIBUTE_PERFORMANCE_RANK ||
+      attrib > CU_DEVICE_P2P_ATTRIBUTE_ONLY_PARTIAL_NATIVE_ATOMIC_SUPPORTED)
+    return CUDA_ERROR_INVALID_VALUE;
+  if (srcDevice != 0 || dstDevice != 0 || srcDevice == dstDevice)
+    return CUDA_ERROR_INVALID_DEVICE;
+  return CUDA_SUCCESS;
+}
+
+/* The widest 1D texture over linear memory for an element format: the
+ * emulator has no texture units, so every valid format and channel count
+ * gets the device attribute's 2^28 elements. */
+CF_EMU_EXPORT CUresult CUDAAPI cuDeviceGetTexture1DLinearMaxWidth(
+    size_t *maxWidthInElements, CUarray_format format, unsigned numChannels,
+    CUdevice dev)
+{
+  CUresult r = lock_dev(dev);
+  if (r != CUDA_SUCCESS)
+    return r;
+  cf__emu_unlock();
+  if (!maxWidthInElements)
+    return CUDA_ERROR_INVALID_VALUE;
+  switch (format) {
+  case CU_AD_FORMAT_UNSIGNED_INT8: case CU_AD_FORMAT_UNSIGNED_INT16:
+  case CU_AD_FORMAT_UNSIGNED_INT32: case CU_AD_FORMAT_SIGNED_INT8:
+  case CU_AD_FORMAT_SIGNED_INT16: case CU_AD_FORMAT_SIGNED_INT32:
+  case CU_AD_FORMAT_HALF: case CU_AD_FORMAT_FLOAT:
+    break;
+  default:
+    return CUDA_ERROR_INVALID_VALUE;
+  }
+  if (numChannels != 1 && numChannels != 2 && numChannels != 4)
+    return CUDA_ERROR_INVALID_VALUE;
+  *maxWidthInElements = (size_t)1 << 28;
+  return CUDA_SUCCESS;
+}
+
+/* ---- PCI address, LUID, profiler ----------------------------------------- */
+
+/* "dddd:bb:dd.0" from the device's PCI attributes, truncated to len bytes
+ * (NUL included) as the driver does. */
+CF_EMU_EXPORT CUresult CUDAAPI cuDeviceGetPCIBusId(char *pciBusId, int len,
+                                                   CUdevice dev)
+{
+  int ok, domain, bus, device;
+  CUresult r = lock_dev(dev);
+  if (r != CUDA_SUCCESS)
+    return r;
+  domain = attr_value(CU_DEVICE_ATTRIBUTE_PCI_DOMAIN_ID, &cf__emu_g.cfg, &ok);
+  bus = attr_value(CU_DEVICE_ATTRIBUTE_PCI_BUS_ID, &cf__emu_g.cfg, &ok);
+  device = attr_value(CU_DEVICE_ATTRIBUTE_PCI_DEVICE_ID, &cf__emu_g.cfg, &ok);
+  cf__emu_unlock();
+  if (!pciBusId || len <= 0)
+    return CUDA_ERROR_INVALID_VALUE;
+  snprintf(pciBusId, (size_t)len, "%04x:%02x:%02x.0", (unsigned)domain,
+           (unsigned)bus, (unsigned)device);
+  return CUDA_SUCCESS;
+}
+
+/* One hexadecimal field ending at one of the stop characters or the end of
+ * the string; advances *s past it. Returns 0, or -1 when malformed. The
+ * client stub parses the same forms (client/device_pci.c). */
+static int hex_field(const char **s, const char *stops, unsigned long max,
+                     unsigned long *out)
+{
+  char *end;
+  if (!isxdigit((unsigned char)**s))
+    return -1;
+  *out = strtoul(*s, &end, 16);
+  if (*out > max || (*end && !strchr(stops, *end)))
+    return -1;
+  *s = end;
+  return 0;
+}
+
+/* "domain:bus:device[.function]" or "bus:device[.function]" into f. */
+static int parse_bus_id(const char *s, unsigned long f[3])
+{
+  unsigned long v[3], fn;
+  int n = 0;
+  for (;;) {
+    if (n == 3 || hex_field(&s, ":.", 0xffffffffUL, &v[n]) != 0)
+      return -1;
+    n++;
+    if (*s == '\0')
+      break;
+    if (*s == '.') {
+      s++;
+      if (hex_field(&s, "", 7, &fn) != 0 || *s != '\0')
+        return -1;
+      break;
+    }
+    s++;
+  }
+  if (n < 2)
+    return -1;
+  f[0] = n == 3 ? v[0] : 0;
+  f[1] = v[n - 2];
+  f[2] = v[n - 1];
+  return 0;
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuDeviceGetByPCIBusId(CUdevice *dev,
+                                                     const char *pciBusId)
+{
+  unsigned long want[3];
+  int ok;
+  CUresult r = cf__emu_lock_init();
+  if (r != CUDA_SUCCESS)
+    return r;
+  unsigned long domain = (unsigned)attr_value(CU_DEVICE_ATTRIBUTE_PCI_DOMAIN_ID,
+                                              &cf__emu_g.cfg, &ok);
+  unsigned long bus = (unsigned)attr_value(CU_DEVICE_ATTRIBUTE_PCI_BUS_ID,
+                                           &cf__emu_g.cfg, &ok);
+  unsigned long device = (unsigned)attr_value(CU_DEVICE_ATTRIBUTE_PCI_DEVICE_ID,
+                                              &cf__emu_g.cfg, &ok);
+  cf__emu_unlock();
+  if (!dev || !pciBusId || parse_bus_id(pciBusId, want) != 0)
+    return CUDA_ERROR_INVALID_VALUE;
+  if (want[0] != domain || want[1] != bus || want[2] != device)
+    return CUDA_ERROR_INVALID_DEVICE;
+  *dev = 0;
+  return CUDA_SUCCESS;
+}
+
+/* A LUID exists only on Windows; on Linux the driver answers NOT_SUPPORTED
+ * for a valid device. */
+CF_EMU_EXPORT CUresult CUDAAPI cuDeviceGetLuid(char *luid,
+                                               unsigned int *deviceNodeMask,
+                                               CUdevice dev)
+{
+  CUresult r = lock_dev(dev);
+  if (r != CUDA_SUCCESS)
+    return r;
+  cf__emu_unlock();
+  if (!luid || !deviceNodeMask)
+    return CUDA_ERROR_INVALID_VALUE;
+  return CUDA_ERROR_NOT_SUPPORTED;
+}
+
+/* No profiler attaches to the emulator: collection switches are no-ops. */
+CF_EMU_EXPORT CUresult CUDAAPI cuProfilerStart(void)
+{
+  return CUDA_SUCCESS;
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuProfilerStop(void)
+{
   return CUDA_SUCCESS;
 }

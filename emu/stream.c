@@ -24,6 +24,10 @@
 
 #include "cf_error.h"
 
+/* cuStreamGetId: 1 is the legacy default stream, 2 the per-thread one (the
+ * same id for every thread's), created streams count on from there. */
+#define CF_EMU_DEFAULT_STREAM_IDS 2ull
+
 CUresult cf__emu_stream_resolve(CUcontext ctx, CUstream s, CUstream *out)
 {
   *out = NULL;
@@ -258,6 +262,27 @@ CF_EMU_EXPORT CUresult CUDAAPI cuStreamGetCtx(CUstream hStream,
     r = CUDA_ERROR_INVALID_VALUE;
   else
     *pctx = ctx;
+  cf__emu_unlock();
+  return r;
+}
+
+/* A stream's process-unique id (see CF_EMU_DEFAULT_STREAM_IDS). */
+CF_EMU_EXPORT CUresult CUDAAPI cuStreamGetId(CUstream hStream,
+                                             unsigned long long *streamId)
+{
+  CUcontext ctx;
+  CUstream s;
+  CUresult r = cf__emu_lock_ctx(&ctx);
+  if (r != CUDA_SUCCESS)
+    return r;
+  if ((r = cf__emu_stream_resolve(ctx, hStream, &s)) != CUDA_SUCCESS)
+    ;
+  else if (!streamId)
+    r = CUDA_ERROR_INVALID_VALUE;
+  else if (s)
+    *streamId = s->id + CF_EMU_DEFAULT_STREAM_IDS;
+  else
+    *streamId = hStream == CU_STREAM_PER_THREAD ? 2 : 1;
   cf__emu_unlock();
   return r;
 }

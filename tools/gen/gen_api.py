@@ -46,6 +46,11 @@ SCALARS = {
     "CUfunc_cache": ("sint32", "int32_t"),
     "CUmoduleLoadingMode": ("sint32", "int32_t"),
     "CUjitInputType": ("sint32", "int32_t"),
+    "CUdevice_P2PAttribute": ("sint32", "int32_t"),
+    "CUarray_format": ("sint32", "int32_t"),
+    "CUlimit": ("sint32", "int32_t"),
+    "CUsharedconfig": ("sint32", "int32_t"),
+    "unsigned long long": ("uint64", "uint64_t"),
 }
 HANDLES = {
     "CUcontext": "CF_HK_CONTEXT",
