@@ -289,7 +289,7 @@ static void test_recv_huge_claim(void)
   before = big_allocs;
   t0 = now_ms();
   ASSERT_EQ(cf_frame_recv(c, &deflim, NULL, 0, &f), CF_ETOOBIG);
-  ASSERT_LT(now_ms() - t0, 1000);
+  ASSERT_LT(now_ms() - t0, 4000); /* far below the 5 s timeout: it did not wait */
   ASSERT_EQ(big_allocs, before);
   ASSERT_UEQ(f.h.body_len, UINT32_MAX); /* the claim, for the log */
   ASSERT_NULL(f.body);
@@ -300,7 +300,7 @@ static void test_recv_huge_claim(void)
   write_all(raw, b, sizeof b);
   t0 = now_ms();
   ASSERT_EQ(cf_frame_recv(c, &deflim, NULL, 0, &f), CF_ETOOBIG);
-  ASSERT_LT(now_ms() - t0, 1000);
+  ASSERT_LT(now_ms() - t0, 4000); /* far below the 5 s timeout: it did not wait */
   ASSERT_EQ(big_allocs, before);
 
   /* Bad magic and version also come back before any body read. */
