@@ -50,6 +50,15 @@ void cf__client_free_reply(ProtobufCMessage *rep);
 /* The device's attribute from the handshake table into *value. */
 CUresult cf__device_attribute(CUdevice dev, int attrib, int *value);
 
+/* CUDA_VISIBLE_DEVICES: the server's ordinal of visible device dev, and the
+ * visible ordinal of server device dev. Negative ordinals (CU_DEVICE_CPU)
+ * and every ordinal before the handshake pass unchanged; a visible ordinal
+ * out of range becomes INT_MAX (the server answers INVALID_DEVICE), a server
+ * device the program cannot see CU_DEVICE_INVALID. Called by the generated
+ * stubs for every CUdevice parameter. */
+CUdevice cf__device_to_server(CUdevice dev);
+CUdevice cf__device_from_server(CUdevice dev);
+
 /* --- module.c ------------------------------------------------------------ */
 
 /* Read a whole file (at most the server's bulk limit) into *out, NUL-

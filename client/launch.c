@@ -1,6 +1,8 @@
 /* cuLaunchKernel: check what can be checked here (dimensions against the
  * device's limits, argument forms), pack the kernel's arguments by their
- * real sizes and offsets, and forward the launch.
+ * real sizes and offsets, and forward the launch. cuLaunchKernelEx and
+ * cuLaunchCooperativeKernel become this launch when their extras are
+ * trivial or mere hints (see launch_ex_attrs).
  *
  * A kernel's parameter layout comes from the server once per function
  * (cfFuncGetParamLayout) and is cached here; function handles are never
@@ -205,4 +207,94 @@ out:
   if (args != small)
     free(args);
   return r;
+}
+
+/* The launch attributes a plain launch honours: hints (priority, access
+ * policy, carveout, scheduling and sync-domain preferences) are dropped,
+ * which the driver may do too; programmatic stream serialisation may be
+ * refused, keeping strict stream order; a 1x1x1 cluster and cooperative = 0
+ * change nothing. Real clusters, cooperative launches (the device attribute
+ * COOPERATIVE_LAUNCH says 0), events recorded by the launch and graph-only
+ * attributes answer CUDA_ERROR_NOT_SUPPORTED. */
+static CUresult launch_ex_attrs(const CUlaunchAttribute *attrs, unsigned n)
+{
+  if (n && !attrs)
+    return CUDA_ERROR_INVALID_VALUE;
+  for (unsigned i = 0; i < n; i++) {
+    const CUlaunchAttributeValue *v = &attrs[i].value;
+    switch (attrs[i].id) {
+    case CU_LAUNCH_ATTRIBUTE_IGNORE:
+    case CU_LAUNCH_ATTRIBUTE_ACCESS_POLICY_WINDOW:
+    case CU_LAUNCH_ATTRIBUTE_SYNCHRONIZATION_POLICY:
+    case CU_LAUNCH_ATTRIBUTE_CLUSTER_SCHEDULING_POLICY_PREFERENCE:
+    case CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION:
+    case CU_LAUNCH_ATTRIBUTE_PRIORITY:
+    case CU_LAUNCH_ATTRIBUTE_MEM_SYNC_DOMAIN_MAP:
+    case CU_LAUNCH_ATTRIBUTE_MEM_SYNC_DOMAIN:
+    case CU_LAUNCH_ATTRIBUTE_PREFERRED_CLUSTER_DIMENSION:
+    case CU_LAUNCH_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT:
+      break;
+    case CU_LAUNCH_ATTRIBUTE_COOPERATIVE:
+      if (v->cooperative)
+        return CUDA_ERROR_NOT_SUPPORTED;
+      break;
+    case CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION:
+      if (v->clusterDim.x > 1 || v->clusterDim.y > 1 || v->clusterDim.z > 1)
+        return CUDA_ERROR_NOT_SUPPORTED;
+      break;
+    case CU_LAUNCH_ATTRIBUTE_DEVICE_UPDATABLE_KERNEL_NODE:
+      if (v->deviceUpdatableKernelNode.deviceUpdatable)
+        return CUDA_ERROR_NOT_SUPPORTED;
+      break;
+    default: /* launch-completion and programmatic events, newer ids */
+      return CUDA_ERROR_NOT_SUPPORTED;
+    }
+  }
+  return CUDA_SUCCESS;
+}
+
+CF_EXPORT CUresult CUDAAPI cuLaunchKernelEx(const CUlaunchConfig *config, CUfunction f,
+                                            void **kernelParams, void **extra)
+{
+  CUresult r;
+  if (!config)
+    return CUDA_ERROR_INVALID_VALUE;
+  if ((r = launch_ex_attrs(config->attrs, config->numAttrs)) != CUDA_SUCCESS)
+    return r;
+  return cuLaunchKernel(f, config->gridDimX, config->gridDimY, config->gridDimZ,
+                        config->blockDimX, config->blockDimY, config->blockDimZ,
+                        config->sharedMemBytes, config->hStream, kernelParams, extra);
+}
+
+CF_EXPORT CUresult CUDAAPI cuLaunchKernelEx_ptsz(const CUlaunchConfig *config, CUfunction f,
+                                                 void **kernelParams, void **extra)
+{
+  return cuLaunchKernelEx(config, f, kernelParams, extra);
+}
+
+/* A cooperative launch needs all blocks resident at once and grid-wide
+ * synchronisation, which neither the emulator nor a forwarded launch
+ * promises: NOT_SUPPORTED, as the device attribute COOPERATIVE_LAUNCH = 0
+ * announces. */
+CF_EXPORT CUresult CUDAAPI cuLaunchCooperativeKernel(CUfunction f, unsigned int gridDimX,
+                                                     unsigned int gridDimY, unsigned int gridDimZ,
+                                                     unsigned int blockDimX, unsigned int blockDimY,
+                                                     unsigned int blockDimZ,
+                                                     unsigned int sharedMemBytes, CUstream hStream,
+                                                     void **kernelParams)
+{
+  (void)f, (void)gridDimX, (void)gridDimY, (void)gridDimZ, (void)blockDimX, (void)blockDimY;
+  (void)blockDimZ, (void)sharedMemBytes, (void)hStream, (void)kernelParams;
+  if (!cf__session_welcome())
+    return CUDA_ERROR_NOT_INITIALIZED;
+  return CUDA_ERROR_NOT_SUPPORTED;
+}
+
+CF_EXPORT CUresult CUDAAPI cuLaunchCooperativeKernel_ptsz(
+  CUfunction f, unsigned int gridDimX, unsigned int gridDimY, unsigned int gridDimZ,
+  unsigned int blockDimX, unsigned int blockDimY, unsigned int blockDimZ,
+  unsigned int sharedMemBytes, CUstream hStream, void **kernelParams)
+{
+  return cuLaunchCooperativeKernel(f, gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY,
+                                   blockDimZ, sharedMemBytes, hStream, kernelParams);
 }

@@ -375,7 +375,9 @@ def client_rpc_body(r):
             out.append(f"  if (!{p.name} && {p.size}) return CUDA_ERROR_INVALID_VALUE;")
     for p in req_fields(r):
         k = p.kind()
-        if k == "scalar":
+        if k == "scalar" and p.vtype == "CUdevice":  # visible ordinal -> server's
+            out.append(f"  req.{p.name.lower()} = (int32_t)cf__device_to_server({p.name});")
+        elif k == "scalar":
             out.append(f"  req.{p.name.lower()} = ({SCALARS[p.vtype][1]}){p.name};")
         elif k == "handle":
             out.append(f"  req.{p.name.lower()} = (uint64_t)(uintptr_t){p.name};")
@@ -396,7 +398,9 @@ def client_rpc_body(r):
         for p in outs:
             guard = f"if ({p.name}) " if "opt" in p.mods else ""
             k = p.kind()
-            if k == "scalar":
+            if k == "scalar" and p.vtype == "CUdevice":  # server's ordinal -> visible
+                out.append(f"    {guard}*{p.name} = cf__device_from_server((CUdevice)rep->{p.name.lower()});")
+            elif k == "scalar":
                 out.append(f"    {guard}*{p.name} = ({p.vtype})rep->{p.name.lower()};")
             elif k == "handle":
                 out.append(f"    {guard}*{p.name} = ({p.vtype})(uintptr_t)rep->{p.name.lower()};")
