@@ -67,6 +67,13 @@ CUdevice cf__device_from_server(CUdevice dev);
  * or too large), CUDA_ERROR_INVALID_VALUE or CUDA_ERROR_OUT_OF_MEMORY. */
 CUresult cf__client_read_file(const char *path, uint8_t **out, size_t *len);
 
+/* --- memory.c, memory_ext.c: pinned host memory ----------------------- */
+
+/* 1 when p lies inside a pinned block (cuMemAllocHost/cuMemHostAlloc or
+ * cuMemHostRegister), with the block's start, size and flags (each
+ * optional). Safe from any thread. */
+int cf__pinned_find(const void *p, void **base, size_t *size, unsigned *flags);
+
 /* --- unsupported.c ------------------------------------------------------- */
 
 /* Log "cuferry: NAME is not supported yet" once per index and return

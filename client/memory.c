@@ -18,6 +18,8 @@ struct pinned {
   struct pinned *next;
   void *p;
   size_t size;
+  unsigned flags;   /* cuMemHostAlloc/cuMemHostRegister flags */
+  int registered;   /* cuMemHostRegister: the caller's memory */
 };
 
 static struct pinned *pins[PIN_BUCKETS];
@@ -57,6 +59,8 @@ CF_EXPORT CUresult CUDAAPI cuMemHostAlloc(void **pp, size_t bytesize, unsigned i
     return CUDA_ERROR_OUT_OF_MEMORY;
   }
   e->size = bytesize;
+  e->flags = Flags;
+  e->registered = 0;
   pthread_mutex_lock(&pin_lock);
   e->next = pins[bucket(e->p)];
   pins[bucket(e->p)] = e;
@@ -71,7 +75,7 @@ CF_EXPORT CUresult CUDAAPI cuMemFreeHost(void *p)
 
   pthread_mutex_lock(&pin_lock);
   for (link = &pins[bucket(p)]; *link; link = &(*link)->next) {
-    if ((*link)->p == p) {
+    if ((*link)->p == p && !(*link)->registered) {
       e = *link;
       *link = e->next;
       break;
@@ -81,6 +85,84 @@ CF_EXPORT CUresult CUDAAPI cuMemFreeHost(void *p)
   if (!e)
     return CUDA_ERROR_INVALID_VALUE;
   free(e->p);
+  free(e);
+  return CUDA_SUCCESS;
+}
+
+/* The pinned block (allocated or registered) holding p, if any. */
+int cf__pinned_find(const void *p, void **base, size_t *size, unsigned *flags)
+{
+  uintptr_t a = (uintptr_t)p;
+  int found = 0;
+
+  pthread_mutex_lock(&pin_lock);
+  for (unsigned b = 0; b < PIN_BUCKETS && !found; b++) {
+    for (struct pinned *e = pins[b]; e; e = e->next) {
+      if (a >= (uintptr_t)e->p && a - (uintptr_t)e->p < e->size) {
+        if (base)
+          *base = e->p;
+        if (size)
+          *size = e->size;
+        if (flags)
+          *flags = e->flags;
+        found = 1;
+        break;
+      }
+    }
+  }
+  pthread_mutex_unlock(&pin_lock);
+  return found;
+}
+
+/* Registration records the caller's range as pinned: copies from it are
+ * ordinary host copies here. DEVICEMAP cannot work across a network
+ * (NOT_SUPPORTED); IOMEMORY and READ_ONLY are accepted and ignored. */
+CF_EXPORT CUresult CUDAAPI cuMemHostRegister_v2(void *p, size_t bytesize, unsigned int Flags)
+{
+  struct pinned *e;
+  uintptr_t a = (uintptr_t)p;
+
+  if (!cf__session_welcome())
+    return CUDA_ERROR_NOT_INITIALIZED;
+  if (!p || bytesize == 0 ||
+      (Flags & ~(unsigned)(CU_MEMHOSTREGISTER_PORTABLE | CU_MEMHOSTREGISTER_DEVICEMAP |
+                           CU_MEMHOSTREGISTER_IOMEMORY | CU_MEMHOSTREGISTER_READ_ONLY)))
+    return CUDA_ERROR_INVALID_VALUE;
+  if (Flags & CU_MEMHOSTREGISTER_DEVICEMAP)
+    return CUDA_ERROR_NOT_SUPPORTED;
+  if (cf__pinned_find(p, NULL, NULL, NULL) ||
+      cf__pinned_find((const void *)(a + bytesize - 1), NULL, NULL, NULL))
+    return CUDA_ERROR_HOST_MEMORY_ALREADY_REGISTERED;
+  if (!(e = malloc(sizeof *e)))
+    return CUDA_ERROR_OUT_OF_MEMORY;
+  e->p = p;
+  e->size = bytesize;
+  e->flags = Flags;
+  e->registered = 1;
+  pthread_mutex_lock(&pin_lock);
+  e->next = pins[bucket(p)];
+  pins[bucket(p)] = e;
+  pthread_mutex_unlock(&pin_lock);
+  return CUDA_SUCCESS;
+}
+
+CF_EXPORT CUresult CUDAAPI cuMemHostUnregister(void *p)
+{
+  struct pinned **link, *e = NULL;
+
+  if (!cf__session_welcome())
+    return CUDA_ERROR_NOT_INITIALIZED;
+  pthread_mutex_lock(&pin_lock);
+  for (link = &pins[bucket(p)]; *link; link = &(*link)->next) {
+    if ((*link)->p == p && (*link)->registered) {
+      e = *link;
+      *link = e->next;
+      break;
+    }
+  }
+  pthread_mutex_unlock(&pin_lock);
+  if (!e)
+    return CUDA_ERROR_HOST_MEMORY_NOT_REGISTERED;
   free(e);
   return CUDA_SUCCESS;
 }

@@ -206,6 +206,7 @@ struct mem_op {
   size_t n;                    /* bytes, or elements for a memset */
   unsigned width;              /* memset element size */
   uint32_t value;
+  size_t rows, pitch;          /* 2D memset: rows of n elements, pitch bytes */
   void *staging;               /* owned copy of pageable source bytes */
 };
 
@@ -218,6 +219,13 @@ static CUresult run_mem(struct cf_emu_op *op, CUresult status)
     return status;
   if (m->from) {
     memmove(m->to, m->from, m->n);
+  } else if (m->rows > 1) {
+    struct mem_op row = *m;
+    row.rows = 0;
+    for (size_t y = 0; y < m->rows; y++) {
+      row.to = p + y * m->pitch;
+      run_mem(&row.op, CUDA_SUCCESS);
+    }
   } else if (m->width == 1) {
     memset(p, (int)(m->value & 0xff), m->n);
   } else if (m->width == 2) {
@@ -370,9 +378,23 @@ CF_EMU_EXPORT CUresult CUDAAPI cuMemcpyDtoDAsync(CUdeviceptr dstDevice,
   return copy(DTOD, dstDevice, NULL, srcDevice, NULL, ByteCount, hStream, 1);
 }
 
+static CUresult memset_2d(CUdeviceptr dst, size_t pitch, uint32_t value,
+                          unsigned width, size_t n, size_t rows,
+                          CUstream hStream, int async);
+
 static CUresult memset_n(CUdeviceptr dst, uint32_t value, unsigned width,
                          size_t n, CUstream hStream, int async)
 {
+  return memset_2d(dst, 0, value, width, n, 1, hStream, async);
+}
+
+/* rows rows of n elements of width bytes, pitch bytes apart (pitch at
+ * least n * width when rows > 1, and a multiple of width). */
+static CUresult memset_2d(CUdeviceptr dst, size_t pitch, uint32_t value,
+                          unsigned width, size_t n, size_t rows,
+                          CUstream hStream, int async)
+{
+  uint64_t span;
   CUcontext ctx;
   struct cf_emu_queue *q;
   struct mem_op *m;
@@ -381,13 +403,16 @@ static CUresult memset_n(CUdeviceptr dst, uint32_t value, unsigned width,
 
   if (r != CUDA_SUCCESS)
     return r;
-  if (dst % width != 0 || n > SIZE_MAX / width) {
+  if (dst % width != 0 || n > SIZE_MAX / width ||
+      (rows > 1 && (pitch == 0 || pitch < n * width || pitch % width != 0 ||
+                    rows - 1 > (SIZE_MAX - n * width) / pitch))) {
     r = CUDA_ERROR_INVALID_VALUE;
     goto out;
   }
-  if (n == 0)
+  if (n == 0 || rows == 0)
     goto out;
-  if (!(p = cf__emu_mem_map(ctx, dst, (uint64_t)n * width))) {
+  span = (uint64_t)(rows - 1) * pitch + (uint64_t)n * width;
+  if (!(p = cf__emu_mem_map(ctx, dst, span))) {
     r = CUDA_ERROR_INVALID_VALUE;
     goto out;
   }
@@ -399,6 +424,8 @@ static CUresult memset_n(CUdeviceptr dst, uint32_t value, unsigned width,
   m->n = n;
   m->width = width;
   m->value = value;
+  m->rows = rows;
+  m->pitch = pitch;
   r = issue(ctx, q, m, !async);
 out:
   cf__emu_unlock();
@@ -442,4 +469,53 @@ CF_EMU_EXPORT CUresult CUDAAPI cuMemsetD32Async(CUdeviceptr dstDevice,
                                                 CUstream hStream)
 {
   return memset_n(dstDevice, ui, 4, N, hStream, 1);
+}
+
+/* 2D memsets: Height rows of Width elements, dstPitch bytes apart. */
+CF_EMU_EXPORT CUresult CUDAAPI cuMemsetD2D8(CUdeviceptr dstDevice,
+                                            size_t dstPitch, unsigned char uc,
+                                            size_t Width, size_t Height)
+{
+  return memset_2d(dstDevice, dstPitch, uc, 1, Width, Height, NULL, 0);
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuMemsetD2D16(CUdeviceptr dstDevice,
+                                             size_t dstPitch, unsigned short us,
+                                             size_t Width, size_t Height)
+{
+  return memset_2d(dstDevice, dstPitch, us, 2, Width, Height, NULL, 0);
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuMemsetD2D32(CUdeviceptr dstDevice,
+                                             size_t dstPitch, unsigned int ui,
+                                             size_t Width, size_t Height)
+{
+  return memset_2d(dstDevice, dstPitch, ui, 4, Width, Height, NULL, 0);
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuMemsetD2D8Async(CUdeviceptr dstDevice,
+                                                 size_t dstPitch,
+                                                 unsigned char uc, size_t Width,
+                                                 size_t Height,
+                                                 CUstream hStream)
+{
+  return memset_2d(dstDevice, dstPitch, uc, 1, Width, Height, hStream, 1);
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuMemsetD2D16Async(CUdeviceptr dstDevice,
+                                                  size_t dstPitch,
+                                                  unsigned short us,
+                                                  size_t Width, size_t Height,
+                                                  CUstream hStream)
+{
+  return memset_2d(dstDevice, dstPitch, us, 2, Width, Height, hStream, 1);
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuMemsetD2D32Async(CUdeviceptr dstDevice,
+                                                  size_t dstPitch,
+                                                  unsigned int ui, size_t Width,
+                                                  size_t Height,
+                                                  CUstream hStream)
+{
+  return memset_2d(dstDevice, dstPitch, ui, 4, Width, Height, hStream, 1);
 }

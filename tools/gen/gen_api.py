@@ -51,6 +51,7 @@ SCALARS = {
     "CUlimit": ("sint32", "int32_t"),
     "CUsharedconfig": ("sint32", "int32_t"),
     "unsigned long long": ("uint64", "uint64_t"),
+    "CUpointer_attribute": ("sint32", "int32_t"),
 }
 HANDLES = {
     "CUcontext": "CF_HK_CONTEXT",

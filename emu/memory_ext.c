@@ -1,0 +1,318 @@
+/* More memory entry points: pitched allocation, pointer attributes, 2D
+ * copies and cuMemcpy/cuMemcpyAsync with unified addressing. Copies are
+ * composed of the 1D forms of memory.c (one per row unless both sides are
+ * contiguous), whose direction comes from which side owns each pointer: a
+ * live device allocation of the current context is device memory, anything
+ * else host memory. */
+#include "internal.h"
+
+#include <string.h>
+
+/* Pitches are rounded up to this (at least the texture pitch alignment). */
+#define PITCH_ALIGN 256u
+
+CF_EMU_EXPORT CUresult CUDAAPI cuMemAllocPitch(CUdeviceptr *dptr,
+                                               size_t *pPitch,
+                                               size_t WidthInBytes,
+                                               size_t Height,
+                                               unsigned int ElementSizeBytes)
+{
+  size_t pitch;
+  CUresult r;
+
+  if (!dptr || !pPitch || WidthInBytes == 0 || Height == 0 ||
+      (ElementSizeBytes != 4 && ElementSizeBytes != 8 &&
+       ElementSizeBytes != 16))
+    return CUDA_ERROR_INVALID_VALUE;
+  if (WidthInBytes > SIZE_MAX - PITCH_ALIGN)
+    return CUDA_ERROR_INVALID_VALUE;
+  pitch = (WidthInBytes + PITCH_ALIGN - 1) / PITCH_ALIGN * PITCH_ALIGN;
+  if (Height > SIZE_MAX / pitch)
+    return CUDA_ERROR_OUT_OF_MEMORY;
+  if ((r = cuMemAlloc(dptr, pitch * Height)) == CUDA_SUCCESS)
+    *pPitch = pitch;
+  return r;
+}
+
+/* The pinned block of ctx holding p: 1 and its extent, else 0. Lock held. */
+static int pinned_find(CUcontext ctx, uintptr_t a, uintptr_t *base,
+                       size_t *len)
+{
+  for (struct cf_emu_link *l = ctx->pinned.next; l != &ctx->pinned;
+       l = l->next) {
+    const struct cf_emu_pinned *pin =
+        CF_EMU_CONTAINER(l, struct cf_emu_pinned, link);
+    uintptr_t b = (uintptr_t)pin->p;
+    if (a >= b && a - b < pin->len) {
+      *base = b;
+      *len = pin->len;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* One attribute; INVALID_VALUE for memory the context does not know. Lock
+ * held. */
+static CUresult attribute(CUcontext ctx, void *data, CUpointer_attribute a,
+                          CUdeviceptr ptr)
+{
+  uint64_t base = 0, size = 0;
+  uintptr_t hbase;
+  size_t hlen;
+  int dev;
+
+  if (cf__emu_mem_range(ctx, ptr, &base, &size) == CUDA_SUCCESS) {
+    dev = 1;
+  } else if (pinned_find(ctx, (uintptr_t)ptr, &hbase, &hlen)) {
+    dev = 0;
+    base = hbase;
+    size = hlen;
+  } else {
+    return CUDA_ERROR_INVALID_VALUE;
+  }
+  switch (a) {
+  case CU_POINTER_ATTRIBUTE_CONTEXT:
+    *(CUcontext *)data = ctx;
+    break;
+  case CU_POINTER_ATTRIBUTE_MEMORY_TYPE:
+    *(unsigned int *)data = dev ? CU_MEMORYTYPE_DEVICE : CU_MEMORYTYPE_HOST;
+    break;
+  case CU_POINTER_ATTRIBUTE_DEVICE_POINTER:
+    if (!dev)
+      return CUDA_ERROR_INVALID_VALUE; /* pinned memory is never mapped */
+    *(CUdeviceptr *)data = ptr;
+    break;
+  case CU_POINTER_ATTRIBUTE_HOST_POINTER:
+    if (dev)
+      return CUDA_ERROR_INVALID_VALUE;
+    *(void **)data = (void *)(uintptr_t)ptr;
+    break;
+  case CU_POINTER_ATTRIBUTE_RANGE_START_ADDR:
+    *(CUdeviceptr *)data = (CUdeviceptr)base;
+    break;
+  case CU_POINTER_ATTRIBUTE_RANGE_SIZE:
+    *(size_t *)data = (size_t)size;
+    break;
+  case CU_POINTER_ATTRIBUTE_BUFFER_ID:
+  case CU_POINTER_ATTRIBUTE_MEMORY_BLOCK_ID:
+    *(unsigned long long *)data = (unsigned long long)base;
+    break;
+  case CU_POINTER_ATTRIBUTE_IS_MANAGED:
+  case CU_POINTER_ATTRIBUTE_SYNC_MEMOPS:
+  case CU_POINTER_ATTRIBUTE_IS_LEGACY_CUDA_IPC_CAPABLE:
+  case CU_POINTER_ATTRIBUTE_IS_GPU_DIRECT_RDMA_CAPABLE:
+    *(int *)data = 0;
+    break;
+  case CU_POINTER_ATTRIBUTE_MAPPED:
+    *(int *)data = 1;
+    break;
+  case CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL:
+    *(int *)data = 0;
+    break;
+  case CU_POINTER_ATTRIBUTE_ACCESS_FLAGS:
+    *(int *)data = CU_POINTER_ATTRIBUTE_ACCESS_FLAG_READWRITE;
+    break;
+  case CU_POINTER_ATTRIBUTE_ALLOWED_HANDLE_TYPES:
+    *(unsigned long long *)data = CU_MEM_HANDLE_TYPE_NONE;
+    break;
+  default:
+    return CUDA_ERROR_INVALID_VALUE;
+  }
+  return CUDA_SUCCESS;
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuPointerGetAttribute(void *data,
+                                                     CUpointer_attribute a,
+                                                     CUdeviceptr ptr)
+{
+  CUcontext ctx;
+  CUresult r = cf__emu_lock_ctx(&ctx);
+  if (r != CUDA_SUCCESS)
+    return r;
+  r = data ? attribute(ctx, data, a, ptr) : CUDA_ERROR_INVALID_VALUE;
+  cf__emu_unlock();
+  return r;
+}
+
+/* Unknown memory is not an error here: defaults (0, NULL; ordinal -2). */
+CF_EMU_EXPORT CUresult CUDAAPI cuPointerGetAttributes(
+    unsigned int numAttributes, CUpointer_attribute *attributes, void **data,
+    CUdeviceptr ptr)
+{
+  CUcontext ctx;
+  CUresult r = cf__emu_lock_ctx(&ctx);
+  if (r != CUDA_SUCCESS)
+    return r;
+  if (!attributes || !data || numAttributes == 0)
+    r = CUDA_ERROR_INVALID_VALUE;
+  for (unsigned int i = 0; r == CUDA_SUCCESS && i < numAttributes; i++) {
+    CUpointer_attribute a = attributes[i];
+    if (!data[i]) {
+      r = CUDA_ERROR_INVALID_VALUE;
+      break;
+    }
+    if (attribute(ctx, data[i], a, ptr) != CUDA_SUCCESS) {
+      size_t n = 8;
+      switch (a) {
+      case CU_POINTER_ATTRIBUTE_MEMORY_TYPE:
+      case CU_POINTER_ATTRIBUTE_SYNC_MEMOPS:
+      case CU_POINTER_ATTRIBUTE_IS_MANAGED:
+      case CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL:
+      case CU_POINTER_ATTRIBUTE_IS_LEGACY_CUDA_IPC_CAPABLE:
+      case CU_POINTER_ATTRIBUTE_MAPPED:
+      case CU_POINTER_ATTRIBUTE_IS_GPU_DIRECT_RDMA_CAPABLE:
+      case CU_POINTER_ATTRIBUTE_ACCESS_FLAGS:
+        n = 4;
+        break;
+      default:
+        break;
+      }
+      memset(data[i], 0, n);
+      if (a == CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL)
+        *(int *)data[i] = -2;
+    }
+  }
+  cf__emu_unlock();
+  return r;
+}
+
+/* 1 when p is device memory of the current context. */
+static CUresult is_device(CUdeviceptr p, int *dev)
+{
+  CUcontext ctx;
+  uint64_t b, s;
+  CUresult r = cf__emu_lock_ctx(&ctx);
+  if (r != CUDA_SUCCESS)
+    return r;
+  *dev = cf__emu_mem_range(ctx, p, &b, &s) == CUDA_SUCCESS;
+  cf__emu_unlock();
+  return CUDA_SUCCESS;
+}
+
+static CUresult copy1d(int ddev, CUdeviceptr dst, int sdev, CUdeviceptr src,
+                       size_t n, CUstream s, int async)
+{
+  if (n == 0)
+    return CUDA_SUCCESS;
+  if (ddev && sdev)
+    return async ? cuMemcpyDtoDAsync(dst, src, n, s)
+                 : cuMemcpyDtoD(dst, src, n);
+  if (ddev)
+    return async ? cuMemcpyHtoDAsync(dst, (const void *)(uintptr_t)src, n, s)
+                 : cuMemcpyHtoD(dst, (const void *)(uintptr_t)src, n);
+  if (sdev)
+    return async ? cuMemcpyDtoHAsync((void *)(uintptr_t)dst, src, n, s)
+                 : cuMemcpyDtoH((void *)(uintptr_t)dst, src, n);
+  if (async) {
+    CUresult r = cuStreamSynchronize(s);
+    if (r != CUDA_SUCCESS)
+      return r;
+  }
+  memmove((void *)(uintptr_t)dst, (const void *)(uintptr_t)src, n);
+  return CUDA_SUCCESS;
+}
+
+static CUresult mem_copy(CUdeviceptr dst, CUdeviceptr src, size_t n,
+                         CUstream s, int async)
+{
+  int ddev, sdev;
+  CUresult r;
+
+  if ((r = is_device(dst, &ddev)) != CUDA_SUCCESS ||
+      (r = is_device(src, &sdev)) != CUDA_SUCCESS)
+    return r;
+  if (n == 0)
+    return CUDA_SUCCESS;
+  if (!dst || !src)
+    return CUDA_ERROR_INVALID_VALUE;
+  return copy1d(ddev, dst, sdev, src, n, s, async);
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuMemcpy(CUdeviceptr dst, CUdeviceptr src,
+                                        size_t ByteCount)
+{
+  return mem_copy(dst, src, ByteCount, NULL, 0);
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuMemcpyAsync(CUdeviceptr dst, CUdeviceptr src,
+                                             size_t ByteCount,
+                                             CUstream hStream)
+{
+  return mem_copy(dst, src, ByteCount, hStream, 1);
+}
+
+static CUresult side(CUmemorytype type, const void *host, CUdeviceptr dev,
+                     size_t x, size_t y, size_t pitch, CUdeviceptr *at,
+                     int *is_dev)
+{
+  CUdeviceptr base;
+  CUresult r;
+
+  switch (type) {
+  case CU_MEMORYTYPE_HOST:
+    base = (CUdeviceptr)(uintptr_t)host;
+    *is_dev = 0;
+    break;
+  case CU_MEMORYTYPE_DEVICE:
+    base = dev;
+    *is_dev = 1;
+    break;
+  case CU_MEMORYTYPE_UNIFIED:
+    base = dev;
+    if ((r = is_device(dev, is_dev)) != CUDA_SUCCESS)
+      return r;
+    break;
+  case CU_MEMORYTYPE_ARRAY:
+    return CUDA_ERROR_NOT_SUPPORTED;
+  default:
+    return CUDA_ERROR_INVALID_VALUE;
+  }
+  if (!base)
+    return CUDA_ERROR_INVALID_VALUE;
+  *at = base + y * pitch + x;
+  return CUDA_SUCCESS;
+}
+
+static CUresult copy2d(const CUDA_MEMCPY2D *c, CUstream s, int async)
+{
+  CUdeviceptr src, dst;
+  int sdev, ddev;
+  CUresult r;
+
+  if (!c)
+    return CUDA_ERROR_INVALID_VALUE;
+  if ((r = side(c->srcMemoryType, c->srcHost, c->srcDevice, c->srcXInBytes,
+                c->srcY, c->srcPitch, &src, &sdev)) != CUDA_SUCCESS ||
+      (r = side(c->dstMemoryType, c->dstHost, c->dstDevice, c->dstXInBytes,
+                c->dstY, c->dstPitch, &dst, &ddev)) != CUDA_SUCCESS)
+    return r;
+  if (c->Height > 1 && (c->srcPitch < c->WidthInBytes + c->srcXInBytes ||
+                        c->dstPitch < c->WidthInBytes + c->dstXInBytes))
+    return CUDA_ERROR_INVALID_VALUE;
+  if (c->WidthInBytes == 0 || c->Height == 0)
+    return CUDA_SUCCESS;
+  if (c->srcPitch == c->WidthInBytes && c->dstPitch == c->WidthInBytes)
+    return copy1d(ddev, dst, sdev, src, c->WidthInBytes * c->Height, s,
+                  async);
+  for (size_t y = 0; y < c->Height && r == CUDA_SUCCESS; y++)
+    r = copy1d(ddev, dst + y * c->dstPitch, sdev, src + y * c->srcPitch,
+               c->WidthInBytes, s, async);
+  return r;
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuMemcpy2D(const CUDA_MEMCPY2D *pCopy)
+{
+  return copy2d(pCopy, NULL, 0);
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuMemcpy2DUnaligned(const CUDA_MEMCPY2D *pCopy)
+{
+  return copy2d(pCopy, NULL, 0);
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuMemcpy2DAsync(const CUDA_MEMCPY2D *pCopy,
+                                               CUstream hStream)
+{
+  return copy2d(pCopy, hStream, 1);
+}
