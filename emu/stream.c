@@ -212,21 +212,32 @@ out:
   return r;
 }
 
+/* The common start of the stream getters: lock, resolve hStream in the
+ * current context (*s is NULL for the default streams) and check the out
+ * pointer. On CUDA_SUCCESS the lock is held and the caller unlocks. */
+static CUresult stream_query(CUstream hStream, const void *out, CUcontext *ctx,
+                             CUstream *s)
+{
+  CUresult r = cf__emu_lock_ctx(ctx);
+  if (r != CUDA_SUCCESS)
+    return r;
+  if ((r = cf__emu_stream_resolve(*ctx, hStream, s)) == CUDA_SUCCESS && !out)
+    r = CUDA_ERROR_INVALID_VALUE;
+  if (r != CUDA_SUCCESS)
+    cf__emu_unlock();
+  return r;
+}
+
 CF_EMU_EXPORT CUresult CUDAAPI cuStreamGetPriority(CUstream hStream,
                                                    int *priority)
 {
   CUcontext ctx;
   CUstream s;
-  CUresult r = cf__emu_lock_ctx(&ctx);
-  if (r != CUDA_SUCCESS)
-    return r;
-  if ((r = cf__emu_stream_resolve(ctx, hStream, &s)) != CUDA_SUCCESS)
-    ;
-  else if (!priority)
-    r = CUDA_ERROR_INVALID_VALUE;
-  else
+  CUresult r = stream_query(hStream, priority, &ctx, &s);
+  if (r == CUDA_SUCCESS) {
     *priority = s ? s->priority : 0;
-  cf__emu_unlock();
+    cf__emu_unlock();
+  }
   return r;
 }
 
@@ -235,16 +246,11 @@ CF_EMU_EXPORT CUresult CUDAAPI cuStreamGetFlags(CUstream hStream,
 {
   CUcontext ctx;
   CUstream s;
-  CUresult r = cf__emu_lock_ctx(&ctx);
-  if (r != CUDA_SUCCESS)
-    return r;
-  if ((r = cf__emu_stream_resolve(ctx, hStream, &s)) != CUDA_SUCCESS)
-    ;
-  else if (!flags)
-    r = CUDA_ERROR_INVALID_VALUE;
-  else
+  CUresult r = stream_query(hStream, flags, &ctx, &s);
+  if (r == CUDA_SUCCESS) {
     *flags = s ? s->flags : 0;
-  cf__emu_unlock();
+    cf__emu_unlock();
+  }
   return r;
 }
 
@@ -253,16 +259,11 @@ CF_EMU_EXPORT CUresult CUDAAPI cuStreamGetCtx(CUstream hStream,
 {
   CUcontext ctx;
   CUstream s;
-  CUresult r = cf__emu_lock_ctx(&ctx);
-  if (r != CUDA_SUCCESS)
-    return r;
-  if ((r = cf__emu_stream_resolve(ctx, hStream, &s)) != CUDA_SUCCESS)
-    ;
-  else if (!pctx)
-    r = CUDA_ERROR_INVALID_VALUE;
-  else
+  CUresult r = stream_query(hStream, pctx, &ctx, &s);
+  if (r == CUDA_SUCCESS) {
     *pctx = ctx;
-  cf__emu_unlock();
+    cf__emu_unlock();
+  }
   return r;
 }
 
@@ -272,18 +273,14 @@ CF_EMU_EXPORT CUresult CUDAAPI cuStreamGetId(CUstream hStream,
 {
   CUcontext ctx;
   CUstream s;
-  CUresult r = cf__emu_lock_ctx(&ctx);
-  if (r != CUDA_SUCCESS)
-    return r;
-  if ((r = cf__emu_stream_resolve(ctx, hStream, &s)) != CUDA_SUCCESS)
-    ;
-  else if (!streamId)
-    r = CUDA_ERROR_INVALID_VALUE;
-  else if (s)
-    *streamId = s->id + CF_EMU_DEFAULT_STREAM_IDS;
-  else
-    *streamId = hStream == CU_STREAM_PER_THREAD ? 2 : 1;
-  cf__emu_unlock();
+  CUresult r = stream_query(hStream, streamId, &ctx, &s);
+  if (r == CUDA_SUCCESS) {
+    if (s)
+      *streamId = s->id + CF_EMU_DEFAULT_STREAM_IDS;
+    else
+      *streamId = hStream == CU_STREAM_PER_THREAD ? 2 : 1;
+    cf__emu_unlock();
+  }
   return r;
 }
 
