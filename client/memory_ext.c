@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cf_client_rpc.h"
+#include "cf_copy.h"
 #include "internal.h"
 
 /* The size of attribute a's value, 0 for an attribute not forwarded. */
@@ -159,131 +160,60 @@ static CUresult owner_is_device(CUdeviceptr p, int *dev)
   return CUDA_SUCCESS;
 }
 
-/* One 1D copy of n bytes between two sides already resolved. */
-static CUresult copy1d(int ddev, CUdeviceptr dst, int sdev, CUdeviceptr src, size_t n,
-                       CUstream s, int async)
+static CUresult client_check(void)
 {
-  if (n == 0)
-    return CUDA_SUCCESS;
-  if (ddev && sdev)
-    return async ? cuMemcpyDtoDAsync_v2(dst, src, n, s) : cuMemcpyDtoD_v2(dst, src, n);
-  if (ddev)
-    return async ? cuMemcpyHtoDAsync_v2(dst, (const void *)(uintptr_t)src, n, s)
-                 : cuMemcpyHtoD_v2(dst, (const void *)(uintptr_t)src, n);
-  if (sdev)
-    return async ? cuMemcpyDtoHAsync_v2((void *)(uintptr_t)dst, src, n, s)
-                 : cuMemcpyDtoH_v2((void *)(uintptr_t)dst, src, n);
-  /* Host to host: the stream's earlier work may still write src; wait. */
-  if (async) {
-    CUresult r = cuStreamSynchronize(s);
-    if (r != CUDA_SUCCESS)
-      return r;
-  }
-  memmove((void *)(uintptr_t)dst, (const void *)(uintptr_t)src, n);
-  return CUDA_SUCCESS;
+  return cf__session_welcome() ? CUDA_SUCCESS : CUDA_ERROR_NOT_INITIALIZED;
 }
 
-static CUresult mem_copy(CUdeviceptr dst, CUdeviceptr src, size_t n, CUstream s, int async)
+static CUresult client_htod(CUdeviceptr dst, const void *src, size_t n, CUstream s, int async)
 {
-  int ddev, sdev;
-  CUresult r;
-
-  if (!cf__session_welcome())
-    return CUDA_ERROR_NOT_INITIALIZED;
-  if (n == 0)
-    return CUDA_SUCCESS;
-  if (!dst || !src)
-    return CUDA_ERROR_INVALID_VALUE;
-  if ((r = owner_is_device(dst, &ddev)) != CUDA_SUCCESS ||
-      (r = owner_is_device(src, &sdev)) != CUDA_SUCCESS)
-    return r;
-  return copy1d(ddev, dst, sdev, src, n, s, async);
+  return async ? cuMemcpyHtoDAsync_v2(dst, src, n, s) : cuMemcpyHtoD_v2(dst, src, n);
 }
+
+static CUresult client_dtoh(void *dst, CUdeviceptr src, size_t n, CUstream s, int async)
+{
+  return async ? cuMemcpyDtoHAsync_v2(dst, src, n, s) : cuMemcpyDtoH_v2(dst, src, n);
+}
+
+static CUresult client_dtod(CUdeviceptr dst, CUdeviceptr src, size_t n, CUstream s, int async)
+{
+  return async ? cuMemcpyDtoDAsync_v2(dst, src, n, s) : cuMemcpyDtoD_v2(dst, src, n);
+}
+
+/* Copies by ownership and 2D copies, over the forwarded 1D copies. */
+static const struct cf_copy_ops copy_ops = {
+  .check = client_check,
+  .is_device = owner_is_device,
+  .htod = client_htod,
+  .dtoh = client_dtoh,
+  .dtod = client_dtod,
+  .stream_sync = cuStreamSynchronize,
+};
 
 CF_EXPORT CUresult CUDAAPI cuMemcpy(CUdeviceptr dst, CUdeviceptr src, size_t ByteCount)
 {
-  return mem_copy(dst, src, ByteCount, NULL, 0);
+  return cf_copy_linear(&copy_ops, dst, src, ByteCount, NULL, 0);
 }
 
 CF_EXPORT CUresult CUDAAPI cuMemcpyAsync(CUdeviceptr dst, CUdeviceptr src, size_t ByteCount,
                                          CUstream hStream)
 {
-  return mem_copy(dst, src, ByteCount, hStream, 1);
-}
-
-/* One side of a 2D copy: its first byte and whether it is device memory. */
-static CUresult side(CUmemorytype type, const void *host, CUdeviceptr dev, size_t x, size_t y,
-                     size_t pitch, CUdeviceptr *at, int *is_dev)
-{
-  CUdeviceptr base;
-  CUresult r;
-
-  switch (type) {
-  case CU_MEMORYTYPE_HOST:
-    base = (CUdeviceptr)(uintptr_t)host;
-    *is_dev = 0;
-    break;
-  case CU_MEMORYTYPE_DEVICE:
-    base = dev;
-    *is_dev = 1;
-    break;
-  case CU_MEMORYTYPE_UNIFIED:
-    base = dev;
-    if ((r = owner_is_device(dev, is_dev)) != CUDA_SUCCESS)
-      return r;
-    break;
-  case CU_MEMORYTYPE_ARRAY:
-    return CUDA_ERROR_NOT_SUPPORTED; /* no CUDA arrays yet */
-  default:
-    return CUDA_ERROR_INVALID_VALUE;
-  }
-  if (!base)
-    return CUDA_ERROR_INVALID_VALUE;
-  *at = base + y * pitch + x;
-  return CUDA_SUCCESS;
-}
-
-static CUresult copy2d(const CUDA_MEMCPY2D *c, CUstream s, int async)
-{
-  CUdeviceptr src, dst;
-  int sdev, ddev;
-  CUresult r;
-
-  if (!cf__session_welcome())
-    return CUDA_ERROR_NOT_INITIALIZED;
-  if (!c)
-    return CUDA_ERROR_INVALID_VALUE;
-  if ((r = side(c->srcMemoryType, c->srcHost, c->srcDevice, c->srcXInBytes, c->srcY,
-                c->srcPitch, &src, &sdev)) != CUDA_SUCCESS ||
-      (r = side(c->dstMemoryType, c->dstHost, c->dstDevice, c->dstXInBytes, c->dstY,
-                c->dstPitch, &dst, &ddev)) != CUDA_SUCCESS)
-    return r;
-  if (c->Height > 1 && (c->srcPitch < c->WidthInBytes + c->srcXInBytes ||
-                        c->dstPitch < c->WidthInBytes + c->dstXInBytes))
-    return CUDA_ERROR_INVALID_VALUE;
-  if (c->WidthInBytes == 0 || c->Height == 0)
-    return CUDA_SUCCESS;
-  if (c->srcPitch == c->WidthInBytes && c->dstPitch == c->WidthInBytes)
-    return copy1d(ddev, dst, sdev, src, c->WidthInBytes * c->Height, s, async);
-  for (size_t y = 0; y < c->Height && r == CUDA_SUCCESS; y++)
-    r = copy1d(ddev, dst + y * c->dstPitch, sdev, src + y * c->srcPitch, c->WidthInBytes, s,
-               async);
-  return r;
+  return cf_copy_linear(&copy_ops, dst, src, ByteCount, hStream, 1);
 }
 
 CF_EXPORT CUresult CUDAAPI cuMemcpy2D_v2(const CUDA_MEMCPY2D *pCopy)
 {
-  return copy2d(pCopy, NULL, 0);
+  return cf_copy_2d(&copy_ops, pCopy, NULL, 0);
 }
 
 CF_EXPORT CUresult CUDAAPI cuMemcpy2DUnaligned_v2(const CUDA_MEMCPY2D *pCopy)
 {
-  return copy2d(pCopy, NULL, 0);
+  return cf_copy_2d(&copy_ops, pCopy, NULL, 0);
 }
 
 CF_EXPORT CUresult CUDAAPI cuMemcpy2DAsync_v2(const CUDA_MEMCPY2D *pCopy, CUstream hStream)
 {
-  return copy2d(pCopy, hStream, 1);
+  return cf_copy_2d(&copy_ops, pCopy, hStream, 1);
 }
 
 CF_EXPORT CUresult CUDAAPI cuMemHostGetFlags(unsigned int *pFlags, void *p)

@@ -4,6 +4,7 @@
  * contiguous), whose direction comes from which side owns each pointer: a
  * live device allocation of the current context is device memory, anything
  * else host memory. */
+#include "cf_copy.h"
 #include "internal.h"
 
 #include <string.h>
@@ -190,129 +191,68 @@ static CUresult is_device(CUdeviceptr p, int *dev)
   return CUDA_SUCCESS;
 }
 
-static CUresult copy1d(int ddev, CUdeviceptr dst, int sdev, CUdeviceptr src,
-                       size_t n, CUstream s, int async)
+static CUresult emu_check(void)
 {
-  if (n == 0)
-    return CUDA_SUCCESS;
-  if (ddev && sdev)
-    return async ? cuMemcpyDtoDAsync(dst, src, n, s)
-                 : cuMemcpyDtoD(dst, src, n);
-  if (ddev)
-    return async ? cuMemcpyHtoDAsync(dst, (const void *)(uintptr_t)src, n, s)
-                 : cuMemcpyHtoD(dst, (const void *)(uintptr_t)src, n);
-  if (sdev)
-    return async ? cuMemcpyDtoHAsync((void *)(uintptr_t)dst, src, n, s)
-                 : cuMemcpyDtoH((void *)(uintptr_t)dst, src, n);
-  if (async) {
-    CUresult r = cuStreamSynchronize(s);
-    if (r != CUDA_SUCCESS)
-      return r;
-  }
-  memmove((void *)(uintptr_t)dst, (const void *)(uintptr_t)src, n);
-  return CUDA_SUCCESS;
+  CUcontext ctx;
+  CUresult r = cf__emu_lock_ctx(&ctx);
+  if (r == CUDA_SUCCESS)
+    cf__emu_unlock();
+  return r;
 }
 
-static CUresult mem_copy(CUdeviceptr dst, CUdeviceptr src, size_t n,
+static CUresult emu_htod(CUdeviceptr dst, const void *src, size_t n, CUstream s,
+                         int async)
+{
+  return async ? cuMemcpyHtoDAsync(dst, src, n, s) : cuMemcpyHtoD(dst, src, n);
+}
+
+static CUresult emu_dtoh(void *dst, CUdeviceptr src, size_t n, CUstream s,
+                         int async)
+{
+  return async ? cuMemcpyDtoHAsync(dst, src, n, s) : cuMemcpyDtoH(dst, src, n);
+}
+
+static CUresult emu_dtod(CUdeviceptr dst, CUdeviceptr src, size_t n,
                          CUstream s, int async)
 {
-  int ddev, sdev;
-  CUresult r;
-
-  if ((r = is_device(dst, &ddev)) != CUDA_SUCCESS ||
-      (r = is_device(src, &sdev)) != CUDA_SUCCESS)
-    return r;
-  if (n == 0)
-    return CUDA_SUCCESS;
-  if (!dst || !src)
-    return CUDA_ERROR_INVALID_VALUE;
-  return copy1d(ddev, dst, sdev, src, n, s, async);
+  return async ? cuMemcpyDtoDAsync(dst, src, n, s) : cuMemcpyDtoD(dst, src, n);
 }
+
+/* Copies by ownership and 2D copies (common/cf_copy.c), over our 1D ones. */
+static const struct cf_copy_ops copy_ops = {
+  .check = emu_check,
+  .is_device = is_device,
+  .htod = emu_htod,
+  .dtoh = emu_dtoh,
+  .dtod = emu_dtod,
+  .stream_sync = cuStreamSynchronize,
+};
 
 CF_EMU_EXPORT CUresult CUDAAPI cuMemcpy(CUdeviceptr dst, CUdeviceptr src,
                                         size_t ByteCount)
 {
-  return mem_copy(dst, src, ByteCount, NULL, 0);
+  return cf_copy_linear(&copy_ops, dst, src, ByteCount, NULL, 0);
 }
 
 CF_EMU_EXPORT CUresult CUDAAPI cuMemcpyAsync(CUdeviceptr dst, CUdeviceptr src,
                                              size_t ByteCount,
                                              CUstream hStream)
 {
-  return mem_copy(dst, src, ByteCount, hStream, 1);
-}
-
-static CUresult side(CUmemorytype type, const void *host, CUdeviceptr dev,
-                     size_t x, size_t y, size_t pitch, CUdeviceptr *at,
-                     int *is_dev)
-{
-  CUdeviceptr base;
-  CUresult r;
-
-  switch (type) {
-  case CU_MEMORYTYPE_HOST:
-    base = (CUdeviceptr)(uintptr_t)host;
-    *is_dev = 0;
-    break;
-  case CU_MEMORYTYPE_DEVICE:
-    base = dev;
-    *is_dev = 1;
-    break;
-  case CU_MEMORYTYPE_UNIFIED:
-    base = dev;
-    if ((r = is_device(dev, is_dev)) != CUDA_SUCCESS)
-      return r;
-    break;
-  case CU_MEMORYTYPE_ARRAY:
-    return CUDA_ERROR_NOT_SUPPORTED;
-  default:
-    return CUDA_ERROR_INVALID_VALUE;
-  }
-  if (!base)
-    return CUDA_ERROR_INVALID_VALUE;
-  *at = base + y * pitch + x;
-  return CUDA_SUCCESS;
-}
-
-static CUresult copy2d(const CUDA_MEMCPY2D *c, CUstream s, int async)
-{
-  CUdeviceptr src, dst;
-  int sdev, ddev;
-  CUresult r;
-
-  if (!c)
-    return CUDA_ERROR_INVALID_VALUE;
-  if ((r = side(c->srcMemoryType, c->srcHost, c->srcDevice, c->srcXInBytes,
-                c->srcY, c->srcPitch, &src, &sdev)) != CUDA_SUCCESS ||
-      (r = side(c->dstMemoryType, c->dstHost, c->dstDevice, c->dstXInBytes,
-                c->dstY, c->dstPitch, &dst, &ddev)) != CUDA_SUCCESS)
-    return r;
-  if (c->Height > 1 && (c->srcPitch < c->WidthInBytes + c->srcXInBytes ||
-                        c->dstPitch < c->WidthInBytes + c->dstXInBytes))
-    return CUDA_ERROR_INVALID_VALUE;
-  if (c->WidthInBytes == 0 || c->Height == 0)
-    return CUDA_SUCCESS;
-  if (c->srcPitch == c->WidthInBytes && c->dstPitch == c->WidthInBytes)
-    return copy1d(ddev, dst, sdev, src, c->WidthInBytes * c->Height, s,
-                  async);
-  for (size_t y = 0; y < c->Height && r == CUDA_SUCCESS; y++)
-    r = copy1d(ddev, dst + y * c->dstPitch, sdev, src + y * c->srcPitch,
-               c->WidthInBytes, s, async);
-  return r;
+  return cf_copy_linear(&copy_ops, dst, src, ByteCount, hStream, 1);
 }
 
 CF_EMU_EXPORT CUresult CUDAAPI cuMemcpy2D(const CUDA_MEMCPY2D *pCopy)
 {
-  return copy2d(pCopy, NULL, 0);
+  return cf_copy_2d(&copy_ops, pCopy, NULL, 0);
 }
 
 CF_EMU_EXPORT CUresult CUDAAPI cuMemcpy2DUnaligned(const CUDA_MEMCPY2D *pCopy)
 {
-  return copy2d(pCopy, NULL, 0);
+  return cf_copy_2d(&copy_ops, pCopy, NULL, 0);
 }
 
 CF_EMU_EXPORT CUresult CUDAAPI cuMemcpy2DAsync(const CUDA_MEMCPY2D *pCopy,
                                                CUstream hStream)
 {
-  return copy2d(pCopy, hStream, 1);
+  return cf_copy_2d(&copy_ops, pCopy, hStream, 1);
 }
