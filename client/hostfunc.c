@@ -9,9 +9,9 @@
  * overtake the function because it is not queued yet. A later issue makes
  * them asynchronous (a client thread that waits for a marker on the stream).
  *
- * The _ptsz forms (per-thread default stream) behave the same: for the NULL
- * stream they drain the legacy default stream, which orders at least as
- * strongly. No state is kept; safe from any thread. */
+ * The _ptsz forms (per-thread default stream) take a NULL stream as the
+ * calling thread's default stream (CU_STREAM_PER_THREAD on the server).
+ * No state is kept; safe from any thread. */
 #include "cf_client_rpc.h"
 #include "internal.h"
 
@@ -30,7 +30,7 @@ CF_EXPORT CUresult CUDAAPI cuLaunchHostFunc(CUstream hStream, CUhostFn fn, void 
 
 CF_EXPORT CUresult CUDAAPI cuLaunchHostFunc_ptsz(CUstream hStream, CUhostFn fn, void *userData)
 {
-  return cuLaunchHostFunc(hStream, fn, userData);
+  return cuLaunchHostFunc(hStream ? hStream : CU_STREAM_PER_THREAD, fn, userData);
 }
 
 CF_EXPORT CUresult CUDAAPI cuStreamAddCallback(CUstream hStream, CUstreamCallback callback,
@@ -55,5 +55,5 @@ CF_EXPORT CUresult CUDAAPI cuStreamAddCallback(CUstream hStream, CUstreamCallbac
 CF_EXPORT CUresult CUDAAPI cuStreamAddCallback_ptsz(CUstream hStream, CUstreamCallback callback,
                                                     void *userData, unsigned int flags)
 {
-  return cuStreamAddCallback(hStream, callback, userData, flags);
+  return cuStreamAddCallback(hStream ? hStream : CU_STREAM_PER_THREAD, callback, userData, flags);
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cf_client_rpc.h"
+#include "cf_curesult.h"
 #include "internal.h"
 
 #define LAYOUT_BUCKETS 256
@@ -124,17 +125,17 @@ static CUresult check_dims(const unsigned grid[3], const unsigned block[3])
 
   for (int i = 0; i < 3; i++) {
     if (grid[i] == 0 || block[i] == 0)
-      return CUDA_ERROR_INVALID_VALUE;
+      return CF_CUDA_ERROR_INVALID_CONFIGURATION;
     if (cf__device_attribute(0, grid_attr[i], &max) == CUDA_SUCCESS && max > 0 &&
         grid[i] > (unsigned)max)
-      return CUDA_ERROR_INVALID_VALUE;
+      return CF_CUDA_ERROR_INVALID_CONFIGURATION;
     if (cf__device_attribute(0, block_attr[i], &max) == CUDA_SUCCESS && max > 0 &&
         block[i] > (unsigned)max)
-      return CUDA_ERROR_INVALID_VALUE;
+      return CF_CUDA_ERROR_INVALID_CONFIGURATION;
   }
   if (cf__device_attribute(0, CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK, &max) == CUDA_SUCCESS &&
       max > 0 && threads > (uint64_t)max)
-    return CUDA_ERROR_INVALID_VALUE;
+    return CF_CUDA_ERROR_INVALID_CONFIGURATION;
   return CUDA_SUCCESS;
 }
 
@@ -266,10 +267,29 @@ CF_EXPORT CUresult CUDAAPI cuLaunchKernelEx(const CUlaunchConfig *config, CUfunc
                         config->sharedMemBytes, config->hStream, kernelParams, extra);
 }
 
+/* The per-thread-default-stream forms: a NULL stream is the calling
+ * thread's default stream (CU_STREAM_PER_THREAD on the server). */
+CF_EXPORT CUresult CUDAAPI cuLaunchKernel_ptsz(CUfunction f, unsigned int gridDimX,
+                                               unsigned int gridDimY, unsigned int gridDimZ,
+                                               unsigned int blockDimX, unsigned int blockDimY,
+                                               unsigned int blockDimZ, unsigned int sharedMemBytes,
+                                               CUstream hStream, void **kernelParams, void **extra)
+{
+  return cuLaunchKernel(f, gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY, blockDimZ,
+                        sharedMemBytes, hStream ? hStream : CU_STREAM_PER_THREAD, kernelParams,
+                        extra);
+}
+
 CF_EXPORT CUresult CUDAAPI cuLaunchKernelEx_ptsz(const CUlaunchConfig *config, CUfunction f,
                                                  void **kernelParams, void **extra)
 {
-  return cuLaunchKernelEx(config, f, kernelParams, extra);
+  CUlaunchConfig c;
+  if (!config)
+    return CUDA_ERROR_INVALID_VALUE;
+  c = *config;
+  if (!c.hStream)
+    c.hStream = CU_STREAM_PER_THREAD;
+  return cuLaunchKernelEx(&c, f, kernelParams, extra);
 }
 
 /* A cooperative launch needs all blocks resident at once and grid-wide
@@ -296,5 +316,6 @@ CF_EXPORT CUresult CUDAAPI cuLaunchCooperativeKernel_ptsz(
   unsigned int sharedMemBytes, CUstream hStream, void **kernelParams)
 {
   return cuLaunchCooperativeKernel(f, gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY,
-                                   blockDimZ, sharedMemBytes, hStream, kernelParams);
+                                   blockDimZ, sharedMemBytes,
+                                   hStream ? hStream : CU_STREAM_PER_THREAD, kernelParams);
 }

@@ -455,12 +455,41 @@ def emit_client_aliases(rows, aliases, _exports):
         out.append(f"  return {target.name}({c_args(target, 'cuda')});")
         out.append("}")
         out.append("")
+    out += ["/* Per-thread default stream forms (rows marked ptsz or ptds). */", ""]
+    for name, r in sorted(per_thread_names(rows).items()):
+        out += per_thread_wrapper(r, name.rsplit("_", 1)[1])
     return "\n".join(out) + "\n"
+
+
+def per_thread_names(rows):
+    """The _ptsz/_ptds entry points the rows' ptsz/ptds attributes ask for."""
+    return {r.name + "_" + a: r for r in rows for a in ("ptsz", "ptds") if a in r.attrs}
+
+
+def per_thread_wrapper(r, suffix):
+    """NAME_ptsz: a NULL stream means the calling thread's default stream, so it
+    becomes CU_STREAM_PER_THREAD (the server replays it on its per-thread
+    stream); everything else is NAME's. NAME_ptds, the synchronous form, is
+    NAME itself: the legacy form synchronises with more streams, never fewer,
+    so results are the same and only overlap can be lost."""
+    ps = view(r, "cuda")
+    name = f"{r.name}_{suffix}"
+    out = [f"#undef {name}",
+           f"CUresult CUDAAPI {name}({c_params(r, 'cuda')});",
+           f"CF_EXPORT CUresult CUDAAPI {name}({c_params(r, 'cuda')})", "{"]
+    if suffix == "ptsz":
+        s = next((p for p in ps if p.dir == "in" and p.vtype == "CUstream"), None)
+        if s is None:
+            raise DefError(f"line {r.lineno}: {r.name} is ptsz but takes no CUstream")
+        out.append(f"  if (!{s.name})")
+        out.append(f"    {s.name} = CU_STREAM_PER_THREAD;")
+    out += [f"  return {r.name}({c_args(r, 'cuda')});", "}", ""]
+    return out
 
 
 def emit_client_unsupported(rows, aliases, exports, handwritten=()):
     covered = ({r.name for r in rows if r.form in ("rpc", "local")} |
-               {a for a, _ in aliases} | set(handwritten))
+               {a for a, _ in aliases} | set(handwritten) | set(per_thread_names(rows)))
     extra = sorted(covered - set(exports))
     if extra:
         raise DefError("rows not in CUDA 13's export list: " + ", ".join(extra))
