@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cf_curesult.h"
 #include "cf_error.h"
 #include "cf_log.h"
 
@@ -40,15 +41,15 @@ static CUresult check_dims(unsigned gx, unsigned gy, unsigned gz, unsigned bx,
                           info->max_threads_per_block < CF_EMU_MAX_THREADS
                       ? info->max_threads_per_block : CF_EMU_MAX_THREADS;
   if (!gx || !gy || !gz || !bx || !by || !bz)
-    return CUDA_ERROR_INVALID_VALUE;
+    return CF_CUDA_ERROR_INVALID_CONFIGURATION;
   if (gx > CF_EMU_MAX_GRID_X || gy > CF_EMU_MAX_GRID_YZ ||
       gz > CF_EMU_MAX_GRID_YZ)
-    return CUDA_ERROR_INVALID_VALUE;
+    return CF_CUDA_ERROR_INVALID_CONFIGURATION;
   if (bx > CF_EMU_MAX_BLOCK_X || by > CF_EMU_MAX_BLOCK_Y ||
       bz > CF_EMU_MAX_BLOCK_Z)
-    return CUDA_ERROR_INVALID_VALUE;
+    return CF_CUDA_ERROR_INVALID_CONFIGURATION;
   if ((uint64_t)bx * by * bz > maxt)
-    return CUDA_ERROR_INVALID_VALUE;
+    return CF_CUDA_ERROR_INVALID_CONFIGURATION;
   return CUDA_SUCCESS;
 }
 

@@ -114,15 +114,15 @@ int main(int argc, char **argv)
 
   /* Launch shapes. */
   EXPECT(&h, cuLaunchKernel(f, 1, 1, 1, 1025, 1, 1, 0, NULL, params, NULL),
-         CUDA_ERROR_INVALID_VALUE);
+         (CUresult)9 /* cudaErrorInvalidConfiguration */);
   EXPECT(&h, cuLaunchKernel(f, 1, 1, 1, 32, 32, 2, 0, NULL, params, NULL),
-         CUDA_ERROR_INVALID_VALUE);
+         (CUresult)9 /* cudaErrorInvalidConfiguration */);
   EXPECT(&h, cuLaunchKernel(f, 0, 1, 1, 256, 1, 1, 0, NULL, params, NULL),
-         CUDA_ERROR_INVALID_VALUE);
+         (CUresult)9 /* cudaErrorInvalidConfiguration */);
   EXPECT(&h, cuLaunchKernel(f, 1, 0, 1, 256, 1, 1, 0, NULL, params, NULL),
-         CUDA_ERROR_INVALID_VALUE);
+         (CUresult)9 /* cudaErrorInvalidConfiguration */);
   EXPECT(&h, cuLaunchKernel(f, 1, 1, 1, 256, 1, 0, 0, NULL, params, NULL),
-         CUDA_ERROR_INVALID_VALUE);
+         (CUresult)9 /* cudaErrorInvalidConfiguration */);
   EXPECT(&h, cuLaunchKernel(NULL, 1, 1, 1, 256, 1, 1, 0, NULL, params, NULL),
          CUDA_ERROR_INVALID_HANDLE);
 

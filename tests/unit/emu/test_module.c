@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+/* common/cf_curesult.h: what cudart turns into cudaErrorInvalidConfiguration */
+#define CF_CUDA_ERROR_INVALID_CONFIGURATION ((CUresult)9)
 #include "emu_test.h"
 
 static const char vadd_ptx[] =
@@ -198,19 +200,19 @@ static void test_vadd(void)
   /* Launch validation. */
   void *args[] = { &a, &b, &c, &(unsigned){ N } };
   CU_EXPECT(cuLaunchKernel(f, 1, 1, 1, 1025, 1, 1, 0, NULL, args, NULL),
-            CUDA_ERROR_INVALID_VALUE);
+            CF_CUDA_ERROR_INVALID_CONFIGURATION);
   CU_EXPECT(cuLaunchKernel(f, 1, 1, 1, 32, 32, 2, 0, NULL, args, NULL),
-            CUDA_ERROR_INVALID_VALUE);
+            CF_CUDA_ERROR_INVALID_CONFIGURATION);
   CU_EXPECT(cuLaunchKernel(f, 1, 1, 1, 1, 1, 65, 0, NULL, args, NULL),
-            CUDA_ERROR_INVALID_VALUE);
+            CF_CUDA_ERROR_INVALID_CONFIGURATION);
   CU_EXPECT(cuLaunchKernel(f, 0, 1, 1, 32, 1, 1, 0, NULL, args, NULL),
-            CUDA_ERROR_INVALID_VALUE);
+            CF_CUDA_ERROR_INVALID_CONFIGURATION);
   CU_EXPECT(cuLaunchKernel(f, 1, 1, 1, 32, 0, 1, 0, NULL, args, NULL),
-            CUDA_ERROR_INVALID_VALUE);
+            CF_CUDA_ERROR_INVALID_CONFIGURATION);
   CU_EXPECT(cuLaunchKernel(f, 1, 65536, 1, 32, 1, 1, 0, NULL, args, NULL),
-            CUDA_ERROR_INVALID_VALUE);
+            CF_CUDA_ERROR_INVALID_CONFIGURATION);
   CU_EXPECT(cuLaunchKernel(f, 1, 1, 65536, 32, 1, 1, 0, NULL, args, NULL),
-            CUDA_ERROR_INVALID_VALUE);
+            CF_CUDA_ERROR_INVALID_CONFIGURATION);
   CU_EXPECT(cuLaunchKernel(f, 1, 1, 1, 32, 1, 1, 48 * 1024 + 1, NULL, args,
                            NULL),
             CUDA_ERROR_INVALID_VALUE);
