@@ -113,4 +113,10 @@ extern const void *cf__export_ctx_local[];
  * release). Safe from any thread; a ctx without entries is a no-op. */
 void cf__cls_context_destroyed(CUcontext ctx);
 
+/* --- interned strings (intern.c) ------------------------------------------ */
+
+/* A copy of s that stays valid until the stub is unloaded; the same pointer
+ * for equal strings. NULL when s is NULL or memory ran out. Thread-safe. */
+const char *cf__intern_string(const char *s);
+
 #endif

@@ -3,6 +3,7 @@
  * work out how long the image is (PTX text, a fatbin container or wrapper,
  * an ELF cubin) so that exactly those bytes travel. */
 #include <elf.h>
+#include <endian.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,5 +199,27 @@ CF_EXPORT CUresult CUDAAPI cuLibraryLoadFromFile(CUlibrary *library, const char 
     return r;
   r = cf__rpc_cuLibraryLoadData(library, buf, len);
   free(buf);
+  return r;
+}
+
+/* The kernels travel as the server's 64-bit handle ids, which are what a
+ * CUkernel is on the client. */
+CF_EXPORT CUresult CUDAAPI cuLibraryEnumerateKernels(CUkernel *kernels, unsigned int numKernels,
+                                                     CUlibrary lib)
+{
+  uint64_t small[64], *ids = small;
+  CUresult r;
+
+  if (!kernels || numKernels == 0)
+    return CUDA_ERROR_INVALID_VALUE;
+  if (numKernels > sizeof small / sizeof small[0] &&
+      !(ids = calloc(numKernels, sizeof *ids)))
+    return CUDA_ERROR_OUT_OF_MEMORY;
+  r = cf__rpc_cuLibraryEnumerateKernels(ids, numKernels, lib, (size_t)numKernels * sizeof *ids);
+  if (r == CUDA_SUCCESS)
+    for (unsigned i = 0; i < numKernels; i++)
+      kernels[i] = (CUkernel)(uintptr_t)le64toh(ids[i]);
+  if (ids != small)
+    free(ids);
   return r;
 }

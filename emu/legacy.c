@@ -35,6 +35,9 @@ CUresult CUDAAPI cuCtxCreate(CUcontext *pctx, unsigned int flags, CUdevice dev)
   CUresult CUDAAPI name params { return v2 args; }
 
 CF_EMU_FORWARD_(cuCtxDestroy, cuCtxDestroy_v2, (CUcontext ctx), (ctx))
+/* cuCtxDetach drops the usage count cuCtxCreate gave (the long-gone
+ * cuCtxAttach was its only other source), so it destroys the context. */
+CF_EMU_FORWARD_(cuCtxDetach, cuCtxDestroy_v2, (CUcontext ctx), (ctx))
 CF_EMU_FORWARD_(cuCtxPopCurrent, cuCtxPopCurrent_v2, (CUcontext *pctx), (pctx))
 CF_EMU_FORWARD_(cuCtxPushCurrent, cuCtxPushCurrent_v2, (CUcontext ctx), (ctx))
 CF_EMU_FORWARD_(cuStreamDestroy, cuStreamDestroy_v2, (CUstream s), (s))

@@ -60,6 +60,14 @@ void cf__handle_forget_children(struct cf_call *c, uint64_t id)
   cf__handles_forget_children(c->w->handles, id, on_gone, c->w);
 }
 
+/* The least a reply's bulk buffer holds, whatever length the client asked
+ * for. Some rows let the client say how big a value is (an attribute's size,
+ * cuPointerGetAttribute's data), but the driver writes what the attribute
+ * needs: a lying client must not make it write past the buffer. Every such
+ * value in cuda.h (CUstreamAttrValue, CUlaunchAttributeValue, pointer and
+ * pool attributes) is far smaller; only len bytes travel back. */
+#define BULK_OUT_FLOOR 256
+
 void *cf__call_bulk_out(struct cf_call *c, uint64_t len)
 {
   free(c->bulk_out);
@@ -68,7 +76,7 @@ void *cf__call_bulk_out(struct cf_call *c, uint64_t len)
   if (len > c->w->lim.max_bulk || len > SIZE_MAX - 1)
     return NULL;
   /* Zeroed, so a driver that fills less never leaks our memory. */
-  c->bulk_out = calloc(1, len ? (size_t)len : 1);
+  c->bulk_out = calloc(1, len > BULK_OUT_FLOOR ? (size_t)len : BULK_OUT_FLOOR);
   if (c->bulk_out)
     c->bulk_out_len = len;
   return c->bulk_out;

@@ -288,6 +288,10 @@ CUresult cf__srv_cuLaunchKernel(struct cf_call *c, const CuLaunchKernelReq *req,
 CUresult cf__srv_cfFuncGetParamLayout(struct cf_call *c,
                                       const CfFuncGetParamLayoutReq *req,
                                       CfFuncGetParamLayoutRep *rep);
+/* library.c */
+CUresult cf__srv_cuLibraryEnumerateKernels(struct cf_call *c,
+                                           const CuLibraryEnumerateKernelsReq *req,
+                                           CuLibraryEnumerateKernelsRep *rep);
 
 /* Upper bound on a kernel's parameter count (the driver caps the parameter
  * space at 32764 bytes). */

@@ -52,6 +52,11 @@ SCALARS = {
     "CUsharedconfig": ("sint32", "int32_t"),
     "unsigned long long": ("uint64", "uint64_t"),
     "CUpointer_attribute": ("sint32", "int32_t"),
+    "CUmemPool_attribute": ("sint32", "int32_t"),
+    "CUmemAllocationType": ("sint32", "int32_t"),
+    "CUmemAllocationHandleType": ("sint32", "int32_t"),
+    "CUmemLocationType": ("sint32", "int32_t"),
+    "CUmemAccess_flags": ("sint32", "int32_t"),
 }
 HANDLES = {
     "CUcontext": "CF_HK_CONTEXT",
@@ -62,6 +67,7 @@ HANDLES = {
     "CUlinkState": "CF_HK_LINK",
     "CUlibrary": "CF_HK_LIBRARY",
     "CUkernel": "CF_HK_KERNEL",
+    "CUmemoryPool": "CF_HK_MEMPOOL",
 }
 DIRS = ("in", "out", "inout")
 MODS = ("bulk", "opt", "new", "kills", "wire", "zero")
@@ -118,6 +124,8 @@ class Param:
             return "handle"
         if base == "const char *" or (self.ctype == "const char" and self.stars == "*"):
             return "string"
+        if self.dir == "out" and self.ctype == "const char" and self.stars == "**":
+            return "string"  # a name the driver owns (cuFuncGetName)
         if base == "CUuuid":
             return "uuid"
         return "other"
@@ -221,6 +229,8 @@ def check_forwarded(row, path):
                 raise DefError(f"{where}: size {p.size} is not a parameter")
             if p.ctype not in ("void", "const void") or p.stars != "*":
                 raise DefError(f"{where}: a bulk buffer is a void * whose SIZE counts bytes")
+        if k == "string" and p.dir == "out" and "opt" in p.mods:
+            raise DefError(f"{where}: an out string cannot be opt")
         if "new" in p.mods and k != "handle":
             raise DefError(f"{where}: only handles can be new")
         if p.dir == "inout":
@@ -405,6 +415,9 @@ def client_rpc_body(r):
                 out.append(f"    {guard}*{p.name} = ({p.vtype})rep->{p.name.lower()};")
             elif k == "handle":
                 out.append(f"    {guard}*{p.name} = ({p.vtype})(uintptr_t)rep->{p.name.lower()};")
+            elif k == "string":  # kept by the client for the process's life
+                out.append(f"    if (!(*{p.name} = cf__intern_string(rep->{p.name.lower()})))")
+                out.append("      r = CUDA_ERROR_OUT_OF_MEMORY;")
             elif k == "uuid":
                 out.append(f"    if (rep->{p.name.lower()}.len != sizeof(CUuuid))")
                 out.append("      r = CUDA_ERROR_UNKNOWN;")
@@ -587,11 +600,14 @@ def dispatch_handler(r):
                     post.append("")  # the bulk is kept only on success
                     lines_fail = "  if (r != CUDA_SUCCESS)\n    c->bulk_out_len = 0;"
                 else:
-                    init = "{0}" if k == "uuid" else ("NULL" if k == "handle" else "0")
-                    decls.append(f"  {p.vtype} o_{p.name} = {init};")
+                    init = "{0}" if k == "uuid" else ("NULL" if k in ("handle", "string") else "0")
+                    vtype = "const char *" if k == "string" else p.vtype
+                    decls.append(f"  {vtype} o_{p.name} = {init};")
                     call_args.append(f"&o_{p.name}")
                     if k == "scalar":
                         post.append(f"    rep.{p.name.lower()} = ({SCALARS[p.vtype][1]})o_{p.name};")
+                    elif k == "string":
+                        post.append(f"    rep.{p.name.lower()} = (char *)(o_{p.name} ? o_{p.name} : \"\");")
                     elif k == "uuid":
                         post.append(f"    rep.{p.name.lower()}.data = (uint8_t *)o_{p.name}.bytes;\n    rep.{p.name.lower()}.len = sizeof o_{p.name}.bytes;")
                     elif k == "handle":

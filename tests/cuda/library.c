@@ -1,0 +1,156 @@
+/* Libraries and kernels as frameworks enumerate them, each with its error
+ * cases: a library of two kernels and a global, loaded from PTX text;
+ * cuLibraryGetKernelCount and cuLibraryEnumerateKernels, cuKernelGetName and
+ * cuFuncGetName (the names must stay valid and be the same pointer on a
+ * second call), a launch through a CUkernel and through its CUfunction,
+ * cuLibraryGetGlobal, cuKernelSetCacheConfig, cuFuncSetSharedMemConfig, and
+ * cuCtxDetach. Bad handles are an unloaded library and its kernels.
+ *
+ * usage: library
+ *
+ * The digest covers every code checked, so a stub run and an emulator run
+ * must agree on all of them. */
+#include <stdio.h>
+#include <string.h>
+
+#include "host.h"
+
+/* cuFuncSetSharedMemConfig and cuCtxDetach are deprecated, not gone: old
+ * programs still call them. */
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+
+static const char lib_ptx[] =
+  ".version 8.0\n"
+  ".target sm_80\n"
+  ".address_size 64\n"
+  ".global .align 4 .u32 gcount;\n"
+  ".visible .entry k_fill(.param .u64 p, .param .u32 v)\n"
+  "{\n"
+  "  .reg .u64 %rd<4>;\n"
+  "  .reg .u32 %r<4>;\n"
+  "  ld.param.u64 %rd1, [p];\n"
+  "  ld.param.u32 %r1, [v];\n"
+  "  cvta.to.global.u64 %rd2, %rd1;\n"
+  "  mov.u32 %r2, %tid.x;\n"
+  "  add.u32 %r3, %r1, %r2;\n"
+  "  mul.wide.u32 %rd3, %r2, 4;\n"
+  "  add.u64 %rd2, %rd2, %rd3;\n"
+  "  st.global.u32 [%rd2], %r3;\n"
+  "  ret;\n"
+  "}\n"
+  ".visible .entry k_count()\n"
+  "{\n"
+  "  .reg .u32 %r<2>;\n"
+  "  atom.global.add.u32 %r1, [gcount], 1;\n"
+  "  ret;\n"
+  "}\n";
+
+static uint64_t codes = CF_FNV_SEED;
+
+#define EXPECT(h, call, want)                                                 \
+  do {                                                                        \
+    CUresult got_ = (call);                                                   \
+    codes = cf_fnv1a(codes, &got_, sizeof got_);                              \
+    cf_host_expect_((h), got_, (want), #call, __FILE__, __LINE__);            \
+  } while (0)
+
+int main(void)
+{
+  struct cf_host h;
+  CUlibrary lib = NULL;
+  CUkernel ks[4] = { 0 }, kfill = NULL, kcount = NULL;
+  CUfunction ffill = NULL;
+  CUdeviceptr d = 0, g = 0;
+  const char *n1 = NULL, *n2 = NULL;
+  unsigned count = 0, v = 100, out[32], gcount = 0;
+  size_t gbytes = 0;
+  int fill_seen = 0, count_seen = 0;
+
+  cf_host_open(&h, "library", NULL);
+  CF_CHECK(&h, cuLibraryLoadData(&lib, lib_ptx, NULL, NULL, 0, NULL, NULL, 0));
+
+  /* Counting and listing. */
+  EXPECT(&h, cuLibraryGetKernelCount(&count, lib), CUDA_SUCCESS);
+  cf_host_result(&h, count == 2, "two kernels", "count %u", count);
+  EXPECT(&h, cuLibraryGetKernelCount(NULL, lib), CUDA_ERROR_INVALID_VALUE);
+  EXPECT(&h, cuLibraryEnumerateKernels(ks, 0, lib), CUDA_ERROR_INVALID_VALUE);
+  EXPECT(&h, cuLibraryEnumerateKernels(NULL, 2, lib), CUDA_ERROR_INVALID_VALUE);
+  EXPECT(&h, cuLibraryEnumerateKernels(ks, 2, lib), CUDA_SUCCESS);
+  for (int i = 0; i < 2; i++) {
+    const char *name = NULL;
+    EXPECT(&h, cuKernelGetName(&name, ks[i]), CUDA_SUCCESS);
+    if (name && strcmp(name, "k_fill") == 0)
+      fill_seen++;
+    if (name && strcmp(name, "k_count") == 0)
+      count_seen++;
+  }
+  cf_host_result(&h, fill_seen == 1 && count_seen == 1, "enumerated names",
+                 "k_fill seen %d, k_count seen %d", fill_seen, count_seen);
+
+  /* Names by kernel and by function, stable pointers. */
+  EXPECT(&h, cuLibraryGetKernel(&kfill, lib, "k_fill"), CUDA_SUCCESS);
+  EXPECT(&h, cuLibraryGetKernel(&kcount, lib, "k_count"), CUDA_SUCCESS);
+  cf_host_result(&h, kfill == ks[0] || kfill == ks[1], "GetKernel gives an enumerated kernel",
+                 "%p not in {%p, %p}", (void *)kfill, (void *)ks[0], (void *)ks[1]);
+  EXPECT(&h, cuKernelGetName(&n1, kfill), CUDA_SUCCESS);
+  EXPECT(&h, cuKernelGetName(&n2, kfill), CUDA_SUCCESS);
+  cf_host_result(&h, n1 && n1 == n2 && strcmp(n1, "k_fill") == 0, "cuKernelGetName",
+                 "'%s' at %p then %p", n1 ? n1 : "(null)", (const void *)n1, (const void *)n2);
+  EXPECT(&h, cuKernelGetName(NULL, kfill), CUDA_ERROR_INVALID_VALUE);
+  EXPECT(&h, cuKernelGetFunction(&ffill, kfill), CUDA_SUCCESS);
+  n1 = n2 = NULL;
+  EXPECT(&h, cuFuncGetName(&n1, ffill), CUDA_SUCCESS);
+  EXPECT(&h, cuFuncGetName(&n2, ffill), CUDA_SUCCESS);
+  cf_host_result(&h, n1 && n1 == n2 && strcmp(n1, "k_fill") == 0, "cuFuncGetName",
+                 "'%s' at %p then %p", n1 ? n1 : "(null)", (const void *)n1, (const void *)n2);
+  EXPECT(&h, cuFuncGetName(NULL, ffill), CUDA_ERROR_INVALID_VALUE);
+
+  /* Launches through the kernel and through its function; the global. */
+  CF_CHECK(&h, cuMemAlloc(&d, sizeof out));
+  void *fill_args[] = { &d, &v };
+  EXPECT(&h, cuLaunchKernel((CUfunction)kfill, 1, 1, 1, 32, 1, 1, 0, NULL, fill_args, NULL),
+         CUDA_SUCCESS);
+  CF_CHECK(&h, cuMemcpyDtoH(out, d, sizeof out));
+  cf_host_result(&h, out[0] == 100 && out[31] == 131, "launch through the CUkernel",
+                 "out[0] %u out[31] %u", out[0], out[31]);
+  v = 7;
+  EXPECT(&h, cuLaunchKernel(ffill, 1, 1, 1, 32, 1, 1, 0, NULL, fill_args, NULL), CUDA_SUCCESS);
+  CF_CHECK(&h, cuMemcpyDtoH(out, d, sizeof out));
+  cf_host_result(&h, out[0] == 7 && out[31] == 38, "launch through its CUfunction",
+                 "out[0] %u out[31] %u", out[0], out[31]);
+  cf_host_digest("fill", out, sizeof out);
+  EXPECT(&h, cuLaunchKernel((CUfunction)kcount, 4, 1, 1, 32, 1, 1, 0, NULL, NULL, NULL),
+         CUDA_SUCCESS);
+  EXPECT(&h, cuLibraryGetGlobal(&g, &gbytes, lib, "gcount"), CUDA_SUCCESS);
+  CF_CHECK(&h, cuMemcpyDtoH(&gcount, g, sizeof gcount));
+  cf_host_result(&h, gcount == 128 && gbytes == 4, "the library's global counted 128",
+                 "gcount %u, %zu bytes", gcount, gbytes);
+
+  /* Preferences. */
+  EXPECT(&h, cuKernelSetCacheConfig(kfill, CU_FUNC_CACHE_PREFER_SHARED, h.dev), CUDA_SUCCESS);
+  EXPECT(&h, cuKernelSetCacheConfig(kfill, (CUfunc_cache)99, h.dev), CUDA_ERROR_INVALID_VALUE);
+  EXPECT(&h, cuFuncSetSharedMemConfig(ffill, CU_SHARED_MEM_CONFIG_FOUR_BYTE_BANK_SIZE),
+         CUDA_SUCCESS);
+  EXPECT(&h, cuFuncSetSharedMemConfig(ffill, (CUsharedconfig)7), CUDA_ERROR_INVALID_VALUE);
+
+  /* After unloading, every handle of the library is gone. */
+  CF_CHECK(&h, cuLibraryUnload(lib));
+  EXPECT(&h, cuLibraryGetKernelCount(&count, lib), CUDA_ERROR_INVALID_HANDLE);
+  EXPECT(&h, cuLibraryEnumerateKernels(ks, 2, lib), CUDA_ERROR_INVALID_HANDLE);
+  EXPECT(&h, cuKernelGetName(&n1, kfill), CUDA_ERROR_INVALID_HANDLE);
+  EXPECT(&h, cuKernelSetCacheConfig(kfill, CU_FUNC_CACHE_PREFER_L1, h.dev),
+         CUDA_ERROR_INVALID_HANDLE);
+
+  /* cuCtxDetach ends a context made by cuCtxCreate. */
+  CUcontext c2 = NULL;
+  unsigned api = 0;
+  CF_CHECK(&h, cuCtxCreate(&c2, NULL, 0, h.dev));
+  EXPECT(&h, cuCtxDetach(c2), CUDA_SUCCESS);
+  EXPECT(&h, cuCtxGetApiVersion(c2, &api), CUDA_ERROR_INVALID_CONTEXT);
+  CF_CHECK(&h, cuCtxSetCurrent(h.ctx));
+
+  CF_CHECK(&h, cuMemFree(d));
+  printf("digest codes %016llx\n", (unsigned long long)codes);
+  printf("%s library\n", h.failures ? "FAIL" : "PASS");
+  return h.failures ? 1 : 0;
+}
