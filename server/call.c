@@ -12,6 +12,17 @@
 CUresult cf__handle_lookup(struct cf_call *c, uint64_t id,
                            enum cf_handle_kind kind, void **real)
 {
+  if (kind == CF_HK_STREAM && id == CF_WIRE_STREAM_PER_THREAD)
+    return cf__lanes_per_thread_stream(c, real);
+  return cf__handles_lookup(c->w->handles, id, kind, real);
+}
+
+CUresult cf__handle_lookup_owned(struct cf_call *c, uint64_t id,
+                                 enum cf_handle_kind kind, void **real)
+{
+  *real = NULL;
+  if (kind == CF_HK_STREAM && (id == CF_WIRE_STREAM_LEGACY || id == CF_WIRE_STREAM_PER_THREAD))
+    return CUDA_ERROR_INVALID_HANDLE;
   return cf__handles_lookup(c->w->handles, id, kind, real);
 }
 

@@ -47,13 +47,24 @@ struct cf_call {
   size_t reply_len;
 };
 
+/* The stream ids the client sends for CUDA's special stream handles. */
+#define CF_WIRE_STREAM_LEGACY 1     /* CU_STREAM_LEGACY */
+#define CF_WIRE_STREAM_PER_THREAD 2 /* CU_STREAM_PER_THREAD */
+
 /* Translate a wire handle id to the driver's handle. Id 0 is NULL; for
- * streams ids 1 and 2 are CU_STREAM_LEGACY and CU_STREAM_PER_THREAD. An id
- * this session does not hold, or one of another kind, gives
- * CUDA_ERROR_INVALID_CONTEXT for contexts and CUDA_ERROR_INVALID_HANDLE for
- * the rest; *real is then NULL. */
+ * streams CF_WIRE_STREAM_LEGACY is CU_STREAM_LEGACY and
+ * CF_WIRE_STREAM_PER_THREAD the calling lane's own default stream of the
+ * current context (server/lanes.c). An id this session does not hold, or
+ * one of another kind, gives CUDA_ERROR_INVALID_CONTEXT for contexts and
+ * CUDA_ERROR_INVALID_HANDLE for the rest; *real is then NULL. */
 CUresult cf__handle_lookup(struct cf_call *c, uint64_t id,
                            enum cf_handle_kind kind, void **real);
+
+/* As cf__handle_lookup, for a handle the call destroys (`kills`): the
+ * special streams are no object of the caller's and give
+ * CUDA_ERROR_INVALID_HANDLE. */
+CUresult cf__handle_lookup_owned(struct cf_call *c, uint64_t id,
+                                 enum cf_handle_kind kind, void **real);
 
 /* Give a driver handle a wire id and return it: the same id as before if
  * real is already registered with this kind, a new one otherwise; NULL gives

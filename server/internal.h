@@ -221,6 +221,10 @@ int cf__lanes_switch(struct cf_lanes *l, uint32_t lane);
 /* A context was destroyed: drop it from every saved stack so it is never
  * made current again. */
 void cf__lanes_context_gone(struct cf_lanes *l, void *ctx);
+/* *real = the current lane's default stream in the current context (see
+ * lanes.c), made on first use; CU_STREAM_PER_THREAD itself when the current
+ * context is not the session's. Returns CUDA_SUCCESS, or OUT_OF_MEMORY. */
+CUresult cf__lanes_per_thread_stream(struct cf_call *c, void **real);
 
 /* ---- Worker (worker.c, call.c, launch.c) -------------------------------- */
 

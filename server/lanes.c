@@ -9,6 +9,14 @@
  * back to get/set of the top. When lanes get threads of their own (DESIGN.md)
  * the driver keeps the stacks itself and this file goes away.
  *
+ * Per-thread default streams: the driver would give every lane the worker
+ * thread's one per-thread stream, so one client thread's work would hold up
+ * another's queries and synchronisations. Instead each lane gets, per
+ * context, a stream of its own made on first use with the flags CUDA gives a
+ * per-thread default stream (blocking: it synchronises with the legacy
+ * stream). It is registered in the handle table under its context, so
+ * destroying the context forgets it; the lane keeps only its id.
+ *
  * Lanes live until the session ends; the table is an open-addressing hash on
  * the lane id, capped at CF_LANES_MAX. Worker thread only. */
 #include "internal.h"
@@ -19,11 +27,17 @@
 #include "cf_error.h"
 #include "cf_log.h"
 
+#define LANE_STREAMS 4 /* contexts a lane keeps a default stream for */
+
 struct lane {
   uint32_t id;
   uint32_t used;
   uint32_t depth;
   CUcontext stack[CF_LANE_STACK_MAX]; /* stack[0] is the bottom */
+  struct {
+    uint64_t ctx_id, stream_id;       /* handle ids; 0 when unused */
+  } streams[LANE_STREAMS];
+  uint32_t next_stream;               /* slot replaced when all are used */
 };
 
 struct cf_lanes {
@@ -199,4 +213,54 @@ void cf__lanes_context_gone(struct cf_lanes *l, void *ctx)
         ln->stack[k++] = ln->stack[j];
     ln->depth = k;
   }
+}
+
+/* The lane's stream for ctx_id, made and registered when it has none (or
+ * its context forgot it). Returns the handle id, or 0. */
+static uint64_t lane_stream(struct cf_call *c, struct lane *ln, uint64_t ctx_id)
+{
+  const struct cf_driver *d = c->drv;
+  uint32_t slot = LANE_STREAMS;
+  CUstream s = NULL;
+  void *real;
+  uint64_t id;
+
+  for (uint32_t i = 0; i < LANE_STREAMS; i++) {
+    if (ln->streams[i].ctx_id != ctx_id)
+      continue;
+    if (cf__handle_lookup(c, ln->streams[i].stream_id, CF_HK_STREAM, &real) == CUDA_SUCCESS)
+      return ln->streams[i].stream_id;
+    slot = i; /* forgotten with its context: make a new one */
+    break;
+  }
+  if (slot == LANE_STREAMS) {
+    slot = ln->next_stream;
+    ln->next_stream = (ln->next_stream + 1) % LANE_STREAMS;
+  }
+  if (!d->cuStreamCreate || d->cuStreamCreate(&s, CU_STREAM_DEFAULT) != CUDA_SUCCESS)
+    return 0;
+  if (!(id = cf__handle_register_new(c, CF_HK_STREAM, s, ctx_id))) {
+    if (d->cuStreamDestroy_v2)
+      d->cuStreamDestroy_v2(s);
+    return 0;
+  }
+  ln->streams[slot].ctx_id = ctx_id;
+  ln->streams[slot].stream_id = id;
+  return id;
+}
+
+CUresult cf__lanes_per_thread_stream(struct cf_call *c, void **real)
+{
+  struct cf_lanes *l = c->w->lanes;
+  CUcontext ctx = NULL;
+  uint64_t ctx_id = 0, id;
+
+  *real = (void *)CU_STREAM_PER_THREAD;
+  if (!l->cur || !c->drv->cuCtxGetCurrent ||
+      c->drv->cuCtxGetCurrent(&ctx) != CUDA_SUCCESS || !ctx ||
+      !(ctx_id = cf__handles_find(c->w->handles, CF_HK_CONTEXT, ctx)))
+    return CUDA_SUCCESS; /* the driver answers for a context we do not hold */
+  if (!(id = lane_stream(c, l->cur, ctx_id)))
+    return CUDA_ERROR_OUT_OF_MEMORY;
+  return cf__handle_lookup(c, id, CF_HK_STREAM, real);
 }

@@ -583,7 +583,8 @@ def dispatch_handler(r):
                     call_args.append(f"({p.vtype})req->{p.name.lower()}")
                 elif k == "handle":
                     decls.append(f"  void *h_{p.name} = NULL;")
-                    pre.append(f"  if (r == CUDA_SUCCESS)\n    r = cf__handle_lookup(c, req->{p.name.lower()}, {HANDLES[p.vtype]}, &h_{p.name});")
+                    lookup = "cf__handle_lookup_owned" if "kills" in p.mods else "cf__handle_lookup"
+                    pre.append(f"  if (r == CUDA_SUCCESS)\n    r = {lookup}(c, req->{p.name.lower()}, {HANDLES[p.vtype]}, &h_{p.name});")
                     call_args.append(f"({p.vtype})h_{p.name}")
                     if "kills" in p.mods:
                         post.append(f"    cf__handle_forget(c, req->{p.name.lower()});")
