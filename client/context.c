@@ -4,8 +4,13 @@
  * CUDA_ERROR_NOT_SUPPORTED and the rest are carried by cuCtxCreate_v2.
  * Destruction: when a context ends (cuCtxDestroy, a primary context's reset
  * or last release), the context-local storage cudart keeps in it runs its
- * destructors here, on the client, where that storage lives. */
+ * destructors here, on the client, where that storage lives.
+ * The calling thread's current context is cached here (cf__ctx_current), so
+ * that context-local storage can resolve the NULL context cudart passes on
+ * every runtime call without a round trip; session.c forgets the cache
+ * after each call that can change it. */
 #include <pthread.h>
+#include <unistd.h>
 
 #include "cf_client_rpc.h"
 #include "cf_log.h"
@@ -33,6 +38,36 @@ CF_EXPORT CUresult CUDAAPI cuCtxCreate_v4(CUcontext *pctx, CUctxCreateParams *pa
     return CUDA_ERROR_NOT_SUPPORTED;
   }
   return cf__rpc_cuCtxCreate_v2(pctx, flags, dev);
+}
+
+/* Per thread, as CUDA's current context is; pid marks the process that
+ * learnt it, so a forked child (a new session) asks again. */
+static __thread struct {
+  pid_t pid;
+  int known;
+  CUcontext ctx;
+} current;
+
+void cf__ctx_current_forget(void)
+{
+  current.known = 0;
+}
+
+CUresult cf__ctx_current(CUcontext *out)
+{
+  pid_t pid = getpid();
+  *out = NULL;
+  if (!current.known || current.pid != pid) {
+    CUcontext ctx = NULL;
+    CUresult r = cf__rpc_cuCtxGetCurrent(&ctx);
+    if (r != CUDA_SUCCESS)
+      return r;
+    current.ctx = ctx;
+    current.pid = pid;
+    current.known = 1;
+  }
+  *out = current.ctx;
+  return CUDA_SUCCESS;
 }
 
 CF_EXPORT CUresult CUDAAPI cuCtxDestroy_v2(CUcontext ctx)

@@ -9,7 +9,12 @@
  * is quicker than hashing would be. A destructor runs only when its
  * context is destroyed (cf__cls_context_destroyed, called by the context
  * code), after its entry is removed and outside the lock: delete does not
- * run it, because cudart frees what it deletes itself. */
+ * run it, because cudart frees what it deletes itself.
+ *
+ * A NULL context means the calling thread's current one, as in the driver
+ * (cudart passes NULL at the start of every runtime call): a thread with no
+ * current context must miss, or cudart would skip making its primary
+ * context current there. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -39,10 +44,24 @@ static size_t find(CUcontext ctx, const void *key)
   return i;
 }
 
+/* ctx, or the calling thread's current context for NULL. */
+static CUresult resolve(CUcontext *ctx)
+{
+  CUresult r;
+  if (*ctx)
+    return CUDA_SUCCESS;
+  if ((r = cf__ctx_current(ctx)) != CUDA_SUCCESS)
+    return r;
+  return *ctx ? CUDA_SUCCESS : CUDA_ERROR_INVALID_CONTEXT;
+}
+
 static CUresult cls_put(CUcontext ctx, void *key, void *value, cls_destructor dtor)
 {
-  CUresult r = CUDA_SUCCESS;
+  CUresult r = resolve(&ctx);
   size_t i;
+
+  if (r != CUDA_SUCCESS)
+    return r;
 
   pthread_mutex_lock(&lock);
   i = find(ctx, key);
@@ -69,8 +88,12 @@ out:
 
 static CUresult cls_delete(CUcontext ctx, void *key)
 {
-  CUresult r = CUDA_ERROR_NOT_FOUND;
+  CUresult r = resolve(&ctx);
   size_t i;
+
+  if (r != CUDA_SUCCESS)
+    return r;
+  r = CUDA_ERROR_NOT_FOUND;
 
   pthread_mutex_lock(&lock);
   i = find(ctx, key);
@@ -90,6 +113,9 @@ static CUresult cls_get(void **value, CUcontext ctx, void *key)
   if (!value)
     return CUDA_ERROR_INVALID_VALUE;
   *value = NULL;
+  if ((r = resolve(&ctx)) != CUDA_SUCCESS)
+    return r;
+  r = CUDA_ERROR_NOT_FOUND;
   pthread_mutex_lock(&lock);
   i = find(ctx, key);
   if (i < n_entries) {

@@ -113,6 +113,13 @@ extern const void *cf__export_ctx_local[];
  * release). Safe from any thread; a ctx without entries is a no-op. */
 void cf__cls_context_destroyed(CUcontext ctx);
 
+/* The calling thread's current context (NULL for none), from a per-thread
+ * cache filled by one forwarded cuCtxGetCurrent when empty; an error is the
+ * call's. cf__ctx_current_forget empties the calling thread's cache: call it
+ * after anything that may change the current context (context.c). */
+CUresult cf__ctx_current(CUcontext *out);
+void cf__ctx_current_forget(void);
+
 /* --- interned strings (intern.c) ------------------------------------------ */
 
 /* A copy of s that stays valid until the stub is unloaded; the same pointer

@@ -11,6 +11,7 @@
 
 #include "cf_client_rpc.h"
 #include "cf_log.h"
+#include "cf_module_loading.h"
 #include "internal.h"
 
 
@@ -222,4 +223,16 @@ CF_EXPORT CUresult CUDAAPI cuLibraryEnumerateKernels(CUkernel *kernels, unsigned
   if (ids != small)
     free(ids);
   return r;
+}
+
+/* The program's environment is here, not on the server (see
+ * common/cf_module_loading.h). */
+CF_EXPORT CUresult CUDAAPI cuModuleGetLoadingMode(CUmoduleLoadingMode *mode)
+{
+  if (!cf__session_welcome())
+    return CUDA_ERROR_NOT_INITIALIZED;
+  if (!mode)
+    return CUDA_ERROR_INVALID_VALUE;
+  *mode = cf_module_loading_mode();
+  return CUDA_SUCCESS;
 }

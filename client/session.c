@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cf_api_ops.h"
 #include "cf_error.h"
 #include "config.h"
 #include "cf_frame.h"
@@ -276,6 +277,19 @@ CUresult cf__client_call(uint32_t op, const ProtobufCMessage *req,
   pthread_mutex_unlock(&S.lock);
   if (body != small)
     free(body);
+  switch (op) { /* calls that may change the thread's current context */
+  case CF_OP_cuCtxCreate_v2:
+  case CF_OP_cuCtxDestroy_v2:
+  case CF_OP_cuCtxSetCurrent:
+  case CF_OP_cuCtxPushCurrent_v2:
+  case CF_OP_cuCtxPopCurrent_v2:
+  case CF_OP_cuDevicePrimaryCtxRelease_v2:
+  case CF_OP_cuDevicePrimaryCtxReset_v2:
+    cf__ctx_current_forget();
+    break;
+  default:
+    break;
+  }
   return r;
 }
 

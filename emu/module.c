@@ -24,6 +24,7 @@
 
 #include "cf_error.h"
 #include "cf_log.h"
+#include "cf_module_loading.h"
 
 #define MAX_IMAGE_BYTES      CF_EMU_MAX_IMAGE_BYTES
 
@@ -288,7 +289,6 @@ CF_EMU_EXPORT CUresult CUDAAPI cuModuleLoadDataEx(CUmodule *module,
 
 CF_EMU_EXPORT CUresult CUDAAPI cuModuleGetLoadingMode(CUmoduleLoadingMode *mode)
 {
-  const char *env;
   CUresult r = cf__emu_lock_init();
   if (r != CUDA_SUCCESS)
     return r;
@@ -297,9 +297,7 @@ CF_EMU_EXPORT CUresult CUDAAPI cuModuleGetLoadingMode(CUmoduleLoadingMode *mode)
     return CUDA_ERROR_INVALID_VALUE;
   /* Modules load when asked either way; only the answer changes, so that
    * cudart picks the same strategy it would on a GPU. */
-  env = getenv("CUDA_MODULE_LOADING");
-  *mode = env && !strcmp(env, "LAZY") ? CU_MODULE_LAZY_LOADING
-                                      : CU_MODULE_EAGER_LOADING;
+  *mode = cf_module_loading_mode();
   return CUDA_SUCCESS;
 }
 

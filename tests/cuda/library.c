@@ -11,6 +11,7 @@
  * The digest covers every code checked, so a stub run and an emulator run
  * must agree on all of them. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "host.h"
@@ -67,6 +68,15 @@ int main(void)
   int fill_seen = 0, count_seen = 0;
 
   cf_host_open(&h, "library", NULL);
+
+  /* The loading mode follows the program's CUDA_MODULE_LOADING. */
+  CUmoduleLoadingMode mode = CU_MODULE_EAGER_LOADING;
+  const char *lm = getenv("CUDA_MODULE_LOADING");
+  EXPECT(&h, cuModuleGetLoadingMode(&mode), CUDA_SUCCESS);
+  cf_host_result(&h, mode == (lm && !strcmp(lm, "EAGER") ? CU_MODULE_EAGER_LOADING
+                                                          : CU_MODULE_LAZY_LOADING),
+                 "loading mode", "mode %d, CUDA_MODULE_LOADING %s", (int)mode, lm ? lm : "unset");
+  EXPECT(&h, cuModuleGetLoadingMode(NULL), CUDA_ERROR_INVALID_VALUE);
   CF_CHECK(&h, cuLibraryLoadData(&lib, lib_ptx, NULL, NULL, 0, NULL, NULL, 0));
 
   /* Counting and listing. */

@@ -2,7 +2,10 @@
  * test can play the context code's part: cf__cls_context_destroyed runs
  * and forgets every entry of one context, destructors get (ctx, key,
  * value) and may use the storage themselves, other contexts keep theirs,
- * and many threads may put/get/delete at once. */
+ * and many threads may put/get/delete at once. A NULL context is the
+ * calling thread's current one: the test plays the context code's cache
+ * (cf__ctx_current) with a thread-local variable, and a thread with no
+ * current context misses. */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,6 +27,22 @@ static int k1, k2, k3;
 static int calls;
 static CUcontext seen_ctx;
 static void *seen_key, *seen_value;
+
+/* The context code's part: the calling thread's current context. */
+static __thread CUcontext thread_current;
+
+CUresult cf__ctx_current(CUcontext *out)
+{
+  *out = thread_current;
+  return CUDA_SUCCESS;
+}
+
+static void *other_thread_get(void *key)
+{
+  void *v = (void *)1;
+  /* no current context here: NULL misses even though c2 holds the key */
+  return GET(&v, NULL, key) == CUDA_ERROR_INVALID_CONTEXT && v == NULL ? key : NULL;
+}
 
 static void dtor(CUcontext ctx, void *key, void *value)
 {
@@ -63,6 +82,21 @@ int main(void)
 {
   void *v;
   pthread_t t[4];
+
+  /* NULL is the current context: put through it, read through the name */
+  thread_current = c2;
+  ASSERT_EQ(PUT(NULL, &k2, (void *)5, NULL), CUDA_SUCCESS);
+  ASSERT_EQ(GET(&v, c2, &k2), CUDA_SUCCESS);
+  ASSERT(v == (void *)5);
+  ASSERT_EQ(GET(&v, NULL, &k2), CUDA_SUCCESS);
+  ASSERT(v == (void *)5);
+  ASSERT_EQ(pthread_create(&t[0], NULL, other_thread_get, &k2), 0);
+  ASSERT_EQ(pthread_join(t[0], &v), 0);
+  ASSERT(v == &k2);
+  ASSERT_EQ(DELETE(NULL, &k2), CUDA_SUCCESS);
+  ASSERT_NE(GET(&v, c2, &k2), CUDA_SUCCESS);
+  thread_current = NULL;
+  ASSERT_EQ(GET(&v, NULL, &k2), CUDA_ERROR_INVALID_CONTEXT);
 
   /* destroy runs each destructor once with its entry's fields */
   ASSERT_EQ(PUT(c1, &k1, (void *)11, dtor), CUDA_SUCCESS);

@@ -532,12 +532,12 @@ int main(int argc, char **argv)
     CF_FAIL_("usage: %s synthetic|nvcc ARCH [files]", argv[0]);
   emu_test_context();
 
-  /* Loading mode: eager unless CUDA_MODULE_LOADING=LAZY. */
+  /* Loading mode: lazy unless CUDA_MODULE_LOADING=EAGER, as NVIDIA's. */
   CUmoduleLoadingMode mode;
   const char *lm = getenv("CUDA_MODULE_LOADING");
   CU_OK(cuModuleGetLoadingMode(&mode));
-  ASSERT_EQ(mode, lm && !strcmp(lm, "LAZY") ? CU_MODULE_LAZY_LOADING
-                                            : CU_MODULE_EAGER_LOADING);
+  ASSERT_EQ(mode, lm && !strcmp(lm, "EAGER") ? CU_MODULE_EAGER_LOADING
+                                             : CU_MODULE_LAZY_LOADING);
   CU_EXPECT(cuModuleGetLoadingMode(NULL), CUDA_ERROR_INVALID_VALUE);
 
   int want = atoi(argv[2]);
