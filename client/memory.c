@@ -114,6 +114,20 @@ int cf__pinned_find(const void *p, void **base, size_t *size, unsigned *flags)
   return found;
 }
 
+/* 1 when [p, p+n) meets any pinned block. */
+static int pinned_overlaps(const void *p, size_t n)
+{
+  uintptr_t a = (uintptr_t)p;
+  int found = 0;
+
+  pthread_mutex_lock(&pin_lock);
+  for (unsigned b = 0; b < PIN_BUCKETS && !found; b++)
+    for (struct pinned *e = pins[b]; e && !found; e = e->next)
+      found = a < (uintptr_t)e->p + e->size && (uintptr_t)e->p < a + n;
+  pthread_mutex_unlock(&pin_lock);
+  return found;
+}
+
 /* Registration records the caller's range as pinned: copies from it are
  * ordinary host copies here. DEVICEMAP cannot work across a network
  * (NOT_SUPPORTED); IOMEMORY and READ_ONLY are accepted and ignored. */
@@ -130,8 +144,9 @@ CF_EXPORT CUresult CUDAAPI cuMemHostRegister_v2(void *p, size_t bytesize, unsign
     return CUDA_ERROR_INVALID_VALUE;
   if (Flags & CU_MEMHOSTREGISTER_DEVICEMAP)
     return CUDA_ERROR_NOT_SUPPORTED;
-  if (cf__pinned_find(p, NULL, NULL, NULL) ||
-      cf__pinned_find((const void *)(a + bytesize - 1), NULL, NULL, NULL))
+  if (bytesize > UINTPTR_MAX - a)
+    return CUDA_ERROR_INVALID_VALUE;
+  if (pinned_overlaps(p, bytesize))
     return CUDA_ERROR_HOST_MEMORY_ALREADY_REGISTERED;
   if (!(e = malloc(sizeof *e)))
     return CUDA_ERROR_OUT_OF_MEMORY;

@@ -233,6 +233,8 @@ struct cf_emu_pinned {
   struct cf_emu_link link;
   void *p;
   size_t len;
+  unsigned flags;   /* CU_MEMHOSTALLOC_* or, registered, CU_MEMHOSTREGISTER_* */
+  int registered;   /* the caller's memory (hostmem.c): never freed here */
 };
 void cf__emu_pinned_free_all(CUcontext ctx);
 

@@ -114,6 +114,10 @@ static CUresult host_alloc(void **pp, size_t bytesize, unsigned flags)
     r = CUDA_ERROR_INVALID_VALUE;
     goto out;
   }
+  if (flags & CU_MEMHOSTALLOC_DEVICEMAP) { /* see hostmem.c */
+    r = CUDA_ERROR_NOT_SUPPORTED;
+    goto out;
+  }
   pin = malloc(sizeof *pin);
   if (!pin || posix_memalign(&p, 4096, bytesize) != 0) {
     free(pin);
@@ -122,6 +126,8 @@ static CUresult host_alloc(void **pp, size_t bytesize, unsigned flags)
   }
   pin->p = p;
   pin->len = bytesize;
+  pin->flags = flags;
+  pin->registered = 0;
   cf__emu_list_add(&ctx->pinned, &pin->link);
   *pp = p;
 out:
@@ -158,7 +164,7 @@ CF_EMU_EXPORT CUresult CUDAAPI cuMemFreeHost(void *p)
        l = l->next) {
     struct cf_emu_pinned *pin = CF_EMU_CONTAINER(l, struct cf_emu_pinned,
                                                  link);
-    if (pin->p == p) {
+    if (pin->p == p && !pin->registered) {
       cf__emu_list_del(&pin->link);
       free(pin->p);
       free(pin);
@@ -177,7 +183,8 @@ void cf__emu_pinned_free_all(CUcontext ctx)
     struct cf_emu_pinned *pin = CF_EMU_CONTAINER(ctx->pinned.next,
                                                  struct cf_emu_pinned, link);
     cf__emu_list_del(&pin->link);
-    free(pin->p);
+    if (!pin->registered)
+      free(pin->p);
     free(pin);
   }
 }

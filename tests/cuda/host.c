@@ -64,6 +64,7 @@ void cf_host_open(struct cf_host *h, const char *prog, const char *ptx_path)
 {
   memset(h, 0, sizeof *h);
   h->prog = prog;
+  h->codes = CF_FNV_SEED;
   char name[256] = "";
   CF_CHECK(h, cuInit(0));
   CF_CHECK(h, cuDeviceGet(&h->dev, 0));
@@ -183,4 +184,9 @@ int cf_host_finish(struct cf_host *h)
     printf("FAIL %s (%d failures)\n", h->prog, h->failures);
   fflush(stdout);
   return h->failures == 0 ? 0 : 1;
+}
+
+void cf_host_codes_digest(const struct cf_host *h)
+{
+  printf("digest codes %016llx\n", (unsigned long long)h->codes);
 }

@@ -27,6 +27,7 @@ struct cf_host {
   CUcontext ctx;
   CUmodule mod;      /* NULL when the program loads no module */
   int failures;
+  uint64_t codes;    /* digest of the codes CF_EXPECT_CODE saw */
 };
 
 /* Call must return CUDA_SUCCESS; otherwise print the call, the error name and
@@ -39,6 +40,19 @@ struct cf_host {
  * the code matched, else 0. */
 #define CF_EXPECT(h, call, want)                                             \
   cf_host_expect_((h), (call), (want), #call, __FILE__, __LINE__)
+
+/* CF_EXPECT that also adds the code returned to h->codes, which
+ * cf_host_codes_digest prints: programs whose every answer must agree
+ * between the emulator and a run through the stub. */
+#define CF_EXPECT_CODE(h, call, want)                                        \
+  do {                                                                       \
+    CUresult got_ = (call);                                                  \
+    (h)->codes = cf_fnv1a((h)->codes, &got_, sizeof got_);                   \
+    cf_host_expect_((h), got_, (want), #call, __FILE__, __LINE__);           \
+  } while (0)
+
+/* Print "digest codes <h->codes>". */
+void cf_host_codes_digest(const struct cf_host *h);
 
 void cf_host_check_(struct cf_host *h, CUresult r, const char *what,
                     const char *file, int line);
