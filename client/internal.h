@@ -74,6 +74,19 @@ CUresult cf__client_read_file(const char *path, uint8_t **out, size_t *len);
  * optional). Safe from any thread. */
 int cf__pinned_find(const void *p, void **base, size_t *size, unsigned *flags);
 
+/* --- memory_ext.c, copy3d.c: copies ---------------------------------- */
+
+/* How the stub copies (common/cf_copy.h): ownership by pinned blocks and
+ * the server, the forwarded 1D copies, and the strided copy below. */
+struct cf_copy_ops;
+struct cf_copy_shape;
+extern const struct cf_copy_ops cf__copy_ops;
+
+/* One checked strided copy (cf_copy.h): device to device in one forwarded
+ * op, else host side packed in pieces of at most the bulk limit, one op
+ * each. Returns the first piece's error; earlier pieces stay copied. */
+CUresult cf__client_copy_strided(const struct cf_copy_shape *c, CUstream s, int async);
+
 /* --- unsupported.c ------------------------------------------------------- */
 
 /* Log "cuferry: NAME is not supported yet" once per index and return
@@ -119,6 +132,16 @@ void cf__cls_context_destroyed(CUcontext ctx);
  * after anything that may change the current context (context.c). */
 CUresult cf__ctx_current(CUcontext *out);
 void cf__ctx_current_forget(void);
+
+/* --- stream_ext.c ---------------------------------------------------------- */
+
+/* cuda.h maps cuStreamGetCaptureInfo to _v3 and hides this version, whose
+ * generated _ptsz form (cf_client_aliases.c) calls it. */
+CUresult CUDAAPI cuStreamGetCaptureInfo_v2(CUstream hStream,
+                                           CUstreamCaptureStatus *captureStatus_out,
+                                           cuuint64_t *id_out, CUgraph *graph_out,
+                                           const CUgraphNode **dependencies_out,
+                                           size_t *numDependencies_out);
 
 /* --- interned strings (intern.c) ------------------------------------------ */
 

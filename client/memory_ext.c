@@ -1,6 +1,6 @@
 /* Memory calls answered or composed on the client: pointer attributes (host
- * pointers here, device pointers forwarded), 2D copies made of 1D copies,
- * and cuMemcpy/cuMemcpyAsync with unified addressing, whose direction comes
+ * pointers here, device pointers forwarded), 2D copies, and
+ * cuMemcpy/cuMemcpyAsync with unified addressing, whose direction comes
  * from which side owns each pointer.
  *
  * Ownership: a pointer inside a pinned block of this process (allocated or
@@ -9,40 +9,14 @@
  * anything else (including the INVALID_VALUE a plain host pointer gets) host
  * memory.
  *
- * 2D copies cost one forwarded 1D copy per row unless both sides are
- * contiguous (pitch == width), when one 1D copy does it. A single forwarded
- * 2D op would save the round trips; correct first. */
+ * 2D copies are checked by common/cf_copy.c and made by copy3d.c's strided
+ * copy: one round trip per bulk-sized piece, not one per row. */
 #include <string.h>
 
 #include "cf_client_rpc.h"
 #include "cf_copy.h"
+#include "cf_pointer_attr.h"
 #include "internal.h"
-
-/* The size of attribute a's value, 0 for an attribute not forwarded. */
-static size_t attr_size(CUpointer_attribute a)
-{
-  switch (a) {
-  case CU_POINTER_ATTRIBUTE_MEMORY_TYPE:
-  case CU_POINTER_ATTRIBUTE_SYNC_MEMOPS:
-  case CU_POINTER_ATTRIBUTE_IS_MANAGED:
-  case CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL:
-  case CU_POINTER_ATTRIBUTE_IS_LEGACY_CUDA_IPC_CAPABLE:
-  case CU_POINTER_ATTRIBUTE_MAPPED:
-  case CU_POINTER_ATTRIBUTE_IS_GPU_DIRECT_RDMA_CAPABLE:
-  case CU_POINTER_ATTRIBUTE_ACCESS_FLAGS:
-    return 4;
-  case CU_POINTER_ATTRIBUTE_DEVICE_POINTER:
-  case CU_POINTER_ATTRIBUTE_BUFFER_ID:
-  case CU_POINTER_ATTRIBUTE_RANGE_START_ADDR:
-  case CU_POINTER_ATTRIBUTE_RANGE_SIZE:
-  case CU_POINTER_ATTRIBUTE_ALLOWED_HANDLE_TYPES:
-  case CU_POINTER_ATTRIBUTE_MAPPING_SIZE:
-  case CU_POINTER_ATTRIBUTE_MEMORY_BLOCK_ID:
-    return 8;
-  default:
-    return 0;
-  }
-}
 
 /* Attributes of a pointer inside the pinned block [base, base+size). */
 static CUresult host_attribute(void *data, CUpointer_attribute a, CUdeviceptr ptr,
@@ -105,9 +79,9 @@ CF_EXPORT CUresult CUDAAPI cuPointerGetAttribute(void *data, CUpointer_attribute
   }
   if (attribute == CU_POINTER_ATTRIBUTE_HOST_POINTER)
     return CUDA_ERROR_INVALID_VALUE; /* device memory has no host mapping */
-  if (!attr_size(attribute))
+  if (!cf_pointer_attr_size(attribute))
     return CUDA_ERROR_INVALID_VALUE;
-  r = cf__rpc_cuPointerGetAttribute(data, attribute, ptr, attr_size(attribute));
+  r = cf__rpc_cuPointerGetAttribute(data, attribute, ptr, cf_pointer_attr_size(attribute));
   if (r == CUDA_SUCCESS && attribute == CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL)
     *(int *)data = (int)cf__device_from_server((CUdevice) * (int *)data);
   return r;
@@ -127,7 +101,7 @@ CF_EXPORT CUresult CUDAAPI cuPointerGetAttributes(unsigned int numAttributes,
     CUpointer_attribute a = attributes[i];
     size_t n = a == CU_POINTER_ATTRIBUTE_CONTEXT || a == CU_POINTER_ATTRIBUTE_HOST_POINTER
                    ? sizeof(void *)
-                   : attr_size(a);
+                   : cf_pointer_attr_size(a);
     CUresult r;
     if (!n || !data[i])
       return CUDA_ERROR_INVALID_VALUE;
@@ -180,40 +154,41 @@ static CUresult client_dtod(CUdeviceptr dst, CUdeviceptr src, size_t n, CUstream
   return async ? cuMemcpyDtoDAsync_v2(dst, src, n, s) : cuMemcpyDtoD_v2(dst, src, n);
 }
 
-/* Copies by ownership and 2D copies, over the forwarded 1D copies. */
-static const struct cf_copy_ops copy_ops = {
+/* Copies by ownership over the forwarded 1D copies; strided copies. */
+const struct cf_copy_ops cf__copy_ops = {
   .check = client_check,
   .is_device = owner_is_device,
   .htod = client_htod,
   .dtoh = client_dtoh,
   .dtod = client_dtod,
   .stream_sync = cuStreamSynchronize,
+  .strided = cf__client_copy_strided,
 };
 
 CF_EXPORT CUresult CUDAAPI cuMemcpy(CUdeviceptr dst, CUdeviceptr src, size_t ByteCount)
 {
-  return cf_copy_linear(&copy_ops, dst, src, ByteCount, NULL, 0);
+  return cf_copy_linear(&cf__copy_ops, dst, src, ByteCount, NULL, 0);
 }
 
 CF_EXPORT CUresult CUDAAPI cuMemcpyAsync(CUdeviceptr dst, CUdeviceptr src, size_t ByteCount,
                                          CUstream hStream)
 {
-  return cf_copy_linear(&copy_ops, dst, src, ByteCount, hStream, 1);
+  return cf_copy_linear(&cf__copy_ops, dst, src, ByteCount, hStream, 1);
 }
 
 CF_EXPORT CUresult CUDAAPI cuMemcpy2D_v2(const CUDA_MEMCPY2D *pCopy)
 {
-  return cf_copy_2d(&copy_ops, pCopy, NULL, 0);
+  return cf_copy_2d(&cf__copy_ops, pCopy, NULL, 0);
 }
 
 CF_EXPORT CUresult CUDAAPI cuMemcpy2DUnaligned_v2(const CUDA_MEMCPY2D *pCopy)
 {
-  return cf_copy_2d(&copy_ops, pCopy, NULL, 0);
+  return cf_copy_2d(&cf__copy_ops, pCopy, NULL, 0);
 }
 
 CF_EXPORT CUresult CUDAAPI cuMemcpy2DAsync_v2(const CUDA_MEMCPY2D *pCopy, CUstream hStream)
 {
-  return cf_copy_2d(&copy_ops, pCopy, hStream, 1);
+  return cf_copy_2d(&cf__copy_ops, pCopy, hStream, 1);
 }
 
 CF_EXPORT CUresult CUDAAPI cuMemHostGetFlags(unsigned int *pFlags, void *p)

@@ -1,5 +1,10 @@
-/* Direction-by-ownership and 2D copies over a driver layer's 1D copies; see
- * cf_copy.h. No state: everything goes through the caller's ops. */
+/* Direction-by-ownership copies, and the descriptor checks and side
+ * resolution of every strided copy (2D, 3D, 3D peer, batches); see
+ * cf_copy.h. A descriptor becomes one struct cf_copy_shape whose
+ * dimensions are folded (contiguous rows become one row, rows that run on
+ * into the next slice more rows) and is handed to the layer's strided copy
+ * whole, so the layer never sees a row at a time. Host-to-host copies are
+ * done here. No state: everything goes through the caller's ops. */
 #include "cf_copy.h"
 
 #include <stdint.h>
@@ -45,26 +50,47 @@ CUresult cf_copy_linear(const struct cf_copy_ops *o, CUdeviceptr dst, CUdevicept
   return copy1d(o, ddev, dst, sdev, src, n, s, async);
 }
 
-/* One side of a 2D copy: its first byte and whether it is device memory. */
-static CUresult side(const struct cf_copy_ops *o, CUmemorytype type, const void *host,
-                     CUdeviceptr dev, size_t x, size_t y, size_t pitch, CUdeviceptr *at,
-                     int *is_dev)
+/* --- strided copies ------------------------------------------------------ */
+
+/* One side as a descriptor gives it. */
+struct desc_side {
+  CUmemorytype type;
+  const void *host;
+  CUdeviceptr dev;
+  size_t x, y, z, lod, pitch, height;
+  CUcontext ctx;
+};
+
+/* a*b+c into *out; 0 on overflow. */
+static int mul_add(uint64_t a, uint64_t b, uint64_t c, uint64_t *out)
 {
-  CUdeviceptr base;
+  if (b && a > (UINT64_MAX - c) / b)
+    return 0;
+  *out = a * b + c;
+  return 1;
+}
+
+/* Check side d of a w x h x k copy and resolve it into *out: its type, its
+ * first byte and, for a nonempty copy, that every byte it spans has an
+ * address. */
+static CUresult resolve(const struct cf_copy_ops *o, const struct desc_side *d, size_t w,
+                        size_t h, size_t k, struct cf_copy_side *out)
+{
+  uint64_t base, row, first, last;
   CUresult r;
 
-  switch (type) {
+  memset(out, 0, sizeof *out);
+  switch (d->type) {
   case CU_MEMORYTYPE_HOST:
-    base = (CUdeviceptr)(uintptr_t)host;
-    *is_dev = 0;
+    base = (uint64_t)(uintptr_t)d->host;
     break;
   case CU_MEMORYTYPE_DEVICE:
-    base = dev;
-    *is_dev = 1;
+    base = d->dev;
+    out->is_dev = 1;
     break;
   case CU_MEMORYTYPE_UNIFIED:
-    base = dev;
-    if ((r = o->is_device(dev, is_dev)) != CUDA_SUCCESS)
+    base = d->dev;
+    if (base && (r = o->is_device(base, &out->is_dev)) != CUDA_SUCCESS)
       return r;
     break;
   case CU_MEMORYTYPE_ARRAY:
@@ -72,37 +98,233 @@ static CUresult side(const struct cf_copy_ops *o, CUmemorytype type, const void 
   default:
     return CUDA_ERROR_INVALID_VALUE;
   }
-  if (!base)
+  if (!base || d->lod != 0)
     return CUDA_ERROR_INVALID_VALUE;
-  *at = base + y * pitch + x;
+  /* A pitch must hold the row from its offset on once there is more than
+   * one row; a slice its rows once there is more than one slice. */
+  if ((h > 1 || k > 1) && (d->pitch < w || d->x > d->pitch - w))
+    return CUDA_ERROR_INVALID_VALUE;
+  if (k > 1 && (d->height < h || d->y > d->height - h))
+    return CUDA_ERROR_INVALID_VALUE;
+  out->pitch = d->pitch;
+  out->height = k > 1 ? d->height : h;
+  out->ctx = d->ctx;
+  if (w == 0 || h == 0 || k == 0)
+    return CUDA_SUCCESS;
+  /* first = base + (z*height + y)*pitch + x; last = first + the span. */
+  if (!mul_add(d->z, out->height, d->y, &row) || !mul_add(row, d->pitch, d->x, &first) ||
+      first > UINT64_MAX - base)
+    return CUDA_ERROR_INVALID_VALUE;
+  first += base;
+  if (!mul_add((uint64_t)(k - 1), out->height, h - 1, &row) ||
+      !mul_add(row, d->pitch, w, &last) || last > UINT64_MAX - first)
+    return CUDA_ERROR_INVALID_VALUE;
+  out->at = (CUdeviceptr)first;
   return CUDA_SUCCESS;
+}
+
+/* Fold dimensions without gaps on both sides: slices whose rows run on into
+ * the next slice are more rows; rows that follow each other directly are
+ * one longer row (and the slices then its rows). Then give single rows and
+ * single slices the pitch and height cf_copy.h promises. The spans were
+ * checked, so no product here overflows. */
+static void fold(struct cf_copy_shape *c)
+{
+  if (c->depth > 1 && c->src.height == c->height && c->dst.height == c->height) {
+    c->height *= c->depth;
+    c->depth = 1;
+  }
+  if (c->height == 1 || (c->src.pitch == c->width && c->dst.pitch == c->width)) {
+    c->width *= c->height;
+    c->height = c->depth;
+    c->depth = 1;
+    if (c->height > 1) {
+      c->src.pitch *= c->src.height;
+      c->dst.pitch *= c->dst.height;
+      if (c->src.pitch == c->width && c->dst.pitch == c->width) {
+        c->width *= c->height;
+        c->height = 1;
+      }
+    }
+  }
+  if (c->height == 1)
+    c->src.pitch = c->dst.pitch = c->width;
+  if (c->depth == 1)
+    c->src.height = c->dst.height = c->height;
+}
+
+/* Host to host, row by row, after the stream's earlier work for async. */
+static CUresult host_copy(const struct cf_copy_ops *o, const struct cf_copy_shape *c,
+                          CUstream s, int async)
+{
+  CUresult r;
+
+  if (async && (r = o->stream_sync(s)) != CUDA_SUCCESS)
+    return r;
+  for (size_t z = 0; z < c->depth; z++)
+    for (size_t y = 0; y < c->height; y++)
+      memmove((uint8_t *)(uintptr_t)c->dst.at + (z * c->dst.height + y) * c->dst.pitch,
+              (const uint8_t *)(uintptr_t)c->src.at + (z * c->src.height + y) * c->src.pitch,
+              c->width);
+  return CUDA_SUCCESS;
+}
+
+static CUresult copy_desc(const struct cf_copy_ops *o, const struct desc_side *src,
+                          const struct desc_side *dst, size_t w, size_t h, size_t k,
+                          CUstream s, int async)
+{
+  struct cf_copy_shape c = { .width = w, .height = h, .depth = k };
+  CUresult r;
+
+  if ((r = resolve(o, src, w, h, k, &c.src)) != CUDA_SUCCESS ||
+      (r = resolve(o, dst, w, h, k, &c.dst)) != CUDA_SUCCESS)
+    return r;
+  if (w == 0 || h == 0 || k == 0)
+    return CUDA_SUCCESS;
+  fold(&c);
+  if (!c.src.is_dev && !c.dst.is_dev)
+    return host_copy(o, &c, s, async);
+  return o->strided(&c, s, async);
 }
 
 CUresult cf_copy_2d(const struct cf_copy_ops *o, const CUDA_MEMCPY2D *c, CUstream s,
                     int async)
 {
-  CUdeviceptr src, dst;
-  int sdev, ddev;
   CUresult r;
 
   if ((r = o->check()) != CUDA_SUCCESS)
     return r;
   if (!c)
     return CUDA_ERROR_INVALID_VALUE;
-  if ((r = side(o, c->srcMemoryType, c->srcHost, c->srcDevice, c->srcXInBytes, c->srcY,
-                c->srcPitch, &src, &sdev)) != CUDA_SUCCESS ||
-      (r = side(o, c->dstMemoryType, c->dstHost, c->dstDevice, c->dstXInBytes, c->dstY,
-                c->dstPitch, &dst, &ddev)) != CUDA_SUCCESS)
+  struct desc_side src = { c->srcMemoryType, c->srcHost, c->srcDevice, c->srcXInBytes,
+                           c->srcY, 0, 0, c->srcPitch, c->Height, NULL };
+  struct desc_side dst = { c->dstMemoryType, c->dstHost, c->dstDevice, c->dstXInBytes,
+                           c->dstY, 0, 0, c->dstPitch, c->Height, NULL };
+  return copy_desc(o, &src, &dst, c->WidthInBytes, c->Height, 1, s, async);
+}
+
+CUresult cf_copy_3d(const struct cf_copy_ops *o, const CUDA_MEMCPY3D *c, CUstream s,
+                    int async)
+{
+  CUresult r;
+
+  if ((r = o->check()) != CUDA_SUCCESS)
     return r;
-  if (c->Height > 1 && (c->srcPitch < c->WidthInBytes + c->srcXInBytes ||
-                        c->dstPitch < c->WidthInBytes + c->dstXInBytes))
+  if (!c)
     return CUDA_ERROR_INVALID_VALUE;
-  if (c->WidthInBytes == 0 || c->Height == 0)
-    return CUDA_SUCCESS;
-  if (c->srcPitch == c->WidthInBytes && c->dstPitch == c->WidthInBytes)
-    return copy1d(o, ddev, dst, sdev, src, c->WidthInBytes * c->Height, s, async);
-  for (size_t y = 0; y < c->Height && r == CUDA_SUCCESS; y++)
-    r = copy1d(o, ddev, dst + y * c->dstPitch, sdev, src + y * c->srcPitch, c->WidthInBytes,
-               s, async);
-  return r;
+  struct desc_side src = { c->srcMemoryType, c->srcHost, c->srcDevice, c->srcXInBytes,
+                           c->srcY, c->srcZ, c->srcLOD, c->srcPitch, c->srcHeight, NULL };
+  struct desc_side dst = { c->dstMemoryType, c->dstHost, c->dstDevice, c->dstXInBytes,
+                           c->dstY, c->dstZ, c->dstLOD, c->dstPitch, c->dstHeight, NULL };
+  return copy_desc(o, &src, &dst, c->WidthInBytes, c->Height, c->Depth, s, async);
+}
+
+CUresult cf_copy_3d_peer(const struct cf_copy_ops *o, const CUDA_MEMCPY3D_PEER *c,
+                         CUstream s, int async)
+{
+  CUresult r;
+
+  if ((r = o->check()) != CUDA_SUCCESS)
+    return r;
+  if (!c)
+    return CUDA_ERROR_INVALID_VALUE;
+  struct desc_side src = { c->srcMemoryType, c->srcHost, c->srcDevice, c->srcXInBytes,
+                           c->srcY, c->srcZ, c->srcLOD, c->srcPitch, c->srcHeight,
+                           c->srcContext };
+  struct desc_side dst = { c->dstMemoryType, c->dstHost, c->dstDevice, c->dstXInBytes,
+                           c->dstY, c->dstZ, c->dstLOD, c->dstPitch, c->dstHeight,
+                           c->dstContext };
+  return copy_desc(o, &src, &dst, c->WidthInBytes, c->Height, c->Depth, s, async);
+}
+
+/* --- batches ------------------------------------------------------------- */
+
+static int order_ok(CUmemcpySrcAccessOrder a)
+{
+  return a == CU_MEMCPY_SRC_ACCESS_ORDER_STREAM ||
+         a == CU_MEMCPY_SRC_ACCESS_ORDER_DURING_API_CALL ||
+         a == CU_MEMCPY_SRC_ACCESS_ORDER_ANY;
+}
+
+/* A copy whose source order is DURING_API_CALL must be done reading its
+ * source when the call returns; waiting for the stream at the end of the
+ * batch promises that for every copy in it. */
+static CUresult batch_end(const struct cf_copy_ops *o, int during_call, CUstream s)
+{
+  return during_call ? o->stream_sync(s) : CUDA_SUCCESS;
+}
+
+CUresult cf_copy_batch(const struct cf_copy_ops *o, CUdeviceptr *dsts, CUdeviceptr *srcs,
+                       size_t *sizes, size_t count, CUmemcpyAttributes *attrs,
+                       size_t *attrsIdxs, size_t numAttrs, CUstream s)
+{
+  int during_call = 0;
+  CUresult r;
+
+  if ((r = o->check()) != CUDA_SUCCESS)
+    return r;
+  if (!dsts || !srcs || !sizes || !attrs || !attrsIdxs || count == 0 || numAttrs == 0 ||
+      numAttrs > count || !s || s == CU_STREAM_LEGACY)
+    return CUDA_ERROR_INVALID_VALUE;
+  for (size_t k = 0; k < numAttrs; k++) {
+    if (attrsIdxs[k] >= count || (k == 0 ? attrsIdxs[0] != 0 : attrsIdxs[k] <= attrsIdxs[k - 1]) ||
+        !order_ok(attrs[k].srcAccessOrder))
+      return CUDA_ERROR_INVALID_VALUE;
+    during_call |= attrs[k].srcAccessOrder == CU_MEMCPY_SRC_ACCESS_ORDER_DURING_API_CALL;
+  }
+  for (size_t i = 0; i < count; i++)
+    if ((r = cf_copy_linear(o, dsts[i], srcs[i], sizes[i], s, 1)) != CUDA_SUCCESS)
+      return r;
+  return batch_end(o, during_call, s);
+}
+
+/* A pointer operand: UNIFIED memory whose rows are rowLength bytes apart
+ * (0: packed) and whose layers layerHeight rows apart (0: packed). */
+static CUresult operand(const CUmemcpy3DOperand *op, const CUextent3D *e, struct desc_side *d)
+{
+  memset(d, 0, sizeof *d);
+  if (op->type == CU_MEMCPY_OPERAND_TYPE_ARRAY)
+    return CUDA_ERROR_NOT_SUPPORTED; /* no CUDA arrays yet */
+  if (op->type != CU_MEMCPY_OPERAND_TYPE_POINTER ||
+      (op->op.ptr.rowLength && op->op.ptr.rowLength < e->width) ||
+      (op->op.ptr.layerHeight && op->op.ptr.layerHeight < e->height))
+    return CUDA_ERROR_INVALID_VALUE;
+  d->type = CU_MEMORYTYPE_UNIFIED;
+  d->dev = op->op.ptr.ptr;
+  d->pitch = op->op.ptr.rowLength ? op->op.ptr.rowLength : e->width;
+  d->height = op->op.ptr.layerHeight ? op->op.ptr.layerHeight : e->height;
+  return CUDA_SUCCESS;
+}
+
+CUresult cf_copy_batch_3d(const struct cf_copy_ops *o, size_t numOps,
+                          CUDA_MEMCPY3D_BATCH_OP *opList, unsigned long long flags,
+                          CUstream s)
+{
+  struct desc_side src, dst;
+  int during_call = 0;
+  CUresult r;
+
+  if ((r = o->check()) != CUDA_SUCCESS)
+    return r;
+  if (!opList || numOps == 0 || flags != 0 || !s || s == CU_STREAM_LEGACY)
+    return CUDA_ERROR_INVALID_VALUE;
+  for (size_t i = 0; i < numOps; i++) {
+    const CUDA_MEMCPY3D_BATCH_OP *op = &opList[i];
+    if (!op->extent.width || !op->extent.height || !op->extent.depth ||
+        !order_ok(op->srcAccessOrder))
+      return CUDA_ERROR_INVALID_VALUE;
+    if ((r = operand(&op->src, &op->extent, &src)) != CUDA_SUCCESS ||
+        (r = operand(&op->dst, &op->extent, &dst)) != CUDA_SUCCESS)
+      return r;
+    during_call |= op->srcAccessOrder == CU_MEMCPY_SRC_ACCESS_ORDER_DURING_API_CALL;
+  }
+  for (size_t i = 0; i < numOps; i++) {
+    const CUDA_MEMCPY3D_BATCH_OP *op = &opList[i];
+    operand(&op->src, &op->extent, &src);
+    operand(&op->dst, &op->extent, &dst);
+    if ((r = copy_desc(o, &src, &dst, op->extent.width, op->extent.height, op->extent.depth,
+                       s, 1)) != CUDA_SUCCESS)
+      return r;
+  }
+  return batch_end(o, during_call, s);
 }

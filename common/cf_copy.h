@@ -1,12 +1,33 @@
 /* Copies whose direction is found from the pointers (cuMemcpy, the
- * UNIFIED sides of cuMemcpy2D) and 2D copies, decomposed into the 1D
- * host/device copies every driver layer has. The client stub and the
- * emulator share this; each supplies how it tells device memory from host
- * memory and its own 1D copies. */
+ * UNIFIED sides of cuMemcpy2D/3D) and the strided copies (2D, 3D, 3D peer
+ * and the batch forms): descriptor checks and side resolution are done
+ * here once, and each driver layer supplies how it tells device memory from
+ * host memory, its 1D copies and one strided copy. The client stub and the
+ * emulator share this. */
 #ifndef CF_COPY_H
 #define CF_COPY_H
 
 #include <cuda.h>
+
+/* One resolved side of a strided copy. */
+struct cf_copy_side {
+  CUdeviceptr at; /* its first byte (a host address when !is_dev) */
+  size_t pitch;   /* bytes from one row to the next, >= the copy's width */
+  size_t height;  /* rows from one slice to the next, >= the copy's height */
+  CUcontext ctx;  /* a device side's context; NULL: the current one */
+  int is_dev;     /* device memory, else host memory */
+};
+
+/* depth slices of height rows of width bytes, each at least 1. Checked by
+ * the functions below before a layer sees it: pitches and heights as
+ * documented above (a single row has pitch == width, a single slice
+ * height == the copy's height), and every byte of either side,
+ * at + ((depth-1)*side.height + height-1)*pitch + width, is addressable
+ * without overflow. */
+struct cf_copy_shape {
+  struct cf_copy_side src, dst;
+  size_t width, height, depth;
+};
 
 struct cf_copy_ops {
   /* A cheap precondition (initialised, a current context...); its error is
@@ -19,6 +40,9 @@ struct cf_copy_ops {
   CUresult (*dtoh)(void *dst, CUdeviceptr src, size_t n, CUstream s, int async);
   CUresult (*dtod)(CUdeviceptr dst, CUdeviceptr src, size_t n, CUstream s, int async);
   CUresult (*stream_sync)(CUstream s);
+  /* A strided copy with at least one device side (host to host is done
+   * here); c is checked as described above. */
+  CUresult (*strided)(const struct cf_copy_shape *c, CUstream s, int async);
 };
 
 /* cuMemcpy / cuMemcpyAsync semantics: n bytes from src to dst, direction by
@@ -26,9 +50,29 @@ struct cf_copy_ops {
 CUresult cf_copy_linear(const struct cf_copy_ops *o, CUdeviceptr dst, CUdeviceptr src,
                         size_t n, CUstream s, int async);
 
-/* cuMemcpy2D(Async) semantics: one 1D copy per row, or one copy when both
- * pitches equal the width. ARRAY sides answer CUDA_ERROR_NOT_SUPPORTED. */
+/* cuMemcpy2D(Async), cuMemcpy3D(Async) and cuMemcpy3DPeer(Async): checks
+ * the descriptor (NULL, bad memory types, LODs, pitches or heights too
+ * small, NULL pointers: CUDA_ERROR_INVALID_VALUE; ARRAY sides:
+ * CUDA_ERROR_NOT_SUPPORTED, there are no CUDA arrays yet), succeeds at once
+ * for an empty extent, and otherwise makes one strided copy. */
 CUresult cf_copy_2d(const struct cf_copy_ops *o, const CUDA_MEMCPY2D *c, CUstream s,
                     int async);
+CUresult cf_copy_3d(const struct cf_copy_ops *o, const CUDA_MEMCPY3D *c, CUstream s,
+                    int async);
+CUresult cf_copy_3d_peer(const struct cf_copy_ops *o, const CUDA_MEMCPY3D_PEER *c,
+                         CUstream s, int async);
+
+/* cuMemcpyBatchAsync_v2 and cuMemcpy3DBatchAsync_v2: the whole batch is
+ * checked first (CUDA_ERROR_INVALID_VALUE for NULL arrays, a zero count,
+ * attribute indices that do not start at 0 and rise below count, an invalid
+ * source access order, the legacy NULL stream, zero extents, nonzero flags;
+ * CUDA_ERROR_NOT_SUPPORTED for array operands), then each copy is made in
+ * order on s; the first copy that fails stops the batch with its error. */
+CUresult cf_copy_batch(const struct cf_copy_ops *o, CUdeviceptr *dsts, CUdeviceptr *srcs,
+                       size_t *sizes, size_t count, CUmemcpyAttributes *attrs,
+                       size_t *attrsIdxs, size_t numAttrs, CUstream s);
+CUresult cf_copy_batch_3d(const struct cf_copy_ops *o, size_t numOps,
+                          CUDA_MEMCPY3D_BATCH_OP *opList, unsigned long long flags,
+                          CUstream s);
 
 #endif

@@ -7,7 +7,11 @@
  * its context and owner (user allocation or a module's variable). map()
  * answers for the interpreter: a range is accessible only inside one live
  * allocation of the launching context, which also keeps contexts (and so the
- * server's clients) from reading each other's memory.
+ * server's clients) from reading each other's memory. Memory-pool blocks
+ * (mempool.c) have no context: a POOL block is device memory any context
+ * may use, a POOL_IDLE block is pool memory nobody may touch (freed by the
+ * program but kept reserved), so use after free is caught as for any
+ * freed allocation.
  *
  * Locking: the tables are changed under the global lock and, in addition,
  * the write side of mem_lock; map() takes only the read side, so worker
@@ -100,6 +104,14 @@ static size_t live_upper(uint64_t a)
       hi = mid;
   }
   return lo;
+}
+
+/* 1 when ctx may use allocation x: its own, or a pool block in use. */
+static int visible(const struct alloc *x, CUcontext ctx)
+{
+  if (x->kind == CF_EMU_ALLOC_POOL)
+    return 1;
+  return x->ctx == ctx && x->kind != CF_EMU_ALLOC_POOL_IDLE;
 }
 
 /* The live allocation containing address a, or NULL. */
@@ -228,6 +240,39 @@ CUresult cf__emu_mem_free(CUcontext ctx, uint64_t addr)
   return CUDA_SUCCESS;
 }
 
+CUresult cf__emu_mem_lookup(uint64_t addr, enum cf_emu_alloc_kind *kind,
+                            const void **owner)
+{
+  struct alloc *x = live_find(addr);
+  if (!x || x->addr != addr)
+    return CUDA_ERROR_INVALID_VALUE;
+  *kind = x->kind;
+  *owner = x->owner;
+  return CUDA_SUCCESS;
+}
+
+void cf__emu_mem_set_kind(uint64_t addr, enum cf_emu_alloc_kind kind,
+                          uint64_t size)
+{
+  struct alloc *x = live_find(addr);
+  if (!x || x->addr != addr || size == 0 || size > x->span)
+    return;
+  pthread_rwlock_wrlock(&mem_lock);
+  x->kind = kind;
+  x->size = size;
+  pthread_rwlock_unlock(&mem_lock);
+}
+
+void cf__emu_mem_release(uint64_t addr)
+{
+  size_t i = live_upper(addr);
+  if (i == 0 || live[i - 1].addr != addr)
+    return;
+  pthread_rwlock_wrlock(&mem_lock);
+  release(i - 1);
+  pthread_rwlock_unlock(&mem_lock);
+}
+
 void cf__emu_mem_free_owner(CUcontext ctx, const void *owner)
 {
   pthread_rwlock_wrlock(&mem_lock);
@@ -244,7 +289,7 @@ void *cf__emu_mem_map(CUcontext ctx, uint64_t addr, uint64_t len)
     len = 1;
   pthread_rwlock_rdlock(&mem_lock);
   struct alloc *x = live_find(addr);
-  if (x && x->ctx == ctx && len <= x->size - (addr - x->addr))
+  if (x && visible(x, ctx) && len <= x->size - (addr - x->addr))
     p = region + (addr - CF_EMU_DEVICE_BASE);
   pthread_rwlock_unlock(&mem_lock);
   return p;
@@ -254,7 +299,7 @@ CUresult cf__emu_mem_range(CUcontext ctx, uint64_t addr, uint64_t *base,
                            uint64_t *size)
 {
   struct alloc *x = live_find(addr);
-  if (!x || x->ctx != ctx)
+  if (!x || !visible(x, ctx))
     return CUDA_ERROR_NOT_FOUND;
   *base = x->addr;
   *size = x->size;

@@ -11,7 +11,7 @@
  * global lock.
  *
  * Handles (CUcontext, CUmodule, CUfunction, CUstream, CUevent, CUlibrary,
- * CUkernel) are pointers
+ * CUkernel, CUmemoryPool) are pointers
  * to the structs below. A handle is used only after it is found in the live
  * registry with the expected kind, so a stale or forged handle is rejected
  * without being dereferenced. */
@@ -60,6 +60,7 @@ enum cf_emu_kind {
   CF_EMU_KIND_LINK,             /* CUlinkState (link.c) */
   CF_EMU_KIND_LIBRARY,          /* CUlibrary (library.c) */
   CF_EMU_KIND_KERNEL,           /* CUkernel (library.c) */
+  CF_EMU_KIND_MEMPOOL,          /* CUmemoryPool (mempool.c) */
 };
 
 #define CF_EMU_MAGIC 0x63666575u /* "cfeu" */
@@ -127,6 +128,12 @@ struct CUstream_st {
   int priority;
   struct cf_emu_queue *q;       /* its work; outlives the handle if busy */
   unsigned long long id;
+  /* Stream attributes (stream_ext.c), zero until set: hints the emulator
+   * keeps and reports back (priority is the field above). */
+  CUsynchronizationPolicy sync_policy; /* 0: CU_SYNC_POLICY_AUTO */
+  CUaccessPolicyWindow apw;
+  CUlaunchMemSyncDomainMap domain_map;
+  CUlaunchMemSyncDomain domain;
 };
 
 struct CUevent_st {
@@ -206,7 +213,15 @@ int cf__emu_parse_size(const char *s, uint64_t *out);
 
 /* ---- Device memory (devmem.c) ------------------------------------------ */
 
-enum cf_emu_alloc_kind { CF_EMU_ALLOC_USER = 1, CF_EMU_ALLOC_VAR };
+/* POOL and POOL_IDLE are memory-pool blocks (mempool.c): allocated with
+ * ctx NULL and the block as owner; a POOL block is usable from every
+ * context, a POOL_IDLE one (freed, still reserved) from none. */
+enum cf_emu_alloc_kind {
+  CF_EMU_ALLOC_USER = 1,
+  CF_EMU_ALLOC_VAR,
+  CF_EMU_ALLOC_POOL,
+  CF_EMU_ALLOC_POOL_IDLE,
+};
 
 /* Reserve the device region (idempotent). Returns 0 or CF_ENOMEM. */
 int cf__emu_mem_init(uint64_t bytes);
@@ -227,6 +242,16 @@ void *cf__emu_mem_map(CUcontext ctx, uint64_t addr, uint64_t len);
 CUresult cf__emu_mem_range(CUcontext ctx, uint64_t addr, uint64_t *base,
                            uint64_t *size);
 void cf__emu_mem_info(uint64_t *free_bytes, uint64_t *total);
+/* The kind and owner of the allocation starting exactly at addr (any
+ * context). CUDA_SUCCESS or INVALID_VALUE. */
+CUresult cf__emu_mem_lookup(uint64_t addr, enum cf_emu_alloc_kind *kind,
+                            const void **owner);
+/* Change the kind and accessible size (at most the span taken) of the
+ * allocation starting at addr; nothing happens for an unknown addr. */
+void cf__emu_mem_set_kind(uint64_t addr, enum cf_emu_alloc_kind kind,
+                          uint64_t size);
+/* Free the allocation starting at addr whatever its kind or context. */
+void cf__emu_mem_release(uint64_t addr);
 
 /* Pinned host memory, owned by a context. */
 struct cf_emu_pinned {
@@ -237,6 +262,58 @@ struct cf_emu_pinned {
   int registered;   /* the caller's memory (hostmem.c): never freed here */
 };
 void cf__emu_pinned_free_all(CUcontext ctx);
+
+/* ---- Strided copies (memory.c) and peer access (peer.c) ---------------- */
+
+/* One copy operation for shape c (checked as cf_copy.h promises; see
+ * there): device sides are mapped in their context (the current one when
+ * they name none, INVALID_CONTEXT when the one named is not usable) at the
+ * call, INVALID_VALUE when a range is not inside one allocation. Queued on
+ * hStream of the current context, with the 1D copies' rules for pageable
+ * host memory; the synchronous form (async 0) waits. Takes the lock. */
+struct cf_copy_shape;
+CUresult cf__emu_copy_strided(const struct cf_copy_shape *c, CUstream hStream,
+                              int async);
+
+/* ---- Memory pools (mempool.c, mempool_api.c) --------------------------- */
+
+/* A CUmemoryPool (CF_EMU_KIND_MEMPOOL): settings and accounting; its blocks
+ * are mempool.c's. Lock held for every access. */
+struct CUmemPoolHandle_st {
+  struct cf_emu_obj hdr;
+  struct cf_emu_link all;       /* in pools */
+  int is_default;
+  int destroyed;                /* handle gone; freed with its last block */
+  uint64_t max_size;            /* 0: the device's memory */
+  int reuse_follow, reuse_opportunistic, reuse_internal;
+  uint64_t threshold;
+  uint64_t reserved, reserved_high, used, used_high;
+  struct cf_emu_link busy, idle;
+};
+
+/* The default pool (made on first use, never destroyed) and the current
+ * one. CUDA_SUCCESS or OUT_OF_MEMORY. */
+CUresult cf__emu_pool_default(CUmemoryPool *out);
+CUresult cf__emu_pool_current(CUmemoryPool *out);
+/* Make p the current pool (the default when p is it). p live. */
+void cf__emu_pool_set_current(CUmemoryPool p);
+/* NULL: INVALID_VALUE; anything but a live pool: INVALID_HANDLE. */
+CUresult cf__emu_pool_check(CUmemoryPool p);
+/* A new empty pool with a registered handle; max_size 0: no cap.
+ * CUDA_SUCCESS or OUT_OF_MEMORY (*out NULL). */
+CUresult cf__emu_pool_new(uint64_t max_size, CUmemoryPool *out);
+/* Drop p's handle (and its place as current pool) and release its idle
+ * memory; p itself goes when its last allocation is freed. */
+void cf__emu_pool_destroy(CUmemoryPool p);
+/* Release idle blocks while more than keep bytes are reserved; with exact
+ * set, only blocks whose release leaves at least keep (cuMemPoolTrimTo). */
+void cf__emu_pool_release_idle(CUmemoryPool p, uint64_t keep, int exact);
+
+/* cuMemFree of a pointer from cuMemAllocAsync: the block goes back to its
+ * pool at once (CUDA does not synchronise for it). CUDA_SUCCESS, or
+ * INVALID_VALUE when addr does not start a pool allocation in use. Lock
+ * held. */
+CUresult cf__emu_pool_free_now(uint64_t addr);
 
 /* ---- Contexts (context.c) ---------------------------------------------- */
 
@@ -475,6 +552,14 @@ CUresult cf__emu_kernel_function(CUcontext ctx, CUkernel k, CUfunction *out);
 void cf__emu_library_forget(CUmodule m);
 
 /* ---- Entry points with no prototype in the public cuda.h --------------- */
+
+/* cuda.h maps cuStreamGetCaptureInfo to _v3 and hides the older versions
+ * (stream_ext.c; the _ptsz forms are in ptds.c). */
+CUresult CUDAAPI cuStreamGetCaptureInfo_v2(CUstream hStream,
+                                           CUstreamCaptureStatus *status,
+                                           cuuint64_t *id, CUgraph *graph,
+                                           const CUgraphNode **deps,
+                                           size_t *ndeps);
 
 CUresult CUDAAPI cuCtxCreate_v2(CUcontext *pctx, unsigned int flags,
                                 CUdevice dev);

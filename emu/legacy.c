@@ -21,6 +21,11 @@
 #undef cuLinkCreate
 #undef cuLinkAddData
 #undef cuLinkAddFile
+#undef cuStreamWaitValue32
+#undef cuStreamWaitValue64
+#undef cuStreamWriteValue32
+#undef cuStreamWriteValue64
+#undef cuStreamBatchMemOp
 
 /* Same as cuCtxCreate_v2: (CUcontext *, unsigned int, CUdevice). */
 CF_EMU_EXPORT CUresult CUDAAPI cuCtxCreate(CUcontext *pctx, unsigned int flags,
@@ -63,3 +68,21 @@ CF_EMU_FORWARD_(cuLinkAddFile, cuLinkAddFile_v2,
                 (CUlinkState st, CUjitInputType type, const char *path,
                  unsigned int n, CUjit_option *opt, void **val),
                 (st, type, path, n, opt, val))
+/* The v1 stream memory operations (stream_ext.c): v2 takes the same
+ * arguments. */
+CF_EMU_FORWARD_(cuStreamWaitValue32, cuStreamWaitValue32_v2,
+                (CUstream s, CUdeviceptr a, cuuint32_t v, unsigned int f),
+                (s, a, v, f))
+CF_EMU_FORWARD_(cuStreamWaitValue64, cuStreamWaitValue64_v2,
+                (CUstream s, CUdeviceptr a, cuuint64_t v, unsigned int f),
+                (s, a, v, f))
+CF_EMU_FORWARD_(cuStreamWriteValue32, cuStreamWriteValue32_v2,
+                (CUstream s, CUdeviceptr a, cuuint32_t v, unsigned int f),
+                (s, a, v, f))
+CF_EMU_FORWARD_(cuStreamWriteValue64, cuStreamWriteValue64_v2,
+                (CUstream s, CUdeviceptr a, cuuint64_t v, unsigned int f),
+                (s, a, v, f))
+CF_EMU_FORWARD_(cuStreamBatchMemOp, cuStreamBatchMemOp_v2,
+                (CUstream s, unsigned int n, CUstreamBatchMemOpParams *p,
+                 unsigned int f),
+                (s, n, p, f))

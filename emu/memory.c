@@ -1,9 +1,11 @@
 /* Memory entry points: device allocation (over devmem.c), pinned host
- * memory, copies and memsets, synchronous and stream-ordered.
+ * memory, copies and memsets, synchronous and stream-ordered. Every copy,
+ * 1D or strided (2D, 3D, peer: cf__emu_copy_strided), is one operation.
  *
  * Every device range a copy or memset touches must lie inside one live
- * allocation of the current context, else CUDA_ERROR_INVALID_VALUE, like
- * the driver; that is checked, and the ranges mapped, at the call. The work
+ * allocation of the current context (a peer copy's side: of the context it
+ * names), else CUDA_ERROR_INVALID_VALUE, like the driver; that is checked,
+ * and the ranges mapped, at the call. The work
  * itself is an operation on a stream's queue (queue.c). Synchronous forms
  * go on the legacy default stream and wait for it. "Async" forms return at
  * once, with CUDA's rules for host memory kept safe: a host-to-device copy
@@ -22,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cf_copy.h"
 #include "cf_error.h"
 
 CF_EMU_EXPORT CUresult CUDAAPI cuMemAlloc(CUdeviceptr *dptr, size_t bytesize)
@@ -54,6 +57,8 @@ CF_EMU_EXPORT CUresult CUDAAPI cuMemFree(CUdeviceptr dptr)
   if (dptr != 0 && (r = cf__emu_ctx_wait(ctx)) == CUDA_SUCCESS)
     r = cf__emu_ctx_usable(ctx) ? cf__emu_mem_free(ctx, dptr)
                                 : CUDA_ERROR_INVALID_CONTEXT;
+  if (r == CUDA_ERROR_INVALID_VALUE) /* or from cuMemAllocAsync */
+    r = cf__emu_pool_free_now(dptr);
   cf__emu_unlock();
   return r;
 }
@@ -214,6 +219,9 @@ struct mem_op {
   unsigned width;              /* memset element size */
   uint32_t value;
   size_t rows, pitch;          /* 2D memset: rows of n elements, pitch bytes */
+  /* A copy: depth slices of rows rows of n bytes; from_pitch/pitch bytes
+   * between rows and from_slice/to_slice between slices. */
+  size_t depth, from_pitch, from_slice, to_slice;
   void *staging;               /* owned copy of pageable source bytes */
 };
 
@@ -225,7 +233,12 @@ static CUresult run_mem(struct cf_emu_op *op, CUresult status)
   if (status != CUDA_SUCCESS)
     return status;
   if (m->from) {
-    memmove(m->to, m->from, m->n);
+    for (size_t z = 0; z < m->depth; z++)
+      for (size_t y = 0; y < m->rows; y++)
+        memmove(p + z * m->to_slice + y * m->pitch,
+                (const uint8_t *)m->from + z * m->from_slice +
+                    y * m->from_pitch,
+                m->n);
   } else if (m->rows > 1) {
     struct mem_op row = *m;
     row.rows = 0;
@@ -288,47 +301,92 @@ static CUresult issue(CUcontext ctx, struct cf_emu_queue *q, struct mem_op *m,
   return cf__emu_ctx_async_error(ctx);
 }
 
-enum dir { HTOD, DTOH, DTOD };
+/* The bytes side s of c spans, from its first to its last. */
+static uint64_t side_span(const struct cf_copy_side *s,
+                          const struct cf_copy_shape *c)
+{
+  return ((uint64_t)(c->depth - 1) * s->height + c->height - 1) * s->pitch +
+         c->width;
+}
 
-static CUresult copy(enum dir d, CUdeviceptr dst, void *hdst, CUdeviceptr src,
-                     const void *hsrc, size_t n, CUstream hStream, int async)
+/* Side s for the executor: device memory mapped in its own context (ctx
+ * when it names none), host memory as it is; NULL when a device range is
+ * not inside one allocation of that context. Lock held. */
+static void *side_map(CUcontext ctx, const struct cf_copy_side *s,
+                      uint64_t span)
+{
+  if (!s->is_dev)
+    return (void *)(uintptr_t)s->at;
+  return cf__emu_mem_map(s->ctx ? s->ctx : ctx, s->at, span);
+}
+
+/* Pack the rows of m's source into a staging buffer the op owns. */
+static CUresult stage_source(struct mem_op *m)
+{
+  uint8_t *p = malloc(m->n * m->rows * m->depth);
+
+  if (!p)
+    return CUDA_ERROR_OUT_OF_MEMORY;
+  for (size_t z = 0; z < m->depth; z++)
+    for (size_t y = 0; y < m->rows; y++)
+      memcpy(p + (z * m->rows + y) * m->n,
+             (const uint8_t *)m->from + z * m->from_slice + y * m->from_pitch,
+             m->n);
+  m->staging = p;
+  m->from = p;
+  m->from_pitch = m->n;
+  m->from_slice = m->n * m->rows;
+  return CUDA_SUCCESS;
+}
+
+CUresult cf__emu_copy_strided(const struct cf_copy_shape *c, CUstream hStream,
+                              int async)
 {
   CUcontext ctx;
   struct cf_emu_queue *q;
   struct mem_op *m;
+  uint64_t sspan, dspan;
   int wait = !async;
   CUresult r = begin(hStream, wait, &ctx, &q);
 
   if (r != CUDA_SUCCESS)
     return r;
-  if (n == 0)
+  if (c->width == 0 || c->height == 0 || c->depth == 0)
     goto out;
-  m = calloc(1, sizeof *m);
-  if (!m) {
+  if ((c->src.ctx && !cf__emu_ctx_usable(c->src.ctx)) ||
+      (c->dst.ctx && !cf__emu_ctx_usable(c->dst.ctx))) {
+    r = CUDA_ERROR_INVALID_CONTEXT;
+    goto out;
+  }
+  if (!(m = calloc(1, sizeof *m))) {
     r = CUDA_ERROR_OUT_OF_MEMORY;
     goto out;
   }
-  m->to = d == DTOH ? hdst : cf__emu_mem_map(ctx, dst, n);
-  m->from = d == HTOD ? hsrc : cf__emu_mem_map(ctx, src, n);
-  m->n = n;
+  sspan = side_span(&c->src, c);
+  dspan = side_span(&c->dst, c);
+  m->to = side_map(ctx, &c->dst, dspan);
+  m->from = side_map(ctx, &c->src, sspan);
+  m->n = c->width;
+  m->rows = c->height;
+  m->depth = c->depth;
+  m->pitch = c->dst.pitch;
+  m->to_slice = c->dst.pitch * c->dst.height;
+  m->from_pitch = c->src.pitch;
+  m->from_slice = c->src.pitch * c->src.height;
   if (!m->to || !m->from) {
     free(m);
     r = CUDA_ERROR_INVALID_VALUE;
     goto out;
   }
-  if (async && d == HTOD && !is_pinned(ctx, hsrc, n)) {
-    if (!(m->staging = malloc(n))) {
-      free(m);
-      r = CUDA_ERROR_OUT_OF_MEMORY;
-      goto out;
-    }
-    memcpy(m->staging, hsrc, n);
-    m->from = m->staging;
+  if (async && !c->src.is_dev && !is_pinned(ctx, m->from, sspan) &&
+      (r = stage_source(m)) != CUDA_SUCCESS) {
+    free(m);
+    goto out;
   }
-  if (async && d == DTOH && !is_pinned(ctx, hdst, n)) {
+  if (async && !c->dst.is_dev && !is_pinned(ctx, m->to, dspan)) {
     /* Pageable destination: complete before returning, as CUDA does. */
     if (cf__emu_in_worker()) {
-      free(m);
+      free_mem(&m->op);
       r = CUDA_ERROR_NOT_PERMITTED;
       goto out;
     }
@@ -338,6 +396,24 @@ static CUresult copy(enum dir d, CUdeviceptr dst, void *hdst, CUdeviceptr src,
 out:
   cf__emu_unlock();
   return r;
+}
+
+enum dir { HTOD, DTOH, DTOD };
+
+/* A 1D copy: one row of n bytes. */
+static CUresult copy(enum dir d, CUdeviceptr dst, void *hdst, CUdeviceptr src,
+                     const void *hsrc, size_t n, CUstream hStream, int async)
+{
+  struct cf_copy_shape c = {
+    .src = { d == HTOD ? (CUdeviceptr)(uintptr_t)hsrc : src, n, 1, NULL,
+             d != HTOD },
+    .dst = { d == DTOH ? (CUdeviceptr)(uintptr_t)hdst : dst, n, 1, NULL,
+             d != DTOH },
+    .width = n,
+    .height = 1,
+    .depth = 1,
+  };
+  return cf__emu_copy_strided(&c, hStream, async);
 }
 
 CF_EMU_EXPORT CUresult CUDAAPI cuMemcpyHtoD(CUdeviceptr dstDevice,

@@ -1,10 +1,12 @@
-/* More memory entry points: pitched allocation, pointer attributes, 2D
- * copies and cuMemcpy/cuMemcpyAsync with unified addressing. Copies are
- * composed of the 1D forms of memory.c (one per row unless both sides are
- * contiguous), whose direction comes from which side owns each pointer: a
- * live device allocation of the current context is device memory, anything
- * else host memory. */
+/* More memory entry points: pitched allocation, pointer attributes, the
+ * 2D, 3D, 3D peer and batch copies, and cuMemcpy/cuMemcpyAsync with unified
+ * addressing. common/cf_copy.c checks the descriptors and resolves their
+ * sides; each strided copy is then one operation of memory.c
+ * (cf__emu_copy_strided), each linear one a 1D copy. Direction comes from
+ * which side owns each pointer: a live device allocation of the current
+ * context is device memory, anything else host memory. */
 #include "cf_copy.h"
+#include "cf_pointer_attr.h"
 #include "internal.h"
 
 #include <string.h>
@@ -154,22 +156,8 @@ CF_EMU_EXPORT CUresult CUDAAPI cuPointerGetAttributes(
       break;
     }
     if (attribute(ctx, data[i], a, ptr) != CUDA_SUCCESS) {
-      size_t n = 8;
-      switch (a) {
-      case CU_POINTER_ATTRIBUTE_MEMORY_TYPE:
-      case CU_POINTER_ATTRIBUTE_SYNC_MEMOPS:
-      case CU_POINTER_ATTRIBUTE_IS_MANAGED:
-      case CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL:
-      case CU_POINTER_ATTRIBUTE_IS_LEGACY_CUDA_IPC_CAPABLE:
-      case CU_POINTER_ATTRIBUTE_MAPPED:
-      case CU_POINTER_ATTRIBUTE_IS_GPU_DIRECT_RDMA_CAPABLE:
-      case CU_POINTER_ATTRIBUTE_ACCESS_FLAGS:
-        n = 4;
-        break;
-      default:
-        break;
-      }
-      memset(data[i], 0, n);
+      /* 4-byte values, else 8 (pointers and handles included) */
+      memset(data[i], 0, cf_pointer_attr_size(a) == 4 ? 4 : 8);
       if (a == CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL)
         *(int *)data[i] = -2;
     }
@@ -226,6 +214,7 @@ static const struct cf_copy_ops copy_ops = {
   .dtoh = emu_dtoh,
   .dtod = emu_dtod,
   .stream_sync = cuStreamSynchronize,
+  .strided = cf__emu_copy_strided,
 };
 
 CF_EMU_EXPORT CUresult CUDAAPI cuMemcpy(CUdeviceptr dst, CUdeviceptr src,
@@ -255,4 +244,42 @@ CF_EMU_EXPORT CUresult CUDAAPI cuMemcpy2DAsync(const CUDA_MEMCPY2D *pCopy,
                                                CUstream hStream)
 {
   return cf_copy_2d(&copy_ops, pCopy, hStream, 1);
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuMemcpy3D(const CUDA_MEMCPY3D *pCopy)
+{
+  return cf_copy_3d(&copy_ops, pCopy, NULL, 0);
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuMemcpy3DAsync(const CUDA_MEMCPY3D *pCopy,
+                                               CUstream hStream)
+{
+  return cf_copy_3d(&copy_ops, pCopy, hStream, 1);
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuMemcpy3DPeer(const CUDA_MEMCPY3D_PEER *pCopy)
+{
+  return cf_copy_3d_peer(&copy_ops, pCopy, NULL, 0);
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuMemcpy3DPeerAsync(
+    const CUDA_MEMCPY3D_PEER *pCopy, CUstream hStream)
+{
+  return cf_copy_3d_peer(&copy_ops, pCopy, hStream, 1);
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuMemcpyBatchAsync(
+    CUdeviceptr *dsts, CUdeviceptr *srcs, size_t *sizes, size_t count,
+    CUmemcpyAttributes *attrs, size_t *attrsIdxs, size_t numAttrs,
+    CUstream hStream)
+{
+  return cf_copy_batch(&copy_ops, dsts, srcs, sizes, count, attrs, attrsIdxs,
+                       numAttrs, hStream);
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuMemcpy3DBatchAsync(
+    size_t numOps, CUDA_MEMCPY3D_BATCH_OP *opList, unsigned long long flags,
+    CUstream hStream)
+{
+  return cf_copy_batch_3d(&copy_ops, numOps, opList, flags, hStream);
 }

@@ -65,6 +65,84 @@ CF_EMU_PTSZ_(cuMemsetD16Async_ptsz,
 CF_EMU_PTSZ_(cuMemsetD32Async_ptsz,
              (CUdeviceptr dst, unsigned int v, size_t n, CUstream s),
              cuMemsetD32Async(dst, v, n, per_thread(s)))
+CF_EMU_PTSZ_(cuMemAllocAsync_ptsz,
+             (CUdeviceptr *dptr, size_t n, CUstream s),
+             cuMemAllocAsync(dptr, n, per_thread(s)))
+CF_EMU_PTSZ_(cuMemFreeAsync_ptsz, (CUdeviceptr dptr, CUstream s),
+             cuMemFreeAsync(dptr, per_thread(s)))
+CF_EMU_PTSZ_(cuMemAllocFromPoolAsync_ptsz,
+             (CUdeviceptr *dptr, size_t n, CUmemoryPool pool, CUstream s),
+             cuMemAllocFromPoolAsync(dptr, n, pool, per_thread(s)))
+CF_EMU_PTSZ_(cuMemcpy3DAsync_v2_ptsz, (const CUDA_MEMCPY3D *p, CUstream s),
+             cuMemcpy3DAsync(p, per_thread(s)))
+CF_EMU_PTSZ_(cuMemcpy3DPeerAsync_ptsz,
+             (const CUDA_MEMCPY3D_PEER *p, CUstream s),
+             cuMemcpy3DPeerAsync(p, per_thread(s)))
+CF_EMU_PTSZ_(cuMemcpyPeerAsync_ptsz,
+             (CUdeviceptr dst, CUcontext dctx, CUdeviceptr src, CUcontext sctx,
+              size_t n, CUstream s),
+             cuMemcpyPeerAsync(dst, dctx, src, sctx, n, per_thread(s)))
+CF_EMU_PTSZ_(cuMemcpyBatchAsync_v2_ptsz,
+             (CUdeviceptr *dsts, CUdeviceptr *srcs, size_t *sizes,
+              size_t count, CUmemcpyAttributes *attrs, size_t *attrsIdxs,
+              size_t numAttrs, CUstream s),
+             cuMemcpyBatchAsync(dsts, srcs, sizes, count, attrs, attrsIdxs,
+                                numAttrs, per_thread(s)))
+CF_EMU_PTSZ_(cuMemcpy3DBatchAsync_v2_ptsz,
+             (size_t n, CUDA_MEMCPY3D_BATCH_OP *ops, unsigned long long flags,
+              CUstream s),
+             cuMemcpy3DBatchAsync(n, ops, flags, per_thread(s)))
+CF_EMU_PTSZ_(cuStreamGetDevice_ptsz, (CUstream s, CUdevice *dev),
+             cuStreamGetDevice(per_thread(s), dev))
+CF_EMU_PTSZ_(cuStreamIsCapturing_ptsz,
+             (CUstream s, CUstreamCaptureStatus *status),
+             cuStreamIsCapturing(per_thread(s), status))
+CF_EMU_PTSZ_(cuStreamGetCaptureInfo_v2_ptsz,
+             (CUstream s, CUstreamCaptureStatus *status, cuuint64_t *id,
+              CUgraph *graph, const CUgraphNode **deps, size_t *ndeps),
+             cuStreamGetCaptureInfo_v2(per_thread(s), status, id, graph, deps,
+                                       ndeps))
+CF_EMU_PTSZ_(cuStreamGetCaptureInfo_v3_ptsz,
+             (CUstream s, CUstreamCaptureStatus *status, cuuint64_t *id,
+              CUgraph *graph, const CUgraphNode **deps,
+              const CUgraphEdgeData **edges, size_t *ndeps),
+             cuStreamGetCaptureInfo_v3(per_thread(s), status, id, graph, deps,
+                                       edges, ndeps))
+CF_EMU_PTSZ_(cuStreamGetAttribute_ptsz,
+             (CUstream s, CUstreamAttrID attr, CUstreamAttrValue *v),
+             cuStreamGetAttribute(per_thread(s), attr, v))
+CF_EMU_PTSZ_(cuStreamSetAttribute_ptsz,
+             (CUstream s, CUstreamAttrID attr, const CUstreamAttrValue *v),
+             cuStreamSetAttribute(per_thread(s), attr, v))
+CF_EMU_PTSZ_(cuStreamCopyAttributes_ptsz, (CUstream dst, CUstream src),
+             cuStreamCopyAttributes(per_thread(dst), per_thread(src)))
+/* The value and batch operations: the v1 names share the _v2 ABI. */
+#define CF_EMU_VALUE_PTSZ_(name, v2, type)                                    \
+  CF_EMU_PTSZ_(name, (CUstream s, CUdeviceptr addr, type value,             \
+                      unsigned flags),                                        \
+               v2(per_thread(s), addr, value, flags))
+CF_EMU_VALUE_PTSZ_(cuStreamWaitValue32_ptsz, cuStreamWaitValue32_v2, cuuint32_t)
+CF_EMU_VALUE_PTSZ_(cuStreamWaitValue32_v2_ptsz, cuStreamWaitValue32_v2,
+                   cuuint32_t)
+CF_EMU_VALUE_PTSZ_(cuStreamWaitValue64_ptsz, cuStreamWaitValue64_v2, cuuint64_t)
+CF_EMU_VALUE_PTSZ_(cuStreamWaitValue64_v2_ptsz, cuStreamWaitValue64_v2,
+                   cuuint64_t)
+CF_EMU_VALUE_PTSZ_(cuStreamWriteValue32_ptsz, cuStreamWriteValue32_v2,
+                   cuuint32_t)
+CF_EMU_VALUE_PTSZ_(cuStreamWriteValue32_v2_ptsz, cuStreamWriteValue32_v2,
+                   cuuint32_t)
+CF_EMU_VALUE_PTSZ_(cuStreamWriteValue64_ptsz, cuStreamWriteValue64_v2,
+                   cuuint64_t)
+CF_EMU_VALUE_PTSZ_(cuStreamWriteValue64_v2_ptsz, cuStreamWriteValue64_v2,
+                   cuuint64_t)
+CF_EMU_PTSZ_(cuStreamBatchMemOp_ptsz,
+             (CUstream s, unsigned count, CUstreamBatchMemOpParams *ops,
+              unsigned flags),
+             cuStreamBatchMemOp_v2(per_thread(s), count, ops, flags))
+CF_EMU_PTSZ_(cuStreamBatchMemOp_v2_ptsz,
+             (CUstream s, unsigned count, CUstreamBatchMemOpParams *ops,
+              unsigned flags),
+             cuStreamBatchMemOp_v2(per_thread(s), count, ops, flags))
 
 /* Synchronous forms on the per-thread stream. */
 static CUresult then_sync(CUresult r)
@@ -87,3 +165,12 @@ CF_EMU_PTSZ_(cuMemsetD16_v2_ptds,
              then_sync(cuMemsetD16Async(dst, v, n, CU_STREAM_PER_THREAD)))
 CF_EMU_PTSZ_(cuMemsetD32_v2_ptds, (CUdeviceptr dst, unsigned int v, size_t n),
              then_sync(cuMemsetD32Async(dst, v, n, CU_STREAM_PER_THREAD)))
+CF_EMU_PTSZ_(cuMemcpy3D_v2_ptds, (const CUDA_MEMCPY3D *p),
+             then_sync(cuMemcpy3DAsync(p, CU_STREAM_PER_THREAD)))
+CF_EMU_PTSZ_(cuMemcpy3DPeer_ptds, (const CUDA_MEMCPY3D_PEER *p),
+             then_sync(cuMemcpy3DPeerAsync(p, CU_STREAM_PER_THREAD)))
+CF_EMU_PTSZ_(cuMemcpyPeer_ptds,
+             (CUdeviceptr dst, CUcontext dctx, CUdeviceptr src, CUcontext sctx,
+              size_t n),
+             then_sync(cuMemcpyPeerAsync(dst, dctx, src, sctx, n,
+                                         CU_STREAM_PER_THREAD)))

@@ -32,9 +32,11 @@ uint64_t cf__handle_register(struct cf_call *c, enum cf_handle_kind kind,
   struct cf_worker *w = c->w;
 
   /* Modules, streams and events belong to the context current on the lane
-   * (the lane's stack is installed in the driver during the call). */
+   * (the lane's stack is installed in the driver during the call); memory
+   * pools, like libraries, to none. */
   if (parent_id == 0 && kind != CF_HK_CONTEXT && kind != CF_HK_FUNCTION &&
-      kind != CF_HK_LIBRARY && kind != CF_HK_KERNEL && c->drv->cuCtxGetCurrent) {
+      kind != CF_HK_LIBRARY && kind != CF_HK_KERNEL && kind != CF_HK_MEMPOOL &&
+      c->drv->cuCtxGetCurrent) {
     CUcontext ctx = NULL;
 
     if (c->drv->cuCtxGetCurrent(&ctx) == CUDA_SUCCESS && ctx)

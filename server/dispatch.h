@@ -30,6 +30,7 @@ enum cf_handle_kind {
   CF_HK_LINK,
   CF_HK_LIBRARY,
   CF_HK_KERNEL,
+  CF_HK_MEMPOOL,  /* belongs to no context (server/mempool.c) */
   CF_HK_MAX_
 };
 
@@ -71,7 +72,8 @@ CUresult cf__handle_lookup_owned(struct cf_call *c, uint64_t id,
  * 0. parent_id names the object whose destruction also ends this one (a
  * function's module); 0 means "the lane's current context" for modules,
  * streams, events and link states, and none for contexts, functions,
- * libraries and kernels (a library belongs to no context). Returns 0 also when the table
+ * libraries, kernels and memory pools (a library or a pool belongs to no
+ * context). Returns 0 also when the table
  * is full (the session's handle limit); the caller then answers
  * CUDA_ERROR_OUT_OF_MEMORY. */
 uint64_t cf__handle_register(struct cf_call *c, enum cf_handle_kind kind,

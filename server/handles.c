@@ -17,6 +17,7 @@
 
 #define FIRST_SERIAL 0x100u
 #define KIND_BITS 4
+_Static_assert(CF_HK_MAX_ <= (1 << KIND_BITS), "handle kinds outgrow KIND_BITS");
 
 struct entry {
   uint64_t id;          /* 0 while the slot is free */

@@ -262,40 +262,27 @@ int cf__worker_run(const struct cf_srv_options *o);
 /* Reset the per-call outputs of c (free the reply body and bulk). */
 void cf__call_reset(struct cf_call *c);
 
-/* The two server=custom rows of the API table (called by generated code). */
-#include "cf_api.pb-c.h"
-/* Rows of the API table the server implements itself (server=custom;
- * primary.c, image.c, link.c, launch.c). */
-CUresult cf__srv_cuDevicePrimaryCtxRelease_v2(struct cf_call *c,
-                                              const CuDevicePrimaryCtxReleaseV2Req *req,
-                                              CuDevicePrimaryCtxReleaseV2Rep *rep);
-CUresult cf__srv_cuDevicePrimaryCtxReset_v2(struct cf_call *c,
-                                            const CuDevicePrimaryCtxResetV2Req *req,
-                                            CuDevicePrimaryCtxResetV2Rep *rep);
-CUresult cf__srv_cuModuleLoadData(struct cf_call *c, const CuModuleLoadDataReq *req,
-                                  CuModuleLoadDataRep *rep);
-CUresult cf__srv_cuLibraryLoadData(struct cf_call *c, const CuLibraryLoadDataReq *req,
-                                   CuLibraryLoadDataRep *rep);
-CUresult cf__srv_cuLinkAddData_v2(struct cf_call *c, const CuLinkAddDataV2Req *req,
-                                  CuLinkAddDataV2Rep *rep);
-CUresult cf__srv_cuLinkComplete(struct cf_call *c, const CuLinkCompleteReq *req,
-                                CuLinkCompleteRep *rep);
-CUresult cf__srv_cfLinkGetImage(struct cf_call *c, const CfLinkGetImageReq *req,
-                                CfLinkGetImageRep *rep);
+/* The handlers of the rows the server implements itself (server=custom:
+ * primary.c, image.c, link.c, launch.c, memory.c, library.c, stream_ext.c,
+ * mempool.c, copy.c), declared from the API table. */
+#include "cf_server_custom.h"
 
 /* 1 when a module image of size bytes may be given to the driver: every
  * size and offset in a fatbin or ELF header lies inside it; PTX text (which
  * the frame layer NUL-terminates) always may; a fatbin wrapper never. */
 int cf__srv_image_ok(const uint8_t *b, uint64_t size);
-CUresult cf__srv_cuLaunchKernel(struct cf_call *c, const CuLaunchKernelReq *req,
-                                CuLaunchKernelRep *rep);
-CUresult cf__srv_cfFuncGetParamLayout(struct cf_call *c,
-                                      const CfFuncGetParamLayoutReq *req,
-                                      CfFuncGetParamLayoutRep *rep);
-/* library.c */
-CUresult cf__srv_cuLibraryEnumerateKernels(struct cf_call *c,
-                                           const CuLibraryEnumerateKernelsReq *req,
-                                           CuLibraryEnumerateKernelsRep *rep);
+
+/* Strided copies (copy.c): the host side travels packed in the bulk, a
+ * device side as its first byte, pitch and height. 1 when a copy of depth slices of height rows of width bytes (each at
+ * least 1) may touch the device side [at, ...) with rows pitch bytes apart
+ * and slices side_height rows apart: pitch >= width, side_height >=
+ * height, and its last byte, at + ((depth-1)*side_height + height-1)*pitch
+ * + width - 1, computed without overflow. Else 0. */
+int cf__srv_copy_side_ok(uint64_t at, uint64_t pitch, uint64_t side_height, uint64_t width,
+                         uint64_t height, uint64_t depth);
+/* 1 when width*height*depth (each at least 1) equals len without overflow,
+ * i.e. a packed host side of that extent is exactly the bulk. Else 0. */
+int cf__srv_copy_packed_ok(uint64_t width, uint64_t height, uint64_t depth, uint64_t len);
 
 /* Upper bound on a kernel's parameter count (the driver caps the parameter
  * space at 32764 bytes). */

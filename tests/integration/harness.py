@@ -72,6 +72,8 @@ def parser(description):
     p.add_argument('--cuferryd', help='path of build/server/cuferryd')
     p.add_argument('--driver', default='emu',
                    help="cuferryd's --driver value (default: emu)")
+    p.add_argument('--max-bulk', default=None,
+                   help="cuferryd's --max-bulk value (default: its own)")
     p.add_argument('--client-dir',
                    help='directory holding the stub libcuda.so.1')
     p.add_argument('--emu', help='path of libcuferry-emu.so')
@@ -163,9 +165,10 @@ def _die_with_parent():
 class Server:
     """One cuferryd on 127.0.0.1:0. Use through server() below."""
 
-    def __init__(self, cuferryd, driver='emu', env=None):
+    def __init__(self, cuferryd, driver='emu', env=None, max_bulk=None):
         self.cuferryd = cuferryd
         self.driver = driver
+        self.max_bulk = max_bulk
         self.env = env
         self.proc = None
         self.url = None
@@ -178,6 +181,8 @@ class Server:
         need_file(self.cuferryd, 'cuferryd')
         cmd = [self.cuferryd, '--listen', 'tcp://127.0.0.1:0',
                '--driver', self.driver, '--insecure']
+        if self.max_bulk:
+            cmd += ['--max-bulk', str(self.max_bulk)]
         log('starting: %s' % ' '.join(cmd))
         self._errf = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
@@ -292,7 +297,7 @@ def server(args, extra_env=None):
     env = dict(os.environ)
     env.pop('CUFERRY_SERVER', None)
     env.update(extra_env or {})
-    s = Server(args.cuferryd, args.driver, env)
+    s = Server(args.cuferryd, args.driver, env, getattr(args, 'max_bulk', None))
     problems = []
     try:
         s.start()

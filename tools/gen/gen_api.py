@@ -19,12 +19,14 @@ One description, many outputs (so nothing is kept in step by hand):
   driver-h/driver-c
                cf_driver_table.[ch]: the server's table of driver pointers
   dispatch     cf_server_dispatch.c: the server's handler per wire op
+  custom-h     cf_server_custom.h: prototypes of the server=custom handlers
 
 Usage: gen_api.py --def FILE [--exports FILE] --emit KIND --output FILE
 Standard library only; meson runs it at build time.
 """
 
 import argparse
+import copy
 import re
 import sys
 
@@ -52,6 +54,10 @@ SCALARS = {
     "CUsharedconfig": ("sint32", "int32_t"),
     "unsigned long long": ("uint64", "uint64_t"),
     "CUpointer_attribute": ("sint32", "int32_t"),
+    "cuuint32_t": ("uint32", "uint32_t"),
+    "cuuint64_t": ("uint64", "uint64_t"),
+    "CUstreamCaptureStatus": ("sint32", "int32_t"),
+    "CUstreamAttrID": ("sint32", "int32_t"),
     "CUmemPool_attribute": ("sint32", "int32_t"),
     "CUmemAllocationType": ("sint32", "int32_t"),
     "CUmemAllocationHandleType": ("sint32", "int32_t"),
@@ -204,6 +210,11 @@ def parse_def(path):
                 check_forwarded(row, path)
             rows.append(row)
     by_name = {r.name: r for r in rows}
+    # A target may also be a row's generated NAME_ptsz/NAME_ptds form: the
+    # alias then gets a copy of the row renamed to that entry point.
+    for name, r in per_thread_names(rows).items():
+        by_name[name] = copy.copy(r)
+        by_name[name].name = name
     out_aliases = []
     for alias, target, lineno in aliases:
         if target not in by_name:
@@ -460,6 +471,10 @@ def emit_client_aliases(rows, aliases, _exports):
            " * cuda.h maps these names to their successors with macros, so each is",
            " * undefined and declared here before its definition. */",
            "#include <cuda.h>", "", '#include "internal.h"', ""]
+    out += ["/* Per-thread default stream forms (rows marked ptsz or ptds), first:",
+            " * aliases may name them. */", ""]
+    for name, r in sorted(per_thread_names(rows).items()):
+        out += per_thread_wrapper(r, name.rsplit("_", 1)[1])
     for alias, target in aliases:
         out.append(f"#undef {alias}")
         out.append(f"CUresult CUDAAPI {alias}({c_params(target, 'cuda')});")
@@ -468,9 +483,6 @@ def emit_client_aliases(rows, aliases, _exports):
         out.append(f"  return {target.name}({c_args(target, 'cuda')});")
         out.append("}")
         out.append("")
-    out += ["/* Per-thread default stream forms (rows marked ptsz or ptds). */", ""]
-    for name, r in sorted(per_thread_names(rows).items()):
-        out += per_thread_wrapper(r, name.rsplit("_", 1)[1])
     return "\n".join(out) + "\n"
 
 
@@ -638,6 +650,22 @@ def dispatch_handler(r):
     return lines
 
 
+def emit_custom_h(rows, _aliases, _exports):
+    """The prototypes of the server=custom handlers, for the files that
+    write them and the generated dispatch that calls them."""
+    fw = sorted((r for r in rows if r.forwarded and r.server_custom), key=lambda r: r.op)
+    out = [HEADER,
+           "/* The rows of the API table the server implements by hand (server=custom):",
+           " * each handler gets the unpacked request and fills the reply; it returns",
+           " * the call's CUresult. See server/dispatch.h for the cf_call contract. */",
+           "#ifndef CF_SERVER_CUSTOM_H", "#define CF_SERVER_CUSTOM_H", "",
+           '#include "cf_api.pb-c.h"', '#include "dispatch.h"', ""]
+    for r in fw:
+        out.append(f"CUresult cf__srv_{r.name}(struct cf_call *c, const {r.msg}Req *req, {r.msg}Rep *rep);")
+    out += ["", "#endif"]
+    return "\n".join(out) + "\n"
+
+
 def emit_dispatch(rows, _aliases, _exports):
     fw = sorted((r for r in rows if r.forwarded), key=lambda r: r.op)
     out = [HEADER,
@@ -646,11 +674,7 @@ def emit_dispatch(rows, _aliases, _exports):
            " * handles it created, pack the reply. See server/dispatch.h. */",
            "#include <stdint.h>", "#include <string.h>", "",
            '#include "cf_api.pb-c.h"', '#include "cf_api_ops.h"', '#include "cf_error.h"',
-           '#include "cf_proto.h"', '#include "dispatch.h"', ""]
-    for r in fw:
-        if r.server_custom:
-            out.append(f"CUresult cf__srv_{r.name}(struct cf_call *c, const {r.msg}Req *req, {r.msg}Rep *rep);")
-    out.append("")
+           '#include "cf_proto.h"', '#include "cf_server_custom.h"', '#include "dispatch.h"', ""]
     for r in fw:
         out += dispatch_handler(r)
     out.append("static const struct cf_op_entry op_table[] = {  /* sorted by op */")
@@ -750,6 +774,7 @@ EMITTERS = {
     "driver-h": emit_driver_h,
     "driver-c": emit_driver_c,
     "dispatch": emit_dispatch,
+    "custom-h": emit_custom_h,
     "client-procs": emit_client_procs,
 }
 
