@@ -208,7 +208,7 @@ CF_EXPORT CUresult CUDAAPI cuLibraryLoadFromFile(CUlibrary *library, const char 
 CF_EXPORT CUresult CUDAAPI cuLibraryEnumerateKernels(CUkernel *kernels, unsigned int numKernels,
                                                      CUlibrary lib)
 {
-  uint64_t small[64], *ids = small;
+  uint64_t small[64] = { 0 }, *ids = small;
   CUresult r;
 
   if (!kernels || numKernels == 0)

@@ -215,28 +215,50 @@ void cf__lanes_context_gone(struct cf_lanes *l, void *ctx)
   }
 }
 
+/* 1 when slot i of ln holds a stream the table still knows. */
+static int slot_live(struct cf_call *c, const struct lane *ln, uint32_t i)
+{
+  void *real;
+  return ln->streams[i].stream_id &&
+         cf__handle_lookup(c, ln->streams[i].stream_id, CF_HK_STREAM, &real) == CUDA_SUCCESS;
+}
+
+/* A slot for a new stream: a free one, or one whose context is gone, or
+ * else the next in turn, whose stream is drained and destroyed first so
+ * that neither its work's order nor the stream itself is lost. */
+static uint32_t free_slot(struct cf_call *c, struct lane *ln)
+{
+  const struct cf_driver *d = c->drv;
+  uint32_t i;
+  void *real;
+
+  for (i = 0; i < LANE_STREAMS; i++)
+    if (!slot_live(c, ln, i))
+      return i;
+  i = ln->next_stream;
+  ln->next_stream = (i + 1) % LANE_STREAMS;
+  if (cf__handle_lookup(c, ln->streams[i].stream_id, CF_HK_STREAM, &real) == CUDA_SUCCESS) {
+    if (d->cuStreamSynchronize)
+      d->cuStreamSynchronize((CUstream)real);
+    if (d->cuStreamDestroy_v2 && d->cuStreamDestroy_v2((CUstream)real) == CUDA_SUCCESS)
+      cf__handle_forget(c, ln->streams[i].stream_id);
+  }
+  return i;
+}
+
 /* The lane's stream for ctx_id, made and registered when it has none (or
  * its context forgot it). Returns the handle id, or 0. */
 static uint64_t lane_stream(struct cf_call *c, struct lane *ln, uint64_t ctx_id)
 {
   const struct cf_driver *d = c->drv;
-  uint32_t slot = LANE_STREAMS;
   CUstream s = NULL;
-  void *real;
+  uint32_t slot;
   uint64_t id;
 
-  for (uint32_t i = 0; i < LANE_STREAMS; i++) {
-    if (ln->streams[i].ctx_id != ctx_id)
-      continue;
-    if (cf__handle_lookup(c, ln->streams[i].stream_id, CF_HK_STREAM, &real) == CUDA_SUCCESS)
+  for (uint32_t i = 0; i < LANE_STREAMS; i++)
+    if (ln->streams[i].ctx_id == ctx_id && slot_live(c, ln, i))
       return ln->streams[i].stream_id;
-    slot = i; /* forgotten with its context: make a new one */
-    break;
-  }
-  if (slot == LANE_STREAMS) {
-    slot = ln->next_stream;
-    ln->next_stream = (ln->next_stream + 1) % LANE_STREAMS;
-  }
+  slot = free_slot(c, ln);
   if (!d->cuStreamCreate || d->cuStreamCreate(&s, CU_STREAM_DEFAULT) != CUDA_SUCCESS)
     return 0;
   if (!(id = cf__handle_register_new(c, CF_HK_STREAM, s, ctx_id))) {

@@ -11,7 +11,7 @@ CUresult cf__srv_cuLibraryEnumerateKernels(struct cf_call *c,
                                            const CuLibraryEnumerateKernelsReq *req,
                                            CuLibraryEnumerateKernelsRep *rep)
 {
-  CUkernel small[64], *ks = small;
+  CUkernel small[64] = { 0 }, *ks = small; /* the driver may fill fewer */
   uint64_t *ids;
   void *lib = NULL;
   CUresult r;
@@ -26,8 +26,10 @@ CUresult cf__srv_cuLibraryEnumerateKernels(struct cf_call *c,
   if (!(ids = cf__call_bulk_out(c, req->kernelsbytes)))
     return CUDA_ERROR_INVALID_VALUE; /* over the bulk limit */
   if (req->numkernels > sizeof small / sizeof small[0] &&
-      !(ks = calloc(req->numkernels, sizeof *ks)))
+      !(ks = calloc(req->numkernels, sizeof *ks))) {
+    c->bulk_out_len = 0;
     return CUDA_ERROR_OUT_OF_MEMORY;
+  }
   r = c->drv->cuLibraryEnumerateKernels(ks, req->numkernels, (CUlibrary)lib);
   for (uint32_t i = 0; r == CUDA_SUCCESS && i < req->numkernels; i++) {
     uint64_t id = ks[i] ? cf__handle_register(c, CF_HK_KERNEL, ks[i], req->lib) : 0;
