@@ -136,8 +136,16 @@ int main(void)
          CUDA_SUCCESS);
   EXPECT(&h, cuFuncSetSharedMemConfig(ffill, (CUsharedconfig)7), CUDA_ERROR_INVALID_VALUE);
 
-  /* After unloading, every handle of the library is gone. */
+  /* After unloading, every handle of the library is gone, its module and
+   * the module of its kernel's function included. */
+  CUmodule lmod = NULL, fmod = NULL;
+  CUfunction f2 = NULL;
+  EXPECT(&h, cuLibraryGetModule(&lmod, lib), CUDA_SUCCESS);
+  EXPECT(&h, cuFuncGetModule(&fmod, ffill), CUDA_SUCCESS);
   CF_CHECK(&h, cuLibraryUnload(lib));
+  EXPECT(&h, cuModuleGetFunction(&f2, lmod, "k_fill"), CUDA_ERROR_INVALID_HANDLE);
+  EXPECT(&h, cuModuleGetFunction(&f2, fmod, "k_fill"), CUDA_ERROR_INVALID_HANDLE);
+  EXPECT(&h, cuFuncGetName(&n1, ffill), CUDA_ERROR_INVALID_HANDLE);
   EXPECT(&h, cuLibraryGetKernelCount(&count, lib), CUDA_ERROR_INVALID_HANDLE);
   EXPECT(&h, cuLibraryEnumerateKernels(ks, 2, lib), CUDA_ERROR_INVALID_HANDLE);
   EXPECT(&h, cuKernelGetName(&n1, kfill), CUDA_ERROR_INVALID_HANDLE);

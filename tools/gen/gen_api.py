@@ -625,8 +625,12 @@ def dispatch_handler(r):
                         post.append(f"    rep.{p.name.lower()}.data = (uint8_t *)o_{p.name}.bytes;\n    rep.{p.name.lower()}.len = sizeof o_{p.name}.bytes;")
                     elif k == "handle":
                         # A function lives in its module (or kernel), a kernel
-                        # in its library; the rest in the current context.
-                        owners = {"CUfunction": ("CUmodule", "CUkernel"), "CUkernel": ("CUlibrary",)}
+                        # in its library; a module found through a library
+                        # or a function (cuLibraryGetModule, cuFuncGetModule)
+                        # ends with it, unless it was known already; the
+                        # rest live in the current context.
+                        owners = {"CUfunction": ("CUmodule", "CUkernel"), "CUkernel": ("CUlibrary",),
+                                  "CUmodule": ("CUlibrary", "CUfunction")}
                         own = next((q for q in r.params if q.dir == "in" and
                                     q.vtype in owners.get(p.vtype, ())), None)
                         parent = f"req->{own.name.lower()}" if own else "0"
