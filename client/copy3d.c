@@ -162,7 +162,7 @@ CF_EXPORT CUresult CUDAAPI cuMemcpyBatchAsync_v2(CUdeviceptr *dsts, CUdeviceptr 
                                                  size_t numAttrs, CUstream hStream)
 {
   return cf_copy_batch(&cf__copy_ops, dsts, srcs, sizes, count, attrs, attrsIdxs, numAttrs,
-                       hStream);
+                       NULL, hStream);
 }
 
 CF_EXPORT CUresult CUDAAPI cuMemcpy3DBatchAsync_v2(size_t numOps,
@@ -170,5 +170,47 @@ CF_EXPORT CUresult CUDAAPI cuMemcpy3DBatchAsync_v2(size_t numOps,
                                                    unsigned long long flags,
                                                    CUstream hStream)
 {
-  return cf_copy_batch_3d(&cf__copy_ops, numOps, opList, flags, hStream);
+  return cf_copy_batch_3d(&cf__copy_ops, numOps, opList, NULL, flags, hStream);
+}
+
+/* The CUDA 12.8 forms take a failIdx before the flags or the stream; cuda.h
+ * maps their names to the _v2 forms and declares them only for its own
+ * use, so they are `export` rows of cuda_api.def, defined after undoing
+ * those macros. The _ptsz forms give the NULL stream its per-thread
+ * meaning, as the generated ones do. */
+#undef cuMemcpyBatchAsync
+#undef cuMemcpy3DBatchAsync
+#define CF_BATCH_PARAMS_                                                                       \
+  (CUdeviceptr *dsts, CUdeviceptr *srcs, size_t *sizes, size_t count,                          \
+   CUmemcpyAttributes *attrs, size_t *attrsIdxs, size_t numAttrs, size_t *failIdx,             \
+   CUstream hStream)
+#define CF_BATCH_3D_PARAMS_                                                                    \
+  (size_t numOps, CUDA_MEMCPY3D_BATCH_OP *opList, size_t *failIdx, unsigned long long flags,   \
+   CUstream hStream)
+CF_EXPORT CUresult CUDAAPI cuMemcpyBatchAsync CF_BATCH_PARAMS_;
+CF_EXPORT CUresult CUDAAPI cuMemcpyBatchAsync_ptsz CF_BATCH_PARAMS_;
+CF_EXPORT CUresult CUDAAPI cuMemcpy3DBatchAsync CF_BATCH_3D_PARAMS_;
+CF_EXPORT CUresult CUDAAPI cuMemcpy3DBatchAsync_ptsz CF_BATCH_3D_PARAMS_;
+
+CF_EXPORT CUresult CUDAAPI cuMemcpyBatchAsync CF_BATCH_PARAMS_
+{
+  return cf_copy_batch(&cf__copy_ops, dsts, srcs, sizes, count, attrs, attrsIdxs, numAttrs,
+                       failIdx, hStream);
+}
+
+CF_EXPORT CUresult CUDAAPI cuMemcpyBatchAsync_ptsz CF_BATCH_PARAMS_
+{
+  return cf_copy_batch(&cf__copy_ops, dsts, srcs, sizes, count, attrs, attrsIdxs, numAttrs,
+                       failIdx, hStream ? hStream : CU_STREAM_PER_THREAD);
+}
+
+CF_EXPORT CUresult CUDAAPI cuMemcpy3DBatchAsync CF_BATCH_3D_PARAMS_
+{
+  return cf_copy_batch_3d(&cf__copy_ops, numOps, opList, failIdx, flags, hStream);
+}
+
+CF_EXPORT CUresult CUDAAPI cuMemcpy3DBatchAsync_ptsz CF_BATCH_3D_PARAMS_
+{
+  return cf_copy_batch_3d(&cf__copy_ops, numOps, opList, failIdx, flags,
+                          hStream ? hStream : CU_STREAM_PER_THREAD);
 }

@@ -239,6 +239,13 @@ static int exchange(uint32_t op, const uint8_t *body, size_t body_len,
   return 0;
 }
 
+/* Every reply message starts with sint32 result = 1 (tools/gen/gen_api.py),
+ * which protobuf-c lays out right after the message base. */
+struct reply_head {
+  ProtobufCMessage base;
+  int32_t result;
+};
+
 CUresult cf__client_call(uint32_t op, const ProtobufCMessage *req,
                          const void *bulk_in, size_t bulk_in_len,
                          const ProtobufCMessageDescriptor *rep_desc,
@@ -267,8 +274,16 @@ CUresult cf__client_call(uint32_t op, const ProtobufCMessage *req,
                     bulk_out_cap, &f) != 0)
     r = CUDA_ERROR_DEVICE_UNAVAILABLE;
   else {
+    uint64_t got_bulk = f.h.bulk_len; /* cf_frame_release clears f */
     *rep = protobuf_c_message_unpack(rep_desc, cf_proto_allocator(), f.h.body_len, f.body);
     cf_frame_release(&f);
+    /* A successful reply whose bulk is shorter than the room given (a row
+     * whose answer can be shorter, or a server in error) leaves the rest
+     * zeroed, never stale; a failed call leaves the caller's buffer alone,
+     * as the driver does. */
+    if (*rep && ((const struct reply_head *)*rep)->result == CUDA_SUCCESS && bulk_out &&
+        got_bulk < bulk_out_cap)
+      memset((uint8_t *)bulk_out + got_bulk, 0, bulk_out_cap - (size_t)got_bulk);
     if (!*rep) {
       set_broken("malformed reply", CF_EPROTO);
       r = CUDA_ERROR_DEVICE_UNAVAILABLE;

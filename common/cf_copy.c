@@ -254,13 +254,23 @@ static CUresult batch_end(const struct cf_copy_ops *o, int during_call, CUstream
   return during_call ? o->stream_sync(s) : CUDA_SUCCESS;
 }
 
+/* Copy i of a batch failed with r: say which, for the 12.8 forms. */
+static CUresult batch_fail(size_t *fail_idx, size_t i, CUresult r)
+{
+  if (fail_idx)
+    *fail_idx = i;
+  return r;
+}
+
 CUresult cf_copy_batch(const struct cf_copy_ops *o, CUdeviceptr *dsts, CUdeviceptr *srcs,
                        size_t *sizes, size_t count, CUmemcpyAttributes *attrs,
-                       size_t *attrsIdxs, size_t numAttrs, CUstream s)
+                       size_t *attrsIdxs, size_t numAttrs, size_t *fail_idx, CUstream s)
 {
   int during_call = 0;
   CUresult r;
 
+  if (fail_idx)
+    *fail_idx = SIZE_MAX;
   if ((r = o->check()) != CUDA_SUCCESS)
     return r;
   if (!dsts || !srcs || !sizes || !attrs || !attrsIdxs || count == 0 || numAttrs == 0 ||
@@ -274,7 +284,7 @@ CUresult cf_copy_batch(const struct cf_copy_ops *o, CUdeviceptr *dsts, CUdevicep
   }
   for (size_t i = 0; i < count; i++)
     if ((r = cf_copy_linear(o, dsts[i], srcs[i], sizes[i], s, 1)) != CUDA_SUCCESS)
-      return r;
+      return batch_fail(fail_idx, i, r);
   return batch_end(o, during_call, s);
 }
 
@@ -297,13 +307,15 @@ static CUresult operand(const CUmemcpy3DOperand *op, const CUextent3D *e, struct
 }
 
 CUresult cf_copy_batch_3d(const struct cf_copy_ops *o, size_t numOps,
-                          CUDA_MEMCPY3D_BATCH_OP *opList, unsigned long long flags,
-                          CUstream s)
+                          CUDA_MEMCPY3D_BATCH_OP *opList, size_t *fail_idx,
+                          unsigned long long flags, CUstream s)
 {
   struct desc_side src, dst;
   int during_call = 0;
   CUresult r;
 
+  if (fail_idx)
+    *fail_idx = SIZE_MAX;
   if ((r = o->check()) != CUDA_SUCCESS)
     return r;
   if (!opList || numOps == 0 || flags != 0 || !s || s == CU_STREAM_LEGACY)
@@ -312,10 +324,10 @@ CUresult cf_copy_batch_3d(const struct cf_copy_ops *o, size_t numOps,
     const CUDA_MEMCPY3D_BATCH_OP *op = &opList[i];
     if (!op->extent.width || !op->extent.height || !op->extent.depth ||
         !order_ok(op->srcAccessOrder))
-      return CUDA_ERROR_INVALID_VALUE;
+      return batch_fail(fail_idx, i, CUDA_ERROR_INVALID_VALUE);
     if ((r = operand(&op->src, &op->extent, &src)) != CUDA_SUCCESS ||
         (r = operand(&op->dst, &op->extent, &dst)) != CUDA_SUCCESS)
-      return r;
+      return batch_fail(fail_idx, i, r);
     during_call |= op->srcAccessOrder == CU_MEMCPY_SRC_ACCESS_ORDER_DURING_API_CALL;
   }
   for (size_t i = 0; i < numOps; i++) {
@@ -324,7 +336,7 @@ CUresult cf_copy_batch_3d(const struct cf_copy_ops *o, size_t numOps,
     operand(&op->dst, &op->extent, &dst);
     if ((r = copy_desc(o, &src, &dst, op->extent.width, op->extent.height, op->extent.depth,
                        s, 1)) != CUDA_SUCCESS)
-      return r;
+      return batch_fail(fail_idx, i, r);
   }
   return batch_end(o, during_call, s);
 }

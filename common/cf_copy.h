@@ -62,17 +62,22 @@ CUresult cf_copy_3d(const struct cf_copy_ops *o, const CUDA_MEMCPY3D *c, CUstrea
 CUresult cf_copy_3d_peer(const struct cf_copy_ops *o, const CUDA_MEMCPY3D_PEER *c,
                          CUstream s, int async);
 
-/* cuMemcpyBatchAsync_v2 and cuMemcpy3DBatchAsync_v2: the whole batch is
- * checked first (CUDA_ERROR_INVALID_VALUE for NULL arrays, a zero count,
- * attribute indices that do not start at 0 and rise below count, an invalid
- * source access order, the legacy NULL stream, zero extents, nonzero flags;
- * CUDA_ERROR_NOT_SUPPORTED for array operands), then each copy is made in
- * order on s; the first copy that fails stops the batch with its error. */
+/* cuMemcpyBatchAsync and cuMemcpy3DBatchAsync, both versions: the whole
+ * batch is checked first (CUDA_ERROR_INVALID_VALUE for NULL arrays, a zero
+ * count, attribute indices that do not start at 0 and rise below count, an
+ * invalid source access order, the legacy NULL stream, zero extents, nonzero
+ * flags; CUDA_ERROR_NOT_SUPPORTED for array operands), then each copy is
+ * made in order on s; the first copy that fails stops the batch with its
+ * error. fail_idx (the CUDA 12.8 forms' failIdx; NULL for the _v2 forms)
+ * is set to SIZE_MAX on entry and, on an error that belongs to one copy (a
+ * bad 3D operation or extent, or a copy that failed), to that copy's index:
+ * errors of the arrays, the attributes, the stream or the flags keep
+ * SIZE_MAX, as CUDA documents. */
 CUresult cf_copy_batch(const struct cf_copy_ops *o, CUdeviceptr *dsts, CUdeviceptr *srcs,
                        size_t *sizes, size_t count, CUmemcpyAttributes *attrs,
-                       size_t *attrsIdxs, size_t numAttrs, CUstream s);
+                       size_t *attrsIdxs, size_t numAttrs, size_t *fail_idx, CUstream s);
 CUresult cf_copy_batch_3d(const struct cf_copy_ops *o, size_t numOps,
-                          CUDA_MEMCPY3D_BATCH_OP *opList, unsigned long long flags,
-                          CUstream s);
+                          CUDA_MEMCPY3D_BATCH_OP *opList, size_t *fail_idx,
+                          unsigned long long flags, CUstream s);
 
 #endif

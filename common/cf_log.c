@@ -1,5 +1,6 @@
 /* stderr logger; see cf_log.h. The level and tag are process-wide and set
- * once at start-up, so they are read without locks. */
+ * once at start-up, so they are read without locks; the hook may be set at
+ * any time, so it is an atomic pointer. */
 #include "cf_log.h"
 
 #include <stdio.h>
@@ -8,6 +9,9 @@
 
 static const char *log_tag = "cuferry";
 static enum cf_log_level log_level = CF_LOG_INFO;
+static _Atomic cf_log_hook_fn log_hook;
+
+void cf_log_set_hook(cf_log_hook_fn fn) { log_hook = fn; }
 
 void cf_log_init(const char *tag)
 {
@@ -28,11 +32,12 @@ int cf_log_enabled(enum cf_log_level lvl) { return lvl <= log_level; }
 
 void cf_log_msg(enum cf_log_level lvl, const char *func, const char *fmt, ...)
 {
+  cf_log_hook_fn hook = lvl <= CF_LOG_WARN ? log_hook : NULL;
   char line[1024];
   int n;
   va_list ap;
 
-  if (!cf_log_enabled(lvl))
+  if (!cf_log_enabled(lvl) && !hook)
     return;
   n = snprintf(line, sizeof line, "%s: %s%s", log_tag, func ? func : "",
                func ? ": " : "");
@@ -41,5 +46,8 @@ void cf_log_msg(enum cf_log_level lvl, const char *func, const char *fmt, ...)
   va_start(ap, fmt);
   vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
   va_end(ap);
-  fprintf(stderr, "%s\n", line);
+  if (hook)
+    hook(lvl, line);
+  if (cf_log_enabled(lvl))
+    fprintf(stderr, "%s\n", line);
 }

@@ -355,6 +355,90 @@ CF_EMU_EXPORT CUresult CUDAAPI cuDeviceGetP2PAttribute(int *value,
   return CUDA_SUCCESS;
 }
 
+/* ---- Atomic capabilities ------------------------------------------------ */
+
+/* What the emulator's atomics support, for cuDevice*AtomicCapabilities:
+ * they are the CPU's own atomics on memory the host shares, so the host
+ * link (and a device's own memory) supports natively whatever the PTX
+ * interpreter runs (emu/ptx/ptx_decode_mem.c, cf__ptx_dec_atom): integer
+ * and bitwise operations on 32- and 64-bit scalars, as atom or red; inc
+ * and dec on .u32 only; exchange and compare-and-swap as atom only; float
+ * add on f32 and f64. Float min and max, 128-bit and vector atomics are
+ * not interpreted: no bits. */
+static unsigned atomic_caps(CUatomicOperation op)
+{
+  const unsigned both = CU_ATOMIC_CAPABILITY_SIGNED | CU_ATOMIC_CAPABILITY_UNSIGNED;
+  const unsigned sizes = CU_ATOMIC_CAPABILITY_SCALAR_32 | CU_ATOMIC_CAPABILITY_SCALAR_64;
+
+  switch (op) {
+  case CU_ATOMIC_OPERATION_INTEGER_ADD:
+  case CU_ATOMIC_OPERATION_INTEGER_MIN:
+  case CU_ATOMIC_OPERATION_INTEGER_MAX:
+  case CU_ATOMIC_OPERATION_AND:
+  case CU_ATOMIC_OPERATION_OR:
+  case CU_ATOMIC_OPERATION_XOR:
+    return both | sizes | CU_ATOMIC_CAPABILITY_REDUCTION;
+  case CU_ATOMIC_OPERATION_INTEGER_INCREMENT:
+  case CU_ATOMIC_OPERATION_INTEGER_DECREMENT:
+    return CU_ATOMIC_CAPABILITY_UNSIGNED | CU_ATOMIC_CAPABILITY_SCALAR_32 |
+           CU_ATOMIC_CAPABILITY_REDUCTION;
+  case CU_ATOMIC_OPERATION_EXCHANGE:
+  case CU_ATOMIC_OPERATION_CAS:
+    return both | sizes;
+  case CU_ATOMIC_OPERATION_FLOAT_ADD:
+    return CU_ATOMIC_CAPABILITY_SIGNED | sizes | CU_ATOMIC_CAPABILITY_REDUCTION;
+  default:
+    return 0;
+  }
+}
+
+/* The arguments both queries check before the devices, as
+ * cuDeviceGetP2PAttribute does here. */
+static int atomic_args_ok(const unsigned *caps, const CUatomicOperation *ops,
+                          unsigned count)
+{
+  if (!caps || !ops || count == 0)
+    return 0;
+  for (unsigned i = 0; i < count; i++)
+    if ((unsigned)ops[i] >= (unsigned)CU_ATOMIC_OPERATION_MAX)
+      return 0;
+  return 1;
+}
+
+CF_EMU_EXPORT CUresult CUDAAPI cuDeviceGetHostAtomicCapabilities(
+    unsigned int *capabilities, const CUatomicOperation *operations,
+    unsigned int count, CUdevice dev)
+{
+  CUresult r = cf__emu_lock_init();
+  if (r != CUDA_SUCCESS)
+    return r;
+  cf__emu_unlock();
+  if (!atomic_args_ok(capabilities, operations, count))
+    return CUDA_ERROR_INVALID_VALUE;
+  if (dev != 0)
+    return CUDA_ERROR_INVALID_DEVICE;
+  for (unsigned i = 0; i < count; i++)
+    capabilities[i] = atomic_caps(operations[i]);
+  return CUDA_SUCCESS;
+}
+
+/* A link between two devices: the emulator has one, and CUDA answers
+ * INVALID_DEVICE when both ordinals name the same device. */
+CF_EMU_EXPORT CUresult CUDAAPI cuDeviceGetP2PAtomicCapabilities(
+    unsigned int *capabilities, const CUatomicOperation *operations,
+    unsigned int count, CUdevice srcDevice, CUdevice dstDevice)
+{
+  CUresult r = cf__emu_lock_init();
+  if (r != CUDA_SUCCESS)
+    return r;
+  cf__emu_unlock();
+  if (!atomic_args_ok(capabilities, operations, count))
+    return CUDA_ERROR_INVALID_VALUE;
+  if (srcDevice != 0 || dstDevice != 0 || srcDevice == dstDevice)
+    return CUDA_ERROR_INVALID_DEVICE;
+  return CUDA_SUCCESS;
+}
+
 /* The widest 1D texture over linear memory for an element format: the
  * emulator has no texture units, so every valid format and channel count
  * gets the device attribute's 2^28 elements. */

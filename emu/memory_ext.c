@@ -274,12 +274,53 @@ CF_EMU_EXPORT CUresult CUDAAPI cuMemcpyBatchAsync(
     CUstream hStream)
 {
   return cf_copy_batch(&copy_ops, dsts, srcs, sizes, count, attrs, attrsIdxs,
-                       numAttrs, hStream);
+                       numAttrs, NULL, hStream);
 }
 
 CF_EMU_EXPORT CUresult CUDAAPI cuMemcpy3DBatchAsync(
     size_t numOps, CUDA_MEMCPY3D_BATCH_OP *opList, unsigned long long flags,
     CUstream hStream)
 {
-  return cf_copy_batch_3d(&copy_ops, numOps, opList, flags, hStream);
+  return cf_copy_batch_3d(&copy_ops, numOps, opList, NULL, flags, hStream);
+}
+
+/* The CUDA 12.8 forms take a failIdx before the flags or the stream; cuda.h
+ * maps their names to the _v2 forms (defined just above), so they are
+ * defined after undoing those macros, with their _ptsz forms. */
+#undef cuMemcpyBatchAsync
+#undef cuMemcpy3DBatchAsync
+#define CF_BATCH_PARAMS_                                                       \
+  (CUdeviceptr *dsts, CUdeviceptr *srcs, size_t *sizes, size_t count,          \
+   CUmemcpyAttributes *attrs, size_t *attrsIdxs, size_t numAttrs,              \
+   size_t *failIdx, CUstream hStream)
+#define CF_BATCH_3D_PARAMS_                                                    \
+  (size_t numOps, CUDA_MEMCPY3D_BATCH_OP *opList, size_t *failIdx,             \
+   unsigned long long flags, CUstream hStream)
+CF_EMU_EXPORT CUresult CUDAAPI cuMemcpyBatchAsync CF_BATCH_PARAMS_;
+CF_EMU_EXPORT CUresult CUDAAPI cuMemcpyBatchAsync_ptsz CF_BATCH_PARAMS_;
+CF_EMU_EXPORT CUresult CUDAAPI cuMemcpy3DBatchAsync CF_BATCH_3D_PARAMS_;
+CF_EMU_EXPORT CUresult CUDAAPI cuMemcpy3DBatchAsync_ptsz CF_BATCH_3D_PARAMS_;
+
+CUresult CUDAAPI cuMemcpyBatchAsync CF_BATCH_PARAMS_
+{
+  return cf_copy_batch(&copy_ops, dsts, srcs, sizes, count, attrs, attrsIdxs,
+                       numAttrs, failIdx, hStream);
+}
+
+CUresult CUDAAPI cuMemcpyBatchAsync_ptsz CF_BATCH_PARAMS_
+{
+  return cf_copy_batch(&copy_ops, dsts, srcs, sizes, count, attrs, attrsIdxs,
+                       numAttrs, failIdx,
+                       hStream ? hStream : CU_STREAM_PER_THREAD);
+}
+
+CUresult CUDAAPI cuMemcpy3DBatchAsync CF_BATCH_3D_PARAMS_
+{
+  return cf_copy_batch_3d(&copy_ops, numOps, opList, failIdx, flags, hStream);
+}
+
+CUresult CUDAAPI cuMemcpy3DBatchAsync_ptsz CF_BATCH_3D_PARAMS_
+{
+  return cf_copy_batch_3d(&copy_ops, numOps, opList, failIdx, flags,
+                          hStream ? hStream : CU_STREAM_PER_THREAD);
 }

@@ -465,6 +465,112 @@ static void batches(struct cf_host *h, CUstream s)
   CF_CHECK(h, cuMemFree(d2));
 }
 
+/* The CUDA 12.8 batch forms: the _v2 ABI plus a failIdx, under the names
+ * cuda.h maps to _v2 (so declared here after undoing that). */
+#undef cuMemcpyBatchAsync
+#undef cuMemcpy3DBatchAsync
+CUresult CUDAAPI cuMemcpyBatchAsync(CUdeviceptr *dsts, CUdeviceptr *srcs, size_t *sizes,
+                                    size_t count, CUmemcpyAttributes *attrs, size_t *attrsIdxs,
+                                    size_t numAttrs, size_t *failIdx, CUstream hStream);
+CUresult CUDAAPI cuMemcpy3DBatchAsync(size_t numOps, CUDA_MEMCPY3D_BATCH_OP *opList,
+                                      size_t *failIdx, unsigned long long flags,
+                                      CUstream hStream);
+CUresult CUDAAPI cuMemcpyBatchAsync_ptsz(CUdeviceptr *dsts, CUdeviceptr *srcs, size_t *sizes,
+                                         size_t count, CUmemcpyAttributes *attrs,
+                                         size_t *attrsIdxs, size_t numAttrs, size_t *failIdx,
+                                         CUstream hStream);
+CUresult CUDAAPI cuMemcpy3DBatchAsync_ptsz(size_t numOps, CUDA_MEMCPY3D_BATCH_OP *opList,
+                                           size_t *failIdx, unsigned long long flags,
+                                           CUstream hStream);
+
+static void fail_idx_is(struct cf_host *h, const char *label, size_t got, size_t want)
+{
+  cf_host_result(h, got == want, label, "failIdx %zu, want %zu", got, want);
+}
+
+static void batches_v1(struct cf_host *h, CUstream s)
+{
+  enum { N = 2048 };
+  static uint8_t a[N], b[N], got[N], want[N];
+  CUdeviceptr d;
+  size_t fi;
+
+  fill(a, N, 21);
+  fill(b, N, 22);
+  CF_CHECK(h, cuMemAlloc(&d, N));
+  CUdeviceptr dsts[3] = { d, d + 1024, (CUdeviceptr)(uintptr_t)got };
+  CUdeviceptr srcs[3] = { (CUdeviceptr)(uintptr_t)a, (CUdeviceptr)(uintptr_t)b, d };
+  size_t sizes[3] = { 1024, 1024, N };
+  CUmemcpyAttributes at[1];
+  size_t idx[1] = { 0 };
+  memset(at, 0, sizeof at);
+  at[0].srcAccessOrder = CU_MEMCPY_SRC_ACCESS_ORDER_DURING_API_CALL;
+  fi = 7;
+  CF_CHECK(h, cuMemcpyBatchAsync(dsts, srcs, sizes, 2, at, idx, 1, &fi, s));
+  memset(got, 0, N);
+  CF_CHECK(h, cuMemcpyBatchAsync_ptsz(dsts + 2, srcs + 2, sizes + 2, 1, at, idx, 1, &fi, s));
+  CF_CHECK(h, cuStreamSynchronize(s));
+  memcpy(want, a, 1024);
+  memcpy(want + 1024, b, 1024);
+  check_image(h, "copy3d.batch_v1", got, want, N);
+
+  /* A NULL source in the second copy: the first is made, the second named. */
+  srcs[1] = 0;
+  fi = 7;
+  CF_EXPECT(h, cuMemcpyBatchAsync(dsts, srcs, sizes, 2, at, idx, 1, &fi, s),
+            CUDA_ERROR_INVALID_VALUE);
+  fail_idx_is(h, "copy3d.batch_v1.failidx_copy", fi, 1);
+  srcs[1] = (CUdeviceptr)(uintptr_t)b;
+  /* Errors of the call as a whole name no copy. */
+  fi = 7;
+  CF_EXPECT(h, cuMemcpyBatchAsync(dsts, srcs, sizes, 2, at, idx, 1, &fi, NULL),
+            CUDA_ERROR_INVALID_VALUE);
+  fail_idx_is(h, "copy3d.batch_v1.failidx_stream", fi, SIZE_MAX);
+  fi = 7;
+  CF_EXPECT(h, cuMemcpyBatchAsync(dsts, srcs, sizes, 0, at, idx, 1, &fi, s),
+            CUDA_ERROR_INVALID_VALUE);
+  fail_idx_is(h, "copy3d.batch_v1.failidx_count", fi, SIZE_MAX);
+
+  /* 3D: a 16 x 4 x 2 box, host to device and back. */
+  CUDA_MEMCPY3D_BATCH_OP ops[3];
+  memset(ops, 0, sizeof ops);
+  ops[0].src.type = CU_MEMCPY_OPERAND_TYPE_POINTER;
+  ops[0].src.op.ptr.ptr = (CUdeviceptr)(uintptr_t)a;
+  ops[0].src.op.ptr.rowLength = 20;
+  ops[0].dst.type = CU_MEMCPY_OPERAND_TYPE_POINTER;
+  ops[0].dst.op.ptr.ptr = d;
+  ops[0].extent = (CUextent3D){ 16, 4, 2 };
+  ops[0].srcAccessOrder = CU_MEMCPY_SRC_ACCESS_ORDER_STREAM;
+  ops[1] = ops[0];
+  ops[1].src = ops[0].dst;
+  ops[1].dst.op.ptr.ptr = (CUdeviceptr)(uintptr_t)got;
+  ops[1].dst.op.ptr.rowLength = 0;
+  ops[2] = ops[1];
+  fi = 7;
+  CF_CHECK(h, cuMemcpy3DBatchAsync(1, ops, &fi, 0, s));
+  memset(got, 0, N);
+  CF_CHECK(h, cuMemcpy3DBatchAsync_ptsz(1, ops + 1, &fi, 0, s));
+  CF_CHECK(h, cuStreamSynchronize(s));
+  memset(want, 0, N);
+  for (int y = 0; y < 8; y++)
+    memcpy(want + y * 16, a + y * 20, 16);
+  check_image(h, "copy3d.batch3d_v1", got, want, N);
+  ops[2].extent.height = 0;
+  fi = 7;
+  CF_EXPECT(h, cuMemcpy3DBatchAsync(3, ops, &fi, 0, s), CUDA_ERROR_INVALID_VALUE);
+  fail_idx_is(h, "copy3d.batch3d_v1.failidx_extent", fi, 2);
+  ops[2].extent.height = 4;
+  ops[2].dst.type = CU_MEMCPY_OPERAND_TYPE_ARRAY;
+  fi = 7;
+  CF_EXPECT(h, cuMemcpy3DBatchAsync(3, ops, &fi, 0, s), CUDA_ERROR_NOT_SUPPORTED);
+  fail_idx_is(h, "copy3d.batch3d_v1.failidx_array", fi, 2);
+  fi = 7;
+  CF_EXPECT(h, cuMemcpy3DBatchAsync(2, ops, &fi, 1, s), CUDA_ERROR_INVALID_VALUE);
+  fail_idx_is(h, "copy3d.batch3d_v1.failidx_flags", fi, SIZE_MAX);
+  CF_CHECK(h, cuStreamSynchronize(s));
+  CF_CHECK(h, cuMemFree(d));
+}
+
 static void errors(struct cf_host *h)
 {
   struct vol hs = host_vol(64, 8, 2, 11), d = dev_vol(h, 64, 8, 2);
@@ -540,6 +646,7 @@ int main(int argc, char **argv)
   large(&h);
   peers(&h, s);
   batches(&h, s);
+  batches_v1(&h, s);
   errors(&h);
   CF_CHECK(&h, cuStreamDestroy(s));
   return cf_host_finish(&h);

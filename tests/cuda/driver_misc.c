@@ -3,8 +3,9 @@
  * LUID (Linux has none), peer attributes (one device: none), the widest
  * linear 1D texture, context flags, limits, cache and shared-memory
  * configuration, stream priority range and ids, the persisting-L2 reset,
- * stream priority/flags/id/context, cuEventRecordWithFlags, cuFuncGetModule
- * and the profiler switches. Bad handles are destroyed objects; the wrong
+ * stream priority/flags/id/context, cuEventRecordWithFlags, cuFuncGetModule,
+ * the atomic capabilities of the host and peer links, the error log API's
+ * answers and the profiler switches. Bad handles are destroyed objects; the wrong
  * context is an event of one context recorded on a stream of another.
  *
  * usage: driver_misc VECTOR_ADD.ptx
@@ -259,6 +260,88 @@ static void streams(struct cf_host *h)
   CF_CHECK(h, cuStreamDestroy(s2));
 }
 
+/* Atomic capabilities of the host link and of peer links (CUDA 13). More
+ * operations than the stub sends in one call (64) must come back the same
+ * as one at a time. One device: it has no peer, itself included. */
+static void atomics(struct cf_host *h)
+{
+  enum { NOPS = CU_ATOMIC_OPERATION_MAX, LONG = 150 };
+  CUatomicOperation ops[LONG];
+  unsigned caps[LONG], one[NOPS];
+  int same = 1;
+
+  for (int i = 0; i < LONG; i++)
+    ops[i] = (CUatomicOperation)(i % NOPS);
+  EXPECT(h, cuDeviceGetHostAtomicCapabilities(one, ops, NOPS, h->dev), CUDA_SUCCESS);
+  for (int i = 0; i < NOPS; i++)
+    note(one[i]);
+  cf_host_result(h, (one[CU_ATOMIC_OPERATION_INTEGER_ADD] & CU_ATOMIC_CAPABILITY_SCALAR_32) != 0,
+                 "host atomic add on 32 bits", "caps 0x%x", one[CU_ATOMIC_OPERATION_INTEGER_ADD]);
+  memset(caps, 0xff, sizeof caps);
+  EXPECT(h, cuDeviceGetHostAtomicCapabilities(caps, ops, LONG, h->dev), CUDA_SUCCESS);
+  for (int i = 0; i < LONG; i++)
+    same &= caps[i] == one[i % NOPS];
+  cf_host_result(h, same, "host atomic capabilities of 150 operations", "differ");
+
+  EXPECT(h, cuDeviceGetHostAtomicCapabilities(NULL, ops, 1, h->dev), CUDA_ERROR_INVALID_VALUE);
+  EXPECT(h, cuDeviceGetHostAtomicCapabilities(caps, NULL, 1, h->dev), CUDA_ERROR_INVALID_VALUE);
+  EXPECT(h, cuDeviceGetHostAtomicCapabilities(caps, ops, 0, h->dev), CUDA_ERROR_INVALID_VALUE);
+  EXPECT(h, cuDeviceGetHostAtomicCapabilities(caps, ops, 1, 99), CUDA_ERROR_INVALID_DEVICE);
+  ops[100] = CU_ATOMIC_OPERATION_MAX;
+  EXPECT(h, cuDeviceGetHostAtomicCapabilities(caps, ops, LONG, h->dev),
+         CUDA_ERROR_INVALID_VALUE);
+  ops[100] = CU_ATOMIC_OPERATION_CAS;
+
+  EXPECT(h, cuDeviceGetP2PAtomicCapabilities(caps, ops, 4, h->dev, h->dev),
+         CUDA_ERROR_INVALID_DEVICE);
+  EXPECT(h, cuDeviceGetP2PAtomicCapabilities(caps, ops, 4, h->dev, 99),
+         CUDA_ERROR_INVALID_DEVICE);
+  EXPECT(h, cuDeviceGetP2PAtomicCapabilities(NULL, ops, 4, h->dev, h->dev),
+         CUDA_ERROR_INVALID_VALUE);
+  EXPECT(h, cuDeviceGetP2PAtomicCapabilities(caps, ops, 0, h->dev, h->dev),
+         CUDA_ERROR_INVALID_VALUE);
+}
+
+static void CUDA_CB log_line(void *data, CUlogLevel level, char *message, size_t length)
+{
+  (void)level;
+  (void)message;
+  (void)length;
+  (*(int *)data)++;
+}
+
+/* The error log API's answers (what is logged differs between the
+ * emulator and the stub, so only the codes and the dump's shape count). */
+static void logs(struct cf_host *h)
+{
+  CUlogsCallbackHandle cb = NULL;
+  CUlogIterator it, it2;
+  char buf[4096];
+  size_t size = sizeof buf;
+  int lines = 0;
+
+  EXPECT(h, cuLogsRegisterCallback(NULL, NULL, &cb), CUDA_ERROR_INVALID_VALUE);
+  EXPECT(h, cuLogsRegisterCallback(log_line, &lines, &cb), CUDA_SUCCESS);
+  EXPECT(h, cuLogsCurrent(&it, 0), CUDA_SUCCESS);
+  EXPECT(h, cuLogsCurrent(&it, 1), CUDA_ERROR_INVALID_VALUE);
+  EXPECT(h, cuLogsCurrent(NULL, 0), CUDA_ERROR_INVALID_VALUE);
+  it2 = it;
+  EXPECT(h, cuLogsDumpToMemory(&it2, buf, &size, 0), CUDA_SUCCESS);
+  cf_host_result(h, size == 0 && buf[0] == '\0' && it2 == it, "logs: nothing new since current",
+                 "size %zu", size);
+  size = sizeof buf;
+  EXPECT(h, cuLogsDumpToMemory(NULL, buf, &size, 0), CUDA_SUCCESS);
+  cf_host_result(h, size == strlen(buf) && (size == 0 || buf[size - 1] == '\n'),
+                 "logs: dump is newline-ended lines", "size %zu", size);
+  EXPECT(h, cuLogsDumpToMemory(NULL, NULL, &size, 0), CUDA_ERROR_INVALID_VALUE);
+  EXPECT(h, cuLogsDumpToMemory(NULL, buf, NULL, 0), CUDA_ERROR_INVALID_VALUE);
+  EXPECT(h, cuLogsDumpToMemory(NULL, buf, &size, 1), CUDA_ERROR_INVALID_VALUE);
+  EXPECT(h, cuLogsDumpToFile(NULL, NULL, 0), CUDA_ERROR_INVALID_VALUE);
+  EXPECT(h, cuLogsDumpToFile(&it, "/nonexistent-dir/log", 0), CUDA_ERROR_INVALID_VALUE);
+  EXPECT(h, cuLogsUnregisterCallback(cb), CUDA_SUCCESS);
+  EXPECT(h, cuLogsUnregisterCallback(cb), CUDA_ERROR_INVALID_VALUE);
+}
+
 int main(int argc, char **argv)
 {
   struct cf_host h;
@@ -268,6 +351,8 @@ int main(int argc, char **argv)
   devices(&h);
   context(&h);
   streams(&h);
+  atomics(&h);
+  logs(&h);
   EXPECT(&h, cuProfilerStart(), CUDA_SUCCESS);
   EXPECT(&h, cuProfilerStop(), CUDA_SUCCESS);
   cf_host_digest("codes", &codes, sizeof codes);
