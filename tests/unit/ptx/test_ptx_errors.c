@@ -124,10 +124,13 @@ static int run_fault(const char *body, char *err, size_t errlen) {
 
 static void test_faults(void) {
   char err[320];
-  /* out of bounds store: 700 with the address, not a crash */
+  /* out of bounds store: 700 with the address, not a crash (only block 0
+   * faults: with both, which block's fault comes first is up to the pool) */
   ASSERT_EQ(run_fault("st.global.u32 [%rd1+64], 1;", err, sizeof err), 700);
+  ASSERT_EQ(run_fault("mov.u32 %r1, %ctaid.x;\nsetp.eq.u32 %p1, %r1, 0;\n"
+                      "@%p1 st.global.u32 [%rd1+64], 1;", err, sizeof err), 700);
   ASSERT_STR_EQ(err, "kernel 'k' block (0,0,0) thread (0,0,0): illegal "
-                     "address: 4-byte global store at 0x10000040 (line 11)");
+                     "address: 4-byte global store at 0x10000040 (line 13)");
   ASSERT_EQ(run_fault("st.global.u32 [%rd1+-4], 1;", err, sizeof err), 700);
   ASSERT_EQ(run_fault("ld.global.u32 %r1, [0];", err, sizeof err), 700);
   ASSERT_EQ(run_fault("st.global.u64 [%rd1+64], %rd1;", err, sizeof err), 700);
