@@ -416,6 +416,12 @@ void cf__emu_ctx_queues_release(CUcontext ctx);
  * CU_STREAM_PER_THREAD give *out NULL (a default stream); else the stream
  * must be live and belong to ctx (INVALID_HANDLE). */
 CUresult cf__emu_stream_resolve(CUcontext ctx, CUstream s, CUstream *out);
+/* The common start of the stream calls (stream.c, stream_ext.c): lock,
+ * resolve hStream in the current context (*s is NULL for the default
+ * streams) and check that out is not NULL. On CUDA_SUCCESS the lock is held
+ * and the caller unlocks. */
+CUresult cf__emu_stream_query(CUstream hStream, const void *out, CUcontext *ctx,
+                              CUstream *s);
 void cf__emu_stream_free(CUstream s);
 void cf__emu_event_free(CUevent e);
 

@@ -212,11 +212,8 @@ out:
   return r;
 }
 
-/* The common start of the stream getters: lock, resolve hStream in the
- * current context (*s is NULL for the default streams) and check the out
- * pointer. On CUDA_SUCCESS the lock is held and the caller unlocks. */
-static CUresult stream_query(CUstream hStream, const void *out, CUcontext *ctx,
-                             CUstream *s)
+CUresult cf__emu_stream_query(CUstream hStream, const void *out, CUcontext *ctx,
+                              CUstream *s)
 {
   CUresult r = cf__emu_lock_ctx(ctx);
   if (r != CUDA_SUCCESS)
@@ -233,7 +230,7 @@ CF_EMU_EXPORT CUresult CUDAAPI cuStreamGetPriority(CUstream hStream,
 {
   CUcontext ctx;
   CUstream s;
-  CUresult r = stream_query(hStream, priority, &ctx, &s);
+  CUresult r = cf__emu_stream_query(hStream, priority, &ctx, &s);
   if (r == CUDA_SUCCESS) {
     *priority = s ? s->priority : 0;
     cf__emu_unlock();
@@ -246,7 +243,7 @@ CF_EMU_EXPORT CUresult CUDAAPI cuStreamGetFlags(CUstream hStream,
 {
   CUcontext ctx;
   CUstream s;
-  CUresult r = stream_query(hStream, flags, &ctx, &s);
+  CUresult r = cf__emu_stream_query(hStream, flags, &ctx, &s);
   if (r == CUDA_SUCCESS) {
     *flags = s ? s->flags : 0;
     cf__emu_unlock();
@@ -259,7 +256,7 @@ CF_EMU_EXPORT CUresult CUDAAPI cuStreamGetCtx(CUstream hStream,
 {
   CUcontext ctx;
   CUstream s;
-  CUresult r = stream_query(hStream, pctx, &ctx, &s);
+  CUresult r = cf__emu_stream_query(hStream, pctx, &ctx, &s);
   if (r == CUDA_SUCCESS) {
     *pctx = ctx;
     cf__emu_unlock();
@@ -273,7 +270,7 @@ CF_EMU_EXPORT CUresult CUDAAPI cuStreamGetId(CUstream hStream,
 {
   CUcontext ctx;
   CUstream s;
-  CUresult r = stream_query(hStream, streamId, &ctx, &s);
+  CUresult r = cf__emu_stream_query(hStream, streamId, &ctx, &s);
   if (r == CUDA_SUCCESS) {
     if (s)
       *streamId = s->id + CF_EMU_DEFAULT_STREAM_IDS;

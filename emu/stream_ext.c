@@ -41,29 +41,12 @@
 static _Thread_local CUstreamCaptureMode capture_mode =
     CU_STREAM_CAPTURE_MODE_GLOBAL;
 
-/* Lock, resolve hStream in the current context (*s NULL for a default
- * stream) and check the out pointer (unless has_out is 0). Lock held on
- * CUDA_SUCCESS only. */
-static CUresult lock_stream(CUstream hStream, int has_out, CUcontext *ctx,
-                            CUstream *s)
-{
-  CUresult r = cf__emu_lock_ctx(ctx);
-  if (r != CUDA_SUCCESS)
-    return r;
-  if ((r = cf__emu_stream_resolve(*ctx, hStream, s)) == CUDA_SUCCESS &&
-      !has_out)
-    r = CUDA_ERROR_INVALID_VALUE;
-  if (r != CUDA_SUCCESS)
-    cf__emu_unlock();
-  return r;
-}
-
 CF_EMU_EXPORT CUresult CUDAAPI cuStreamGetDevice(CUstream hStream,
                                                  CUdevice *device)
 {
   CUcontext ctx;
   CUstream s;
-  CUresult r = lock_stream(hStream, device != NULL, &ctx, &s);
+  CUresult r = cf__emu_stream_query(hStream, device, &ctx, &s);
   if (r == CUDA_SUCCESS) {
     *device = 0;  /* the emulator's only device */
     cf__emu_unlock();
@@ -78,7 +61,7 @@ CF_EMU_EXPORT CUresult CUDAAPI cuStreamIsCapturing(
 {
   CUcontext ctx;
   CUstream s;
-  CUresult r = lock_stream(hStream, captureStatus != NULL, &ctx, &s);
+  CUresult r = cf__emu_stream_query(hStream, captureStatus, &ctx, &s);
   if (r == CUDA_SUCCESS) {
     *captureStatus = CU_STREAM_CAPTURE_STATUS_NONE;
     cf__emu_unlock();
@@ -233,7 +216,7 @@ CF_EMU_EXPORT CUresult CUDAAPI cuStreamGetAttribute(CUstream hStream,
 {
   CUcontext ctx;
   CUstream s;
-  CUresult r = lock_stream(hStream, value_out != NULL, &ctx, &s);
+  CUresult r = cf__emu_stream_query(hStream, value_out, &ctx, &s);
   if (r == CUDA_SUCCESS) {
     r = attr_get(s, attr, value_out);
     cf__emu_unlock();
@@ -246,7 +229,7 @@ CF_EMU_EXPORT CUresult CUDAAPI cuStreamSetAttribute(
 {
   CUcontext ctx;
   CUstream s;
-  CUresult r = lock_stream(hStream, value != NULL, &ctx, &s);
+  CUresult r = cf__emu_stream_query(hStream, value, &ctx, &s);
   if (r == CUDA_SUCCESS) {
     r = attr_set(s, attr, value);
     cf__emu_unlock();
@@ -258,8 +241,8 @@ CF_EMU_EXPORT CUresult CUDAAPI cuStreamCopyAttributes(CUstream dst,
                                                       CUstream src)
 {
   CUcontext ctx;
-  CUstream d, s;
-  CUresult r = lock_stream(dst, 1, &ctx, &d);
+  CUstream d = NULL, s;
+  CUresult r = cf__emu_stream_query(dst, &d, &ctx, &d); /* no output to check */
   if (r != CUDA_SUCCESS)
     return r;
   if ((r = cf__emu_stream_resolve(ctx, src, &s)) == CUDA_SUCCESS && d) {

@@ -20,19 +20,7 @@
 
 #include "host.h"
 
-static uint64_t codes = CF_FNV_SEED; /* digest of codes and stable values */
-
-static void note(uint64_t v)
-{
-  codes = cf_fnv1a(codes, &v, sizeof v);
-}
-
-#define EXPECT(h, call, want)                                                 \
-  do {                                                                        \
-    CUresult got_ = (call);                                                   \
-    note((uint64_t)got_);                                                     \
-    cf_host_expect_((h), got_, (want), #call, __FILE__, __LINE__);            \
-  } while (0)
+#define EXPECT CF_EXPECT_CODE
 
 static void devices(struct cf_host *h)
 {
@@ -54,7 +42,7 @@ static void devices(struct cf_host *h)
   cf_host_result(h, strcmp(bus, want) == 0, "pci bus id format",
                  "got \"%s\", want \"%s\"", bus, want);
   printf("info pci bus id %s\n", bus);
-  note(cf_fnv1a(CF_FNV_SEED, bus, strlen(bus)));
+  cf_host_note(h, cf_fnv1a(CF_FNV_SEED, bus, strlen(bus)));
   EXPECT(h, cuDeviceGetPCIBusId(shortid, 5, h->dev), CUDA_SUCCESS);
   cf_host_result(h, strlen(shortid) == 4 && strncmp(shortid, want, 4) == 0,
                  "pci bus id truncated", "got \"%s\"", shortid);
@@ -90,7 +78,7 @@ static void devices(struct cf_host *h)
   EXPECT(h, cuDeviceGetTexture1DLinearMaxWidth(&width, CU_AD_FORMAT_FLOAT, 1, h->dev),
          CUDA_SUCCESS);
   cf_host_result(h, width > 0, "texture 1D linear max width", "got %zu", width);
-  note(width);
+  cf_host_note(h, width);
   EXPECT(h, cuDeviceGetTexture1DLinearMaxWidth(&width, CU_AD_FORMAT_FLOAT, 3, h->dev),
          CUDA_ERROR_INVALID_VALUE);
   EXPECT(h, cuDeviceGetTexture1DLinearMaxWidth(NULL, CU_AD_FORMAT_FLOAT, 1, h->dev),
@@ -114,7 +102,7 @@ static void context(struct cf_host *h)
   EXPECT(h, cuCtxGetFlags(&flags), CUDA_SUCCESS);
   cf_host_result(h, (flags & CU_CTX_SCHED_MASK) == CU_CTX_SCHED_BLOCKING_SYNC,
                  "context flags set", "got %#x", flags);
-  note(flags & CU_CTX_SCHED_MASK);
+  cf_host_note(h, flags & CU_CTX_SCHED_MASK);
   EXPECT(h, cuCtxSetFlags(CU_CTX_SCHED_SPIN | CU_CTX_SCHED_YIELD), CUDA_ERROR_INVALID_VALUE);
   EXPECT(h, cuCtxSetFlags(0x10000u), CUDA_ERROR_INVALID_VALUE);
   EXPECT(h, cuCtxGetFlags(NULL), CUDA_ERROR_INVALID_VALUE);
@@ -145,8 +133,8 @@ static void context(struct cf_host *h)
   EXPECT(h, cuCtxGetStreamPriorityRange(&least, &greatest), CUDA_SUCCESS);
   cf_host_result(h, greatest <= least, "stream priority range",
                  "least %d greatest %d", least, greatest);
-  note((uint64_t)(int64_t)least);
-  note((uint64_t)(int64_t)greatest);
+  cf_host_note(h, (uint64_t)(int64_t)least);
+  cf_host_note(h, (uint64_t)(int64_t)greatest);
   EXPECT(h, cuCtxGetStreamPriorityRange(NULL, NULL), CUDA_SUCCESS);
 
   EXPECT(h, cuCtxResetPersistingL2Cache(), CUDA_SUCCESS);
@@ -197,7 +185,7 @@ static void streams(struct cf_host *h)
 
   EXPECT(h, cuStreamGetFlags(s1, &flags), CUDA_SUCCESS);
   cf_host_result(h, flags == CU_STREAM_NON_BLOCKING, "stream flags", "got %u", flags);
-  note(flags);
+  cf_host_note(h, flags);
   EXPECT(h, cuStreamGetFlags(s2, &flags), CUDA_SUCCESS);
   cf_host_result(h, flags == CU_STREAM_DEFAULT, "default stream flags", "got %u", flags);
   EXPECT(h, cuStreamGetFlags(s1, NULL), CUDA_ERROR_INVALID_VALUE);
@@ -274,7 +262,7 @@ static void atomics(struct cf_host *h)
     ops[i] = (CUatomicOperation)(i % NOPS);
   EXPECT(h, cuDeviceGetHostAtomicCapabilities(one, ops, NOPS, h->dev), CUDA_SUCCESS);
   for (int i = 0; i < NOPS; i++)
-    note(one[i]);
+    cf_host_note(h, one[i]);
   cf_host_result(h, (one[CU_ATOMIC_OPERATION_INTEGER_ADD] & CU_ATOMIC_CAPABILITY_SCALAR_32) != 0,
                  "host atomic add on 32 bits", "caps 0x%x", one[CU_ATOMIC_OPERATION_INTEGER_ADD]);
   memset(caps, 0xff, sizeof caps);
@@ -355,6 +343,6 @@ int main(int argc, char **argv)
   logs(&h);
   EXPECT(&h, cuProfilerStart(), CUDA_SUCCESS);
   EXPECT(&h, cuProfilerStop(), CUDA_SUCCESS);
-  cf_host_digest("codes", &codes, sizeof codes);
+  cf_host_codes_digest(&h);
   return cf_host_finish(&h);
 }

@@ -186,6 +186,11 @@ int cf_host_finish(struct cf_host *h)
   return h->failures == 0 ? 0 : 1;
 }
 
+void cf_host_note(struct cf_host *h, uint64_t v)
+{
+  h->codes = cf_fnv1a(h->codes, &v, sizeof v);
+}
+
 void cf_host_codes_digest(const struct cf_host *h)
 {
   printf("digest codes %016llx\n", (unsigned long long)h->codes);

@@ -51,6 +51,9 @@ struct cf_host {
     cf_host_expect_((h), got_, (want), #call, __FILE__, __LINE__);           \
   } while (0)
 
+/* Add a value that must agree between the two runs to h->codes. */
+void cf_host_note(struct cf_host *h, uint64_t v);
+
 /* Print "digest codes <h->codes>". */
 void cf_host_codes_digest(const struct cf_host *h);
 

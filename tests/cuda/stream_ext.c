@@ -62,19 +62,7 @@ CUresult CUDAAPI cuStreamBatchMemOp_v2_ptsz(CUstream, unsigned int, CUstreamBatc
 #define IDLE_TIMEOUT_MS 10000
 #define WORDS 16  /* words of the scratch buffer: [0..7] 32-bit, 64-bit after */
 
-static uint64_t codes = CF_FNV_SEED; /* digest of codes and values */
-
-static void note(uint64_t v)
-{
-  codes = cf_fnv1a(codes, &v, sizeof v);
-}
-
-#define EXPECT(h, call, want)                                                 \
-  do {                                                                        \
-    CUresult got_ = (call);                                                   \
-    note((uint64_t)got_);                                                     \
-    cf_host_expect_((h), got_, (want), #call, __FILE__, __LINE__);            \
-  } while (0)
+#define EXPECT CF_EXPECT_CODE
 
 static void sleep_ms(long ms)
 {
@@ -96,7 +84,7 @@ static uint32_t read32(struct cf_host *h, CUdeviceptr p)
 {
   uint32_t v = 0;
   CF_CHECK(h, cuMemcpyDtoH(&v, p, sizeof v));
-  note(v);
+  cf_host_note(h, v);
   return v;
 }
 
@@ -104,7 +92,7 @@ static uint64_t read64(struct cf_host *h, CUdeviceptr p)
 {
   uint64_t v = 0;
   CF_CHECK(h, cuMemcpyDtoH(&v, p, sizeof v));
-  note(v);
+  cf_host_note(h, v);
   return v;
 }
 
@@ -197,7 +185,7 @@ static void capture_mode(struct cf_host *h)
   m = (CUstreamCaptureMode)7;
   EXPECT(h, cuThreadExchangeStreamCaptureMode(&m), CUDA_ERROR_INVALID_VALUE);
   EXPECT(h, cuThreadExchangeStreamCaptureMode(NULL), CUDA_ERROR_INVALID_VALUE);
-  note((uint64_t)m);
+  cf_host_note(h, (uint64_t)m);
 }
 
 static void attributes(struct cf_host *h, CUstream s, CUstream dead, CUdeviceptr buf)
@@ -252,12 +240,12 @@ static void attributes(struct cf_host *h, CUstream s, CUstream dead, CUdeviceptr
   EXPECT(h, cuStreamCopyAttributes(t, s), CUDA_SUCCESS);
   EXPECT(h, cuStreamGetAttribute(t, CU_STREAM_ATTRIBUTE_PRIORITY, &got), CUDA_SUCCESS);
   cf_host_result(h, got.priority == -3, "copied priority", "got %d", got.priority);
-  note((uint64_t)(int64_t)got.priority);
+  cf_host_note(h, (uint64_t)(int64_t)got.priority);
   EXPECT(h, cuStreamGetAttribute(t, CU_STREAM_ATTRIBUTE_SYNCHRONIZATION_POLICY, &got),
          CUDA_SUCCESS);
   cf_host_result(h, got.syncPolicy == CU_SYNC_POLICY_SPIN, "copied sync policy", "got %d",
                  got.syncPolicy);
-  note(got.syncPolicy);
+  cf_host_note(h, got.syncPolicy);
   EXPECT(h, cuStreamGetAttribute(t, CU_STREAM_ATTRIBUTE_ACCESS_POLICY_WINDOW, &got),
          CUDA_SUCCESS);
   cf_host_result(h, got.accessPolicyWindow.base_ptr == (void *)(uintptr_t)buf &&
@@ -502,6 +490,6 @@ int main(int argc, char **argv)
   CF_CHECK(&h, cuStreamDestroy(releaser));
   CF_CHECK(&h, cuStreamDestroy(a));
   CF_CHECK(&h, cuMemFree(buf));
-  cf_host_digest("codes", &codes, sizeof codes);
+  cf_host_codes_digest(&h);
   return cf_host_finish(&h);
 }
