@@ -72,13 +72,56 @@ const struct cf_ptx_var *cf_ptx_module_var(const struct cf_ptx_module *m,
 void cf_ptx_module_bind_var(struct cf_ptx_module *m, unsigned index,
                             uint64_t device_address);
 
+/* Textures and surfaces (tex, tld4, txq, suld, sust, suq). A kernel names
+ * one by a 64-bit handle (its CUtexObject or CUsurfObject parameter). At
+ * each such instruction the interpreter asks the driver layer what the
+ * handle stands for (cf_ptx_memory.texture), so a destroyed or forged
+ * handle fails the launch instead of reaching freed memory; texels are
+ * then read and written through map() like any global access. Fields that
+ * hold a cuda.h enum say which; the driver layer copies the values through.
+ *
+ * Texel (x, y, z) of level L, layer (or cube face) n lives at
+ *   level[L].base + n * level[L].layer_stride + z * level[L].slice
+ *                 + y * level[L].pitch + x * texel bytes
+ * where texel bytes = channels * the format's size. */
+#define CF_PTX_TEX_MAX_LEVELS 16
+
+struct cf_ptx_tex_level {
+  uint64_t base;         /* device address of texel (0,0,0) of layer 0 */
+  uint64_t pitch;        /* bytes from one row to the next */
+  uint64_t slice;        /* bytes from one 3D slice to the next */
+  uint64_t layer_stride; /* bytes from one layer or cube face to the next */
+  uint32_t width, height, depth; /* in texels; 1 for a dimension it lacks */
+};
+
+struct cf_ptx_texture {
+  uint32_t dims;       /* 1, 2 or 3 (a cube map: 2, with cubemap set) */
+  uint32_t layers;     /* layered: layers (cube map arrays: 6 * cubes); 0: not layered */
+  uint32_t cubemap;    /* 1 for cube maps and cube map arrays */
+  uint32_t format;     /* CUarray_format (UNSIGNED_INT8..32, SIGNED_INT8..32, HALF, FLOAT) */
+  uint32_t channels;   /* 1, 2 or 4 */
+  uint32_t num_levels; /* 1..CF_PTX_TEX_MAX_LEVELS */
+  struct cf_ptx_tex_level level[CF_PTX_TEX_MAX_LEVELS];
+  /* Sampling state; textures only (zero for surfaces). */
+  uint32_t address_mode[3];  /* CUaddress_mode per coordinate */
+  uint32_t filter_mode;      /* CUfilter_mode */
+  uint32_t mipmap_filter_mode; /* CUfilter_mode between levels */
+  uint32_t flags;            /* CU_TRSF_READ_AS_INTEGER, _NORMALIZED_COORDINATES, _SRGB, ... */
+  float border_color[4];
+  float mipmap_level_bias, min_mipmap_level_clamp, max_mipmap_level_clamp;
+};
+
 /* Global memory as the driver layer provides it. map() returns the host
  * address of [addr, addr+len) if that whole range lies inside one live
  * allocation (or a bound module variable), else NULL: the interpreter then
- * stops the launch with CUDA_ERROR_ILLEGAL_ADDRESS. */
+ * stops the launch with CUDA_ERROR_ILLEGAL_ADDRESS. texture() fills *out
+ * for a live texture (surface == 0) or surface (surface == 1) handle and
+ * returns 0, else nonzero: the launch stops with CUDA_ERROR_ILLEGAL_ADDRESS.
+ * texture may be NULL (no textures: every texture instruction faults). */
 struct cf_ptx_memory {
   void *user;
   void *(*map)(void *user, uint64_t addr, uint64_t len);
+  int (*texture)(void *user, uint64_t handle, int surface, struct cf_ptx_texture *out);
 };
 
 struct cf_ptx_launch {

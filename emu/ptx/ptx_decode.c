@@ -3,7 +3,8 @@
  * fixed-size decoded instruction (ptx_ops.h). This file owns the type and
  * modifier names and the dispatch from base opcode to its decoder, with the
  * few opcodes that need no decoder of their own (bra, ret, exit, trap,
- * brkpt, membar, fence, prefetch, activemask); the operand checks every decoder shares are in
+ * brkpt, membar, fence, prefetch, activemask); texture and surface
+ * instructions go whole to ptx_decode_tex.c; the operand checks every decoder shares are in
  * ptx_decode_opnd.c and the per-family decoders in ptx_decode_*.c
  * (overview in ptx_decode.h). Anything we do not implement is CF_EUNSUP
  * naming the instruction; anything malformed is CF_EPROTO. Branch targets
@@ -197,6 +198,18 @@ int cf__ptx_decode(struct cf__ptx_fn *f, const struct cf__ptx_raw *r,
   out->vec = 1;
   if (strncmp(r->opname, "cp.", 3) == 0)
     return cf__ptx_dec_cpasync(&d);
+  static const char *const texops[] = {"tex", "tld4", "txq", "suq", "suld",
+                                       "sust"};
+  for (size_t k = 0; k < sizeof texops / sizeof *texops; k++) {
+    size_t n = strlen(texops[k]);
+    if (strncmp(r->opname, texops[k], n) == 0 &&
+        (r->opname[n] == '\0' || r->opname[n] == '.'))
+      return cf__ptx_dec_tex(&d);
+  }
+  for (unsigned k = 0; k < r->nop; k++)   /* {..}|%p is tex's alone */
+    if ((r->op[k].kind == CF__PTX_OK_VEC && r->op[k].slot2 != UINT32_MAX) ||
+        r->op[k].kind == CF__PTX_OK_TEX)
+      return cf__ptx_dec_bad(&d, "unexpected texture operand");
   int rc = parse_mods(&d);
   if (rc)
     return rc;

@@ -11,6 +11,7 @@
  *   ptx_decode_mem.c    addresses, ld ldu st, atom red
  *   ptx_decode_sync.c   barriers, shfl vote match redux
  *   ptx_decode_half.c   everything typed .f16 .f16x2 .bf16 .bf16x2
+ *   ptx_decode_tex.c    tex tld4 txq suq suld sust
  * all of which check operands through ptx_decode_opnd.c.
  *
  * Every function here fills d->o and returns 0, or CF_EPROTO (malformed)
@@ -142,6 +143,11 @@ int cf__ptx_dec_cpasync(struct dec *d);
  * become .b of the same width in d->m and *moved is 1 (decode it as
  * usual); the rest is decoded here. */
 int cf__ptx_dec_half(struct dec *d, int *moved);
+
+/* ---- Textures and surfaces (ptx_decode_tex.c) ---- */
+
+/* tex tld4 txq suq suld sust: the whole opcode name is read there. */
+int cf__ptx_dec_tex(struct dec *d);
 
 /* ---- Barriers and warp collectives (ptx_decode_sync.c) ---- */
 

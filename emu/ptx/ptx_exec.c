@@ -7,8 +7,9 @@
  * Dispatch is a switch behind FETCH/CASE/NEXT (Lua lvm.c style). Each
  * instruction first tests its guard: unguarded instructions use the slot
  * that always holds 1, so this is one load and compare. Ops that can fault
- * (ld, st, atom, trap, the hang guard on backward branches) save the pc and
- * return a CUresult; the others just fall to NEXT.
+ * (ld, st, atom, trap, texture and surface ops, which run in ptx_tex.c and
+ * ptx_surf.c, the hang guard on backward branches) save the pc and return
+ * a CUresult; the others just fall to NEXT.
  *
  * Warp collectives (shfl, vote, bar.warp.sync) and block barriers do not
  * execute here: the thread records its operands, parks at the instruction
@@ -1033,6 +1034,22 @@ int cf__ptx_exec(struct cf__ptx_block *b, struct cf__ptx_thread *t) {
               "0x%llx", n, (unsigned long long)src, (unsigned long long)dst);
       memmove(pd, ps, (size_t)ss);
       memset(pd + ss, 0, n - (size_t)ss);
+      NEXT();
+    }
+    CASE(TEX)
+    CASE(TLD4)
+    CASE(TXQ)
+    CASE(SUQ)
+    CASE(SULD)
+    CASE(SUST) {
+      b->fn = t->fn;
+      int rc = i->op >= CF__PTX_OP_SULD ? cf__ptx_surf_exec(b, t, i)
+                                        : cf__ptx_tex_exec(b, t, i);
+      if (rc != 0) {
+        b->executed += ninsn;
+        t->pc = pc - 1;
+        return rc;
+      }
       NEXT();
     }
     default:

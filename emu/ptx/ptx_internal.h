@@ -188,6 +188,35 @@ struct cf__ptx_callsite {
   uint32_t line;
 };
 
+/* Texture and surface instructions (ptx_decode_tex.c, ptx_tex.c,
+ * ptx_surf.c). Their operands are PTX vectors, up to 4 destinations or
+ * sources, 4 coordinates, a LOD or two gradient vectors, a residency
+ * predicate, and each vector may name any registers, so they do not fit
+ * the 6 slots of o[]. The instruction keeps the handle in o[4] (like the
+ * base of [addr]) and imm indexes the function's texops[], a side table
+ * filled at decode time; the run loop reads the slots from there. */
+enum cf__ptx_geo { CF__PTX_GEO_1D, CF__PTX_GEO_2D, CF__PTX_GEO_3D,
+                   CF__PTX_GEO_A1D, CF__PTX_GEO_A2D, CF__PTX_GEO_CUBE,
+                   CF__PTX_GEO_ACUBE };
+/* tex (sub2): plain, .level, .grad */
+enum cf__ptx_texmode { CF__PTX_TEX_PLAIN, CF__PTX_TEX_LEVEL, CF__PTX_TEX_GRAD };
+/* suld/sust (sub2): what an out-of-range access does */
+enum cf__ptx_suoob { CF__PTX_SU_TRAP, CF__PTX_SU_CLAMP, CF__PTX_SU_ZERO };
+/* txq/suq (sub): the attribute */
+enum cf__ptx_txq {
+  CF__PTX_Q_WIDTH, CF__PTX_Q_HEIGHT, CF__PTX_Q_DEPTH, CF__PTX_Q_DATA_TYPE,
+  CF__PTX_Q_ORDER, CF__PTX_Q_NORMALIZED, CF__PTX_Q_FILTER, CF__PTX_Q_ADDR0,
+  CF__PTX_Q_ADDR1, CF__PTX_Q_ADDR2, CF__PTX_Q_LEVELS, CF__PTX_Q_ARRAY_SIZE,
+  CF__PTX_Q_LAYOUT
+};
+struct cf__ptx_texop {
+  uint32_t val[4];         /* tex tld4 suld: destinations; sust: sources */
+  uint32_t coord[4];       /* in PTX order (a1d/a2d: the layer first) */
+  uint32_t lod;            /* tex.level: the LOD */
+  uint32_t grad[8];        /* tex.grad: dPdx[0..3], then dPdy[0..3] */
+  uint32_t pred;           /* {d}|p: the residency predicate, or SINK */
+};
+
 /* Extern functions the interpreter provides itself. */
 enum cf__ptx_builtin { CF__PTX_BI_NONE, CF__PTX_BI_VPRINTF,
                        CF__PTX_BI_ASSERTFAIL };
@@ -221,6 +250,8 @@ struct cf_ptx_kernel {
   uint32_t ncalls;
   struct cf__ptx_parg *cargs;
   uint32_t ncargs;
+  struct cf__ptx_texop *texops; /* operands of texture instructions */
+  uint32_t ntexops;
   uint32_t fparam_bytes;       /* .param area of one frame */
   uint32_t local_align;        /* of the frame's .local area */
   uint32_t *lpatch;            /* .func: slots holding .local addresses, */
@@ -317,14 +348,15 @@ enum cf__ptx_ok {
   CF__PTX_OK_SYM,      /* variable or parameter: sym index */
   CF__PTX_OK_LABEL,    /* label: label index */
   CF__PTX_OK_ADDR,     /* [base + off]: base is SLOT, SYM or none */
-  CF__PTX_OK_VEC       /* {a, b, ...}: vslot[] */
+  CF__PTX_OK_VEC,      /* {a, b, ...}: vslot[]; {..}|%p: slot2 */
+  CF__PTX_OK_TEX       /* [handle, {c...}]: base as ADDR, vslot[] coords */
 };
 struct cf__ptx_sym;
 struct cf__ptx_opnd {
   int kind;
   int neg;                 /* !%p */
   uint32_t slot;           /* SLOT; ADDR with base_kind SLOT */
-  uint32_t slot2;          /* %r|%p: the second destination, or UINT32_MAX */
+  uint32_t slot2;          /* %r|%p, {..}|%p: the predicate, or UINT32_MAX */
   int base_kind;           /* ADDR: CF__PTX_OK_SLOT, _SYM or _IMM (none) */
   uint32_t sym;            /* SYM; ADDR base */
   uint32_t label;
@@ -381,6 +413,7 @@ struct cf__ptx_fn {
   uint32_t chash_cap, chash_n;
   uint32_t *dynpatch;              /* slots offset by the dynamic base */
   uint32_t ndyn, capdyn;
+  uint32_t captexops;              /* room in k->texops */
 };
 /* A type name (".f32" without the dot): 1 and cls/bits when supported, 0
  * when not a type name, -1 for a type we do not implement (tf32, fp8...). */
@@ -517,6 +550,25 @@ uint64_t cf__ptx_harith(const struct cf__ptx_insn *i, uint64_t a, uint64_t b,
 /* CVT_H: a conversion with a half-precision source or destination (or
  * both); b is the second source of cvt.f16x2.f32 (the low lane). */
 uint64_t cf__ptx_hcvt(const struct cf__ptx_insn *i, uint64_t a, uint64_t b);
+
+/* Texture and surface instructions of thread t (TEX TLD4 TXQ SUQ in
+ * ptx_tex.c, SULD SUST in ptx_surf.c): resolve the handle in R[o[4]]
+ * through mem->texture, then read or write texels through mem->map only.
+ * Return 0, or a CUresult fault code with b->msg set: 700 for a dead or
+ * forged handle, a texel outside map(), or a .trap surface access out of
+ * range; 716 for a misaligned surface x; 719 for a descriptor we cannot
+ * sample (bad format or sizes). b->fn must be t->fn (fault messages). */
+int cf__ptx_tex_exec(struct cf__ptx_block *b, struct cf__ptx_thread *t,
+                     const struct cf__ptx_insn *i);
+int cf__ptx_surf_exec(struct cf__ptx_block *b, struct cf__ptx_thread *t,
+                      const struct cf__ptx_insn *i);
+/* Resolve R[o[4]] of i to *tx and check what sampling relies on (ptx_tex.c,
+ * shared with ptx_surf.c). 0 or a fault code with b->msg set. */
+int cf__ptx_tex_resolve(struct cf__ptx_block *b, const struct cf__ptx_insn *i,
+                        uint64_t handle, int surface,
+                        struct cf_ptx_texture *tx);
+/* Bytes of one channel of CUarray_format fmt, or 0 when not supported. */
+unsigned cf__ptx_tex_chan_bytes(uint32_t fmt);
 
 /* Atomic read-modify-write of a 4- or 8-byte value at host address p (the
  * caller checked bounds and alignment): returns the old value. */

@@ -18,6 +18,7 @@ void cf__ptx_kernel_clear(struct cf_ptx_kernel *k) {
   free(k->sig);
   free(k->calls);
   free(k->cargs);
+  free(k->texops);
   free(k->lpatch);
   free(k->dpatch);
   memset(k, 0, sizeof *k);

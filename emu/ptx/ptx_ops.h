@@ -30,7 +30,11 @@
  * (that is why one ADD_I serves .u16, .s32 and .u64 alike). Predicates are
  * always exactly 0 or 1.
  *
- * Ops that can fault (ld, st, atom, call, div by zero is not a fault in PTX) save
+ * Texture and surface ops keep their vector operands in the function's
+ * texops[imm] side table (struct cf__ptx_texop in ptx_internal.h).
+ *
+ * Ops that can fault (ld, st, atom, call, texture and surface ops; div by
+ * zero is not a fault in PTX) save
  * the pc and return a CUresult from the loop; see ptx_exec.c. */
 #ifndef CF_PTX_OPS_H
 #define CF_PTX_OPS_H
@@ -168,7 +172,17 @@
   X(ST,         "st")          /* space[o4 + imm] = o0..o[vec-1] */        \
   X(ATOM,       "atom")        /* o0 = atomic sub at space[o4+imm], o1 o2 */ \
   X(CP_ASYNC,   "cp.async")    /* shared[o4+imm] = bits2 bytes of global */ \
-                               /*   [o2+o3], the first o1 of them (rest 0) */
+                               /*   [o2+o3], the first o1 of them (rest 0) */ \
+  X(TEX,        "tex")         /* texops[imm].val = sample handle o4 at */ \
+                               /*   coord: sub geometry, sub2 mode, space */ \
+                               /*   dst class, bits2 coord class */        \
+  X(TLD4,       "tld4")        /* gather component sub2 of 4 texels */    \
+  X(TXQ,        "txq")         /* o0 = attribute sub of texture o4 */      \
+                               /*   (sub2 1: .level, of level o1) */       \
+  X(SUQ,        "suq")         /* o0 = attribute sub of surface o4 */      \
+  X(SULD,       "suld.b")      /* val = vec x bits at coord of surface */  \
+                               /*   o4: sub geometry, sub2 out of range */ \
+  X(SUST,       "sust.b")      /* the store of SULD */
 
 enum cf__ptx_op {
 #define CF__PTX_OP_ENUM_(name, str) CF__PTX_OP_##name,

@@ -1,6 +1,6 @@
 /* PTX parser, function bodies: { } scopes, register declarations (with <N>
  * ranges), .shared, .local and .param variables, labels, guards and operand
- * syntax. Each instruction is handed to the decoder (ptx_decode.c) as soon
+ * syntax (with the texture forms [handle, {coords}] and {d, ..}|%p). Each instruction is handed to the decoder (ptx_decode.c) as soon
  * as it is read, with every name already resolved to a register-file slot,
  * a symbol or a label, and appended to the function's code; call sequences
  * go to ptx_parse_call.c. Branch targets are patched when the function is
@@ -130,6 +130,75 @@ static int parse_ident_opnd(struct parser *p, struct cf__ptx_opnd *o) {
   return cf__ptx_adv(p);
 }
 
+/* {a, b, ...}: up to 4 registers or literals (a literal becomes a
+ * constant slot holding its bits) into o->vslot; the current token is
+ * the '{'. */
+static int parse_vec(struct parser *p, struct cf__ptx_opnd *o) {
+  TRY(cf__ptx_adv(p));
+  o->kind = CF__PTX_OK_VEC;
+  for (;;) {
+    if (o->nvec >= 4)
+      return PUNSUP(p, "unsupported vector of more than 4 elements");
+    struct cf__ptx_opnd e;
+    memset(&e, 0, sizeof e);
+    int neg = is_p(&p->t, '-');
+    if (neg)
+      TRY(cf__ptx_adv(p));
+    if (p->t.kind == CF__PTX_TK_NUM) {
+      /* a literal element ({0, %rs1}, st.v2 [a], {%f1, 0f00000000}) */
+      struct cf__ptx_num n;
+      if (cf__ptx_num_parse(&p->t, neg, &n) != 0 ||
+          n.kind == CF__PTX_NUM_DBL)
+        return PERR(p, "bad vector element '%.*s'", (int)p->t.len, p->t.s);
+      uint32_t c = cf__ptx_fn_const(&p->fn, n.bits, p->t.line);
+      if (c == UINT32_MAX)
+        return p->d->rc;
+      o->vslot[o->nvec++] = c;
+      TRY(cf__ptx_adv(p));
+    } else {
+      if (neg || p->t.kind != CF__PTX_TK_IDENT)
+        return PERR(p, "expected a register in vector");
+      TRY(parse_ident_opnd(p, &e));
+      if (e.kind != CF__PTX_OK_SLOT || e.dsreg)
+        return cf__ptx_fail(p->d, CF_EPROTO, p->t.line,
+                            "unknown register '%.*s'", (int)e.namelen, e.name);
+      o->vslot[o->nvec++] = e.slot;
+    }
+    if (is_p(&p->t, ',')) {
+      TRY(cf__ptx_adv(p));
+      continue;
+    }
+    return cf__ptx_expect(p, '}');
+  }
+}
+
+/* The rest of a texture or surface operand after "[handle": ", c]" with
+ * c a coordinate vector or a single register (1d), into o->vslot. The
+ * independent texture mode's "[tex, sampler, c]" is not supported. */
+static int parse_tex_coords(struct parser *p, struct cf__ptx_opnd *o) {
+  TRY(cf__ptx_adv(p));   /* ',' */
+  o->kind = CF__PTX_OK_TEX;
+  struct cf__ptx_opnd c;
+  memset(&c, 0, sizeof c);
+  if (is_p(&p->t, '{')) {
+    TRY(parse_vec(p, &c));
+  } else if (p->t.kind == CF__PTX_TK_IDENT) {
+    TRY(parse_ident_opnd(p, &c));
+    if (is_p(&p->t, ','))
+      return PUNSUP(p, "unsupported independent texture mode (sampler)");
+    if (c.kind != CF__PTX_OK_SLOT || c.dsreg)
+      return cf__ptx_fail(p->d, CF_EPROTO, p->t.line,
+                          "unknown register '%.*s'", (int)c.namelen, c.name);
+    c.vslot[0] = c.slot;
+    c.nvec = 1;
+  } else {
+    return PERR(p, "expected texture coordinates");
+  }
+  memcpy(o->vslot, c.vslot, sizeof o->vslot);
+  o->nvec = c.nvec;
+  return cf__ptx_expect(p, ']');
+}
+
 static int parse_operand(struct parser *p, struct cf__ptx_opnd *o) {
   memset(o, 0, sizeof *o);
   o->slot2 = UINT32_MAX;
@@ -164,6 +233,8 @@ static int parse_operand(struct parser *p, struct cf__ptx_opnd *o) {
       o->sym = b.sym;
       o->name = b.name;
       o->namelen = b.namelen;
+      if (is_p(&p->t, ','))       /* [tex, {x, y}] */
+        return parse_tex_coords(p, o);
       if (is_p(&p->t, '+') || is_p(&p->t, '-')) {
         int neg = is_p(&p->t, '-');
         TRY(cf__ptx_adv(p));
@@ -187,47 +258,19 @@ static int parse_operand(struct parser *p, struct cf__ptx_opnd *o) {
     return cf__ptx_expect(p, ']');
   }
   if (is_p(&p->t, '{')) {
-    TRY(cf__ptx_adv(p));
-    o->kind = CF__PTX_OK_VEC;
-    for (;;) {
-      if (o->nvec >= 4)
-        return PUNSUP(p, "unsupported vector of more than 4 elements");
-      struct cf__ptx_opnd e;
-      memset(&e, 0, sizeof e);
-      int neg = is_p(&p->t, '-');
-      if (neg)
-        TRY(cf__ptx_adv(p));
-      if (p->t.kind == CF__PTX_TK_NUM) {
-        /* a literal element ({0, %rs1}, st.v2 [a], {%f1, 0f00000000}):
-         * a constant slot holding its bits */
-        struct cf__ptx_num n;
-        if (cf__ptx_num_parse(&p->t, neg, &n) != 0 ||
-            n.kind == CF__PTX_NUM_DBL)
-          return PERR(p, "bad vector element '%.*s'", (int)p->t.len, p->t.s);
-        uint32_t c = cf__ptx_fn_const(&p->fn, n.bits, p->t.line);
-        if (c == UINT32_MAX)
-          return p->d->rc;
-        o->vslot[o->nvec++] = c;
-        TRY(cf__ptx_adv(p));
-        if (is_p(&p->t, ',')) {
-          TRY(cf__ptx_adv(p));
-          continue;
-        }
-        return cf__ptx_expect(p, '}');
-      }
-      if (neg || p->t.kind != CF__PTX_TK_IDENT)
-        return PERR(p, "expected a register in vector");
-      TRY(parse_ident_opnd(p, &e));
-      if (e.kind != CF__PTX_OK_SLOT || e.dsreg)
-        return cf__ptx_fail(p->d, CF_EPROTO, p->t.line,
-                            "unknown register '%.*s'", (int)e.namelen, e.name);
-      o->vslot[o->nvec++] = e.slot;
-      if (is_p(&p->t, ',')) {
-        TRY(cf__ptx_adv(p));
-        continue;
-      }
-      return cf__ptx_expect(p, '}');
+    TRY(parse_vec(p, o));
+    if (is_p(&p->t, '|')) {       /* tex {d0, d1, d2, d3}|%p */
+      struct cf__ptx_opnd q;
+      memset(&q, 0, sizeof q);
+      TRY(cf__ptx_adv(p));
+      if (p->t.kind != CF__PTX_TK_IDENT)
+        return PERR(p, "expected a predicate after '|'");
+      TRY(parse_ident_opnd(p, &q));
+      if (q.kind != CF__PTX_OK_SLOT || q.dsreg)
+        return PERR(p, "bad '|' operand");
+      o->slot2 = q.slot;
     }
+    return 0;
   }
   if (p->t.kind != CF__PTX_TK_IDENT)
     return PERR(p, "unexpected '%.*s' in operands", (int)p->t.len, p->t.s);

@@ -13,7 +13,7 @@
 #include "cf_test.h"
 #include "ptx.h"
 
-#define TMEM_MAX 32
+#define TMEM_MAX 128
 struct tmem {
   struct { uint64_t addr, len; uint8_t *host; } a[TMEM_MAX];
   int n;
