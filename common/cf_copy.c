@@ -59,6 +59,7 @@ struct desc_side {
   CUdeviceptr dev;
   size_t x, y, z, lod, pitch, height;
   CUcontext ctx;
+  CUarray array;
 };
 
 /* a*b+c into *out; 0 on overflow. */
@@ -68,6 +69,36 @@ static int mul_add(uint64_t a, uint64_t b, uint64_t c, uint64_t *out)
     return 0;
   *out = a * b + c;
   return 1;
+}
+
+/* 1 when [at, at + n) lies inside [0, limit). */
+static int inside(size_t at, size_t n, size_t limit)
+{
+  return at <= limit && n <= limit - at;
+}
+
+/* An array side: the array must be live, the box must lie inside it, and
+ * the row offset and width must be whole elements. */
+static CUresult resolve_array(const struct cf_copy_ops *o, const struct desc_side *d,
+                              size_t w, size_t h, size_t k, struct cf_copy_side *out)
+{
+  size_t row_bytes, rows, slices, elem;
+  CUresult r;
+
+  if (!o->array_extent)
+    return CUDA_ERROR_NOT_SUPPORTED;
+  if (!d->array || d->lod != 0)
+    return CUDA_ERROR_INVALID_VALUE;
+  if ((r = o->array_extent(d->array, &row_bytes, &rows, &slices, &elem)) != CUDA_SUCCESS)
+    return r;
+  if (!elem || d->x % elem || w % elem || !inside(d->x, w, row_bytes) ||
+      !inside(d->y, h, rows) || !inside(d->z, k, slices))
+    return CUDA_ERROR_INVALID_VALUE;
+  out->is_dev = 1;
+  out->array = d->array;
+  out->ax = d->x, out->ay = d->y, out->az = d->z;
+  out->ctx = d->ctx;
+  return CUDA_SUCCESS;
 }
 
 /* Check side d of a w x h x k copy and resolve it into *out: its type, its
@@ -94,7 +125,7 @@ static CUresult resolve(const struct cf_copy_ops *o, const struct desc_side *d, 
       return r;
     break;
   case CU_MEMORYTYPE_ARRAY:
-    return CUDA_ERROR_NOT_SUPPORTED; /* no CUDA arrays yet */
+    return resolve_array(o, d, w, h, k, out);
   default:
     return CUDA_ERROR_INVALID_VALUE;
   }
@@ -130,6 +161,16 @@ static CUresult resolve(const struct cf_copy_ops *o, const struct desc_side *d, 
  * checked, so no product here overflows. */
 static void fold(struct cf_copy_shape *c)
 {
+  if (c->src.array || c->dst.array) {
+    /* An array's rows are not addresses: nothing folds, and only the
+     * other side gets its promised pitch and height. */
+    struct cf_copy_side *mem = c->src.array ? &c->dst : &c->src;
+    if (!mem->array && c->height == 1)
+      mem->pitch = c->width;
+    if (!mem->array && c->depth == 1)
+      mem->height = c->height;
+    return;
+  }
   if (c->depth > 1 && c->src.height == c->height && c->dst.height == c->height) {
     c->height *= c->depth;
     c->depth = 1;
@@ -197,9 +238,9 @@ CUresult cf_copy_2d(const struct cf_copy_ops *o, const CUDA_MEMCPY2D *c, CUstrea
   if (!c)
     return CUDA_ERROR_INVALID_VALUE;
   struct desc_side src = { c->srcMemoryType, c->srcHost, c->srcDevice, c->srcXInBytes,
-                           c->srcY, 0, 0, c->srcPitch, c->Height, NULL };
+                           c->srcY, 0, 0, c->srcPitch, c->Height, NULL, c->srcArray };
   struct desc_side dst = { c->dstMemoryType, c->dstHost, c->dstDevice, c->dstXInBytes,
-                           c->dstY, 0, 0, c->dstPitch, c->Height, NULL };
+                           c->dstY, 0, 0, c->dstPitch, c->Height, NULL, c->dstArray };
   return copy_desc(o, &src, &dst, c->WidthInBytes, c->Height, 1, s, async);
 }
 
@@ -213,9 +254,11 @@ CUresult cf_copy_3d(const struct cf_copy_ops *o, const CUDA_MEMCPY3D *c, CUstrea
   if (!c)
     return CUDA_ERROR_INVALID_VALUE;
   struct desc_side src = { c->srcMemoryType, c->srcHost, c->srcDevice, c->srcXInBytes,
-                           c->srcY, c->srcZ, c->srcLOD, c->srcPitch, c->srcHeight, NULL };
+                           c->srcY, c->srcZ, c->srcLOD, c->srcPitch, c->srcHeight, NULL,
+                           c->srcArray };
   struct desc_side dst = { c->dstMemoryType, c->dstHost, c->dstDevice, c->dstXInBytes,
-                           c->dstY, c->dstZ, c->dstLOD, c->dstPitch, c->dstHeight, NULL };
+                           c->dstY, c->dstZ, c->dstLOD, c->dstPitch, c->dstHeight, NULL,
+                           c->dstArray };
   return copy_desc(o, &src, &dst, c->WidthInBytes, c->Height, c->Depth, s, async);
 }
 
@@ -230,10 +273,10 @@ CUresult cf_copy_3d_peer(const struct cf_copy_ops *o, const CUDA_MEMCPY3D_PEER *
     return CUDA_ERROR_INVALID_VALUE;
   struct desc_side src = { c->srcMemoryType, c->srcHost, c->srcDevice, c->srcXInBytes,
                            c->srcY, c->srcZ, c->srcLOD, c->srcPitch, c->srcHeight,
-                           c->srcContext };
+                           c->srcContext, c->srcArray };
   struct desc_side dst = { c->dstMemoryType, c->dstHost, c->dstDevice, c->dstXInBytes,
                            c->dstY, c->dstZ, c->dstLOD, c->dstPitch, c->dstHeight,
-                           c->dstContext };
+                           c->dstContext, c->dstArray };
   return copy_desc(o, &src, &dst, c->WidthInBytes, c->Height, c->Depth, s, async);
 }
 
@@ -288,22 +331,84 @@ CUresult cf_copy_batch(const struct cf_copy_ops *o, CUdeviceptr *dsts, CUdevicep
   return batch_end(o, during_call, s);
 }
 
-/* A pointer operand: UNIFIED memory whose rows are rowLength bytes apart
- * (0: packed) and whose layers layerHeight rows apart (0: packed). */
-static CUresult operand(const CUmemcpy3DOperand *op, const CUextent3D *e, struct desc_side *d)
+/* The element size of a batch copy: 1 between pointers, else its
+ * array's (both arrays': they must agree). */
+static CUresult batch_elem(const struct cf_copy_ops *o, const CUDA_MEMCPY3D_BATCH_OP *op,
+                           size_t *elem)
 {
+  const CUmemcpy3DOperand *ends[2] = { &op->src, &op->dst };
+  size_t row_bytes, rows, slices, e;
+  CUresult r;
+
+  *elem = 0;
+  for (int i = 0; i < 2; i++) {
+    if (ends[i]->type != CU_MEMCPY_OPERAND_TYPE_ARRAY)
+      continue;
+    if (!o->array_extent)
+      return CUDA_ERROR_NOT_SUPPORTED;
+    if (!ends[i]->op.array.array)
+      return CUDA_ERROR_INVALID_VALUE;
+    if ((r = o->array_extent(ends[i]->op.array.array, &row_bytes, &rows, &slices, &e)) !=
+        CUDA_SUCCESS)
+      return r;
+    if (*elem && *elem != e)
+      return CUDA_ERROR_INVALID_VALUE;
+    *elem = e;
+  }
+  if (!*elem)
+    *elem = 1;
+  return CUDA_SUCCESS;
+}
+
+/* A batch operand as a descriptor side, for a copy of e elements of elem
+ * bytes: a pointer is UNIFIED memory whose rows are rowLength elements
+ * apart (0: packed) and whose layers layerHeight rows apart (0: packed); an
+ * array starts at its offset, counted in elements. */
+static CUresult operand(const CUmemcpy3DOperand *op, const CUextent3D *e, size_t elem,
+                        struct desc_side *d)
+{
+  size_t row = op->op.ptr.rowLength ? op->op.ptr.rowLength : e->width;
+
   memset(d, 0, sizeof *d);
-  if (op->type == CU_MEMCPY_OPERAND_TYPE_ARRAY)
-    return CUDA_ERROR_NOT_SUPPORTED; /* no CUDA arrays yet */
+  if (op->type == CU_MEMCPY_OPERAND_TYPE_ARRAY) {
+    if (op->op.array.offset.x > SIZE_MAX / elem)
+      return CUDA_ERROR_INVALID_VALUE;
+    d->type = CU_MEMORYTYPE_ARRAY;
+    d->array = op->op.array.array;
+    d->x = op->op.array.offset.x * elem;
+    d->y = op->op.array.offset.y;
+    d->z = op->op.array.offset.z;
+    return CUDA_SUCCESS;
+  }
   if (op->type != CU_MEMCPY_OPERAND_TYPE_POINTER ||
       (op->op.ptr.rowLength && op->op.ptr.rowLength < e->width) ||
-      (op->op.ptr.layerHeight && op->op.ptr.layerHeight < e->height))
+      (op->op.ptr.layerHeight && op->op.ptr.layerHeight < e->height) || row > SIZE_MAX / elem)
     return CUDA_ERROR_INVALID_VALUE;
   d->type = CU_MEMORYTYPE_UNIFIED;
   d->dev = op->op.ptr.ptr;
-  d->pitch = op->op.ptr.rowLength ? op->op.ptr.rowLength : e->width;
+  d->pitch = row * elem;
   d->height = op->op.ptr.layerHeight ? op->op.ptr.layerHeight : e->height;
   return CUDA_SUCCESS;
+}
+
+/* Check batch copy op and describe it as two sides and a width in bytes. */
+static CUresult batch_op(const struct cf_copy_ops *o, const CUDA_MEMCPY3D_BATCH_OP *op,
+                         struct desc_side *src, struct desc_side *dst, size_t *width)
+{
+  size_t elem;
+  CUresult r;
+
+  if (!op->extent.width || !op->extent.height || !op->extent.depth ||
+      !order_ok(op->srcAccessOrder))
+    return CUDA_ERROR_INVALID_VALUE;
+  if ((r = batch_elem(o, op, &elem)) != CUDA_SUCCESS)
+    return r;
+  if (op->extent.width > SIZE_MAX / elem)
+    return CUDA_ERROR_INVALID_VALUE;
+  *width = op->extent.width * elem;
+  if ((r = operand(&op->src, &op->extent, elem, src)) != CUDA_SUCCESS)
+    return r;
+  return operand(&op->dst, &op->extent, elem, dst);
 }
 
 CUresult cf_copy_batch_3d(const struct cf_copy_ops *o, size_t numOps,
@@ -312,6 +417,7 @@ CUresult cf_copy_batch_3d(const struct cf_copy_ops *o, size_t numOps,
 {
   struct desc_side src, dst;
   int during_call = 0;
+  size_t width;
   CUresult r;
 
   if (fail_idx)
@@ -321,21 +427,15 @@ CUresult cf_copy_batch_3d(const struct cf_copy_ops *o, size_t numOps,
   if (!opList || numOps == 0 || flags != 0 || !s || s == CU_STREAM_LEGACY)
     return CUDA_ERROR_INVALID_VALUE;
   for (size_t i = 0; i < numOps; i++) {
-    const CUDA_MEMCPY3D_BATCH_OP *op = &opList[i];
-    if (!op->extent.width || !op->extent.height || !op->extent.depth ||
-        !order_ok(op->srcAccessOrder))
-      return batch_fail(fail_idx, i, CUDA_ERROR_INVALID_VALUE);
-    if ((r = operand(&op->src, &op->extent, &src)) != CUDA_SUCCESS ||
-        (r = operand(&op->dst, &op->extent, &dst)) != CUDA_SUCCESS)
+    if ((r = batch_op(o, &opList[i], &src, &dst, &width)) != CUDA_SUCCESS)
       return batch_fail(fail_idx, i, r);
-    during_call |= op->srcAccessOrder == CU_MEMCPY_SRC_ACCESS_ORDER_DURING_API_CALL;
+    during_call |= opList[i].srcAccessOrder == CU_MEMCPY_SRC_ACCESS_ORDER_DURING_API_CALL;
   }
   for (size_t i = 0; i < numOps; i++) {
     const CUDA_MEMCPY3D_BATCH_OP *op = &opList[i];
-    operand(&op->src, &op->extent, &src);
-    operand(&op->dst, &op->extent, &dst);
-    if ((r = copy_desc(o, &src, &dst, op->extent.width, op->extent.height, op->extent.depth,
-                       s, 1)) != CUDA_SUCCESS)
+    if ((r = batch_op(o, op, &src, &dst, &width)) != CUDA_SUCCESS ||
+        (r = copy_desc(o, &src, &dst, width, op->extent.height, op->extent.depth, s, 1)) !=
+            CUDA_SUCCESS)
       return batch_fail(fail_idx, i, r);
   }
   return batch_end(o, during_call, s);

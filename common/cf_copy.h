@@ -15,7 +15,11 @@ struct cf_copy_side {
   size_t pitch;   /* bytes from one row to the next, >= the copy's width */
   size_t height;  /* rows from one slice to the next, >= the copy's height */
   CUcontext ctx;  /* a device side's context; NULL: the current one */
-  int is_dev;     /* device memory, else host memory */
+  int is_dev;     /* device memory (or an array), else host memory */
+  /* An array side (is_dev is 1; at, pitch and height are 0): the copy
+   * starts at byte ax of row ay of slice (3D) or layer az of array. */
+  CUarray array;
+  size_t ax, ay, az;
 };
 
 /* depth slices of height rows of width bytes, each at least 1. Checked by
@@ -40,8 +44,16 @@ struct cf_copy_ops {
   CUresult (*dtoh)(void *dst, CUdeviceptr src, size_t n, CUstream s, int async);
   CUresult (*dtod)(CUdeviceptr dst, CUdeviceptr src, size_t n, CUstream s, int async);
   CUresult (*stream_sync)(CUstream s);
+  /* The extent of array a: bytes per row, rows (1 for a 1D array),
+   * slices (depth, layers or cube faces; 1 for a 2D array) and bytes per
+   * element. An error (CUDA_ERROR_INVALID_HANDLE or _VALUE) when a is not
+   * a live array. NULL when the layer has no arrays: array sides then
+   * answer CUDA_ERROR_NOT_SUPPORTED. */
+  CUresult (*array_extent)(CUarray a, size_t *row_bytes, size_t *rows, size_t *slices,
+                           size_t *elem_bytes);
   /* A strided copy with at least one device side (host to host is done
-   * here); c is checked as described above. */
+   * here); c is checked as described above. An array side is never folded
+   * with its neighbours: its rows are copied as rows. */
   CUresult (*strided)(const struct cf_copy_shape *c, CUstream s, int async);
 };
 
@@ -52,8 +64,10 @@ CUresult cf_copy_linear(const struct cf_copy_ops *o, CUdeviceptr dst, CUdevicept
 
 /* cuMemcpy2D(Async), cuMemcpy3D(Async) and cuMemcpy3DPeer(Async): checks
  * the descriptor (NULL, bad memory types, LODs, pitches or heights too
- * small, NULL pointers: CUDA_ERROR_INVALID_VALUE; ARRAY sides:
- * CUDA_ERROR_NOT_SUPPORTED, there are no CUDA arrays yet), succeeds at once
+ * small, NULL pointers, NULL arrays, boxes outside their array or whose
+ * row offset or width is not whole elements: CUDA_ERROR_INVALID_VALUE;
+ * ARRAY sides on a layer without array_extent: CUDA_ERROR_NOT_SUPPORTED;
+ * an array that is not live: array_extent's error), succeeds at once
  * for an empty extent, and otherwise makes one strided copy. */
 CUresult cf_copy_2d(const struct cf_copy_ops *o, const CUDA_MEMCPY2D *c, CUstream s,
                     int async);
@@ -66,7 +80,8 @@ CUresult cf_copy_3d_peer(const struct cf_copy_ops *o, const CUDA_MEMCPY3D_PEER *
  * batch is checked first (CUDA_ERROR_INVALID_VALUE for NULL arrays, a zero
  * count, attribute indices that do not start at 0 and rise below count, an
  * invalid source access order, the legacy NULL stream, zero extents, nonzero
- * flags; CUDA_ERROR_NOT_SUPPORTED for array operands), then each copy is
+ * flags; array operands as in cf_copy_3d, with widths, row lengths and
+ * offsets in elements of the array's size), then each copy is
  * made in order on s; the first copy that fails stops the batch with its
  * error. fail_idx (the CUDA 12.8 forms' failIdx; NULL for the _v2 forms)
  * is set to SIZE_MAX on entry and, on an error that belongs to one copy (a

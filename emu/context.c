@@ -1,12 +1,13 @@
 /* Contexts: creation and destruction, the primary context's reference
  * count, the calling thread's context stack, limits and synchronisation.
  *
- * A context owns its modules, streams, events, device allocations and
- * pinned host memory; cf__emu_ctx_clear frees them all, which is what
- * cuCtxDestroy, the last cuDevicePrimaryCtxRelease and
- * cuDevicePrimaryCtxReset do. The primary context struct itself lives for
- * the whole process, so its handle stays recognisable; while its reference
- * count is zero it is not usable (INVALID_CONTEXT).
+ * A context owns its modules, streams, events, device allocations, CUDA
+ * arrays, texture and surface objects and pinned host memory;
+ * cf__emu_ctx_clear frees them all, which is what cuCtxDestroy, the last
+ * cuDevicePrimaryCtxRelease and cuDevicePrimaryCtxReset do. The primary
+ * context struct itself lives for the whole process, so its handle stays
+ * recognisable; while its reference count is zero it is not usable
+ * (INVALID_CONTEXT).
  *
  * Tearing a context down first waits for its queued stream work and joins
  * its executor threads (queue.c); a stream callback, which runs on such a
@@ -90,6 +91,8 @@ void cf__emu_ctx_init(CUcontext ctx, unsigned flags, int is_primary)
   cf__emu_list_init(&ctx->streams);
   cf__emu_list_init(&ctx->events);
   cf__emu_list_init(&ctx->pinned);
+  cf__emu_list_init(&ctx->arrays);
+  cf__emu_list_init(&ctx->mipmaps);
 }
 
 int cf__emu_ctx_clear(CUcontext ctx)
@@ -107,6 +110,8 @@ int cf__emu_ctx_clear(CUcontext ctx)
     cf__emu_event_free(CF_EMU_CONTAINER(ctx->events.next,
                                         struct CUevent_st, link));
   cf__emu_ctx_queues_release(ctx);
+  cf__emu_texobj_free_all(ctx);     /* before the arrays they refer to */
+  cf__emu_array_free_all(ctx);
   cf__emu_mem_free_owner(ctx, NULL);
   cf__emu_pinned_free_all(ctx);
   ctx->sticky = ctx->deferred = CUDA_SUCCESS;

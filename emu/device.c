@@ -151,7 +151,9 @@ static int attr_value(CUdevice_attribute a, const struct cf_emu_config *c,
   case CU_DEVICE_ATTRIBUTE_MAX_PITCH: return 2147483647;
   case CU_DEVICE_ATTRIBUTE_MAX_REGISTERS_PER_BLOCK: return 65536;
   case CU_DEVICE_ATTRIBUTE_CLOCK_RATE: return 1410000;
-  case CU_DEVICE_ATTRIBUTE_TEXTURE_ALIGNMENT: return 512;
+  /* Every allocation starts on a CF_EMU_ALLOC_ALIGN boundary, so any
+   * cuMemAlloc pointer may back a LINEAR or PITCH2D texture (texobj.c). */
+  case CU_DEVICE_ATTRIBUTE_TEXTURE_ALIGNMENT: return CF_EMU_ALLOC_ALIGN;
   case CU_DEVICE_ATTRIBUTE_GPU_OVERLAP: return 1;
   case CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT: return c->sm_count;
   case CU_DEVICE_ATTRIBUTE_KERNEL_EXEC_TIMEOUT: return 0;
@@ -181,7 +183,12 @@ static int attr_value(CUdevice_attribute a, const struct cf_emu_config *c,
   case CU_DEVICE_ATTRIBUTE_UNIFIED_ADDRESSING: return 1;
   case CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE1D_LAYERED_WIDTH: return 32768;
   case CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE1D_LAYERED_LAYERS: return 2048;
-  case CU_DEVICE_ATTRIBUTE_CAN_TEX2D_GATHER: return 0;
+  /* CUDA arrays and texture objects: array.c and texobj.c accept what
+   * these limits allow (tld4 gathers from CUDA_ARRAY3D_TEXTURE_GATHER
+   * arrays); sparse arrays and deferred mapping are absent. */
+  case CU_DEVICE_ATTRIBUTE_CAN_TEX2D_GATHER: return 1;
+  case CU_DEVICE_ATTRIBUTE_SPARSE_CUDA_ARRAY_SUPPORTED: return 0;
+  case CU_DEVICE_ATTRIBUTE_DEFERRED_MAPPING_CUDA_ARRAY_SUPPORTED: return 0;
   case CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_GATHER_WIDTH: return 32768;
   case CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE2D_GATHER_HEIGHT: return 32768;
   case CU_DEVICE_ATTRIBUTE_MAXIMUM_TEXTURE3D_WIDTH_ALTERNATE: return 8192;
@@ -259,6 +266,12 @@ static int attr_value(CUdevice_attribute a, const struct cf_emu_config *c,
   return -1;
 }
 
+int cf__emu_device_attr(CUdevice_attribute a)
+{
+  int ok;
+  return attr_value(a, &cf__emu_g.cfg, &ok);
+}
+
 CF_EMU_EXPORT CUresult CUDAAPI cuDeviceGetAttribute(int *pi,
                                                     CUdevice_attribute attrib,
                                                     CUdevice dev)
@@ -331,7 +344,7 @@ CF_EMU_EXPORT CUresult CUDAAPI cuDeviceGetProperties(CUdevprop *prop,
     .memPitch = 2147483647,
     .regsPerBlock = 65536,
     .clockRate = 1410000,
-    .textureAlign = 512,
+    .textureAlign = CF_EMU_ALLOC_ALIGN,
   };
   return CUDA_SUCCESS;
 }

@@ -11,8 +11,8 @@
  * global lock.
  *
  * Handles (CUcontext, CUmodule, CUfunction, CUstream, CUevent, CUlibrary,
- * CUkernel, CUmemoryPool) are pointers
- * to the structs below. A handle is used only after it is found in the live
+ * CUkernel, CUmemoryPool, CUarray, CUmipmappedArray) are pointers
+ * to the structs below (the arrays' are array.c's). A handle is used only after it is found in the live
  * registry with the expected kind, so a stale or forged handle is rejected
  * without being dereferenced. */
 #ifndef CF_EMU_INTERNAL_H
@@ -61,6 +61,8 @@ enum cf_emu_kind {
   CF_EMU_KIND_LIBRARY,          /* CUlibrary (library.c) */
   CF_EMU_KIND_KERNEL,           /* CUkernel (library.c) */
   CF_EMU_KIND_MEMPOOL,          /* CUmemoryPool (mempool.c) */
+  CF_EMU_KIND_ARRAY,            /* CUarray (array.c) */
+  CF_EMU_KIND_MIPMAP,           /* CUmipmappedArray (array.c) */
 };
 
 #define CF_EMU_MAGIC 0x63666575u /* "cfeu" */
@@ -94,6 +96,8 @@ struct CUctx_st {
   struct cf_emu_link streams;   /* CUstream_st.link */
   struct cf_emu_link events;    /* CUevent_st.link */
   struct cf_emu_link pinned;    /* struct cf_emu_pinned.link */
+  struct cf_emu_link arrays;    /* CUarray_st.link (not mipmap levels) */
+  struct cf_emu_link mipmaps;   /* CUmipmappedArray_st.link */
 };
 
 struct CUmod_st {
@@ -215,12 +219,15 @@ int cf__emu_parse_size(const char *s, uint64_t *out);
 
 /* POOL and POOL_IDLE are memory-pool blocks (mempool.c): allocated with
  * ctx NULL and the block as owner; a POOL block is usable from every
- * context, a POOL_IDLE one (freed, still reserved) from none. */
+ * context, a POOL_IDLE one (freed, still reserved) from none. ARRAY is the
+ * storage of a CUDA array or mipmapped array (array.c), owned by it: its
+ * context maps it like any allocation, but cuMemFree refuses it. */
 enum cf_emu_alloc_kind {
   CF_EMU_ALLOC_USER = 1,
   CF_EMU_ALLOC_VAR,
   CF_EMU_ALLOC_POOL,
   CF_EMU_ALLOC_POOL_IDLE,
+  CF_EMU_ALLOC_ARRAY,
 };
 
 /* Reserve the device region (idempotent). Returns 0 or CF_ENOMEM. */
@@ -274,6 +281,98 @@ void cf__emu_pinned_free_all(CUcontext ctx);
 struct cf_copy_shape;
 CUresult cf__emu_copy_strided(const struct cf_copy_shape *c, CUstream hStream,
                               int async);
+
+/* ---- CUDA arrays (array.c) and texture objects (texobj.c) -------------- */
+
+/* The value of a device attribute as cuDeviceGetAttribute reports it (0
+ * for one the emulator lacks). Lock held (reads cf__emu_g.cfg). */
+int cf__emu_device_attr(CUdevice_attribute a);
+
+/* What texobj.c needs to know of an array or a mipmapped array: its
+ * context, its descriptor as created (a mipmapped array's: level 0), and
+ * its storage as the interpreter sees it (geom: dims, layers, cubemap,
+ * format, channels, num_levels and level[]; the sampling fields zero). */
+struct cf_emu_array_info {
+  CUcontext ctx;
+  CUDA_ARRAY3D_DESCRIPTOR desc;
+  struct cf_ptx_texture geom;
+};
+/* A CUarray (CF_EMU_KIND_ARRAY) or CUmipmappedArray (CF_EMU_KIND_MIPMAP)
+ * of ctx, over one ARRAY allocation of device memory (array.c describes the
+ * layout). A mipmapped array's levels are arrays with parent set, made with
+ * it and freed with it; they are in no list. Lock held for every access. */
+struct CUarray_st {
+  struct cf_emu_obj hdr;
+  CUcontext ctx;
+  struct cf_emu_link link;      /* in ctx->arrays (not for a level) */
+  struct CUmipmappedArray_st *parent; /* a level's mipmapped array, or NULL */
+  CUDA_ARRAY3D_DESCRIPTOR desc; /* as created; a level: its own extent */
+  uint64_t addr;                /* device address of element 0 */
+  uint64_t bytes;               /* pitch * rows * slices */
+  size_t elem, pitch, rows, slices; /* bytes, bytes, rows, slices */
+};
+
+struct CUmipmappedArray_st {
+  struct cf_emu_obj hdr;
+  CUcontext ctx;
+  struct cf_emu_link link;      /* in ctx->mipmaps */
+  CUDA_ARRAY3D_DESCRIPTOR desc; /* level 0, as created */
+  uint64_t addr, bytes;         /* the allocation holding every level */
+  unsigned num_levels;
+  struct CUarray_st *level[CF_PTX_TEX_MAX_LEVELS];
+};
+
+/* Check a descriptor as cuArray3DCreate (mipmapped 0) or
+ * cuMipmappedArrayCreate (1) does: CUDA_SUCCESS, INVALID_VALUE or
+ * NOT_SUPPORTED (see array.c). Lock held (reads the device limits). */
+CUresult cf__emu_array_check_desc(const CUDA_ARRAY3D_DESCRIPTOR *d,
+                                  int mipmapped);
+/* A format and channel count the emulator stores: CUDA_SUCCESS;
+ * NOT_SUPPORTED for a format cuda.h defines that it does not store;
+ * INVALID_VALUE for anything else. */
+CUresult cf__emu_array_format_check(CUarray_format f, unsigned channels);
+/* Set a's elem, pitch, rows, slices and bytes from a->desc (checked). */
+void cf__emu_array_layout(struct CUarray_st *a);
+/* Level 0 of the storage of a (addr set) as the interpreter sees it, and
+ * the shape fields of t (dims, layers, cubemap, format, channels). */
+void cf__emu_array_geom(const struct CUarray_st *a, struct cf_ptx_texture *t);
+
+/* Fill *out for a live array (a mipmap level included) or mipmapped
+ * array; INVALID_HANDLE otherwise. Lock held. */
+CUresult cf__emu_array_info(CUarray a, struct cf_emu_array_info *out);
+CUresult cf__emu_mipmap_info(CUmipmappedArray m, struct cf_emu_array_info *out);
+/* cf_copy_ops.array_extent for array a (see cf_copy.h). Takes the lock. */
+CUresult cf__emu_array_extent(CUarray a, size_t *row_bytes, size_t *rows,
+                              size_t *slices, size_t *elem_bytes);
+/* Turn the array side s of a width x height x depth copy (bytes, rows,
+ * slices) into the device side over the array's storage, in the array's
+ * context. The array must be live (INVALID_HANDLE) and belong to s->ctx,
+ * or to ctx when s names none (INVALID_HANDLE); the box must lie inside it
+ * and start on a whole element (INVALID_VALUE; cf_copy.c has checked that
+ * already, this guards the storage). Lock held. */
+struct cf_copy_side;
+CUresult cf__emu_array_side(CUcontext ctx, struct cf_copy_side *s, size_t width,
+                            size_t height, size_t depth);
+/* Free mipmapped array m, its levels and its storage (array_mipmap.c).
+ * Lock held; nothing queued may use it. */
+void cf__emu_mipmap_free(struct CUmipmappedArray_st *m);
+/* Free every array and mipmapped array of ctx, and their storage. Lock
+ * held; ctx's queued work already drained. */
+void cf__emu_array_free_all(CUcontext ctx);
+
+/* Texture and surface objects refer to arrays: destroying resource (a
+ * CUarray or CUmipmappedArray) makes every object over it dead, so later
+ * launches that name them fault instead of reading reused memory. Lock
+ * held. */
+void cf__emu_texobj_orphan(const void *resource);
+/* Free every texture and surface object of ctx. Lock held. */
+void cf__emu_texobj_free_all(CUcontext ctx);
+/* cf_ptx_memory.texture for a launch in context user: fill *out for a live
+ * texture (surface 0) or surface (1) object of that context and return 0,
+ * else nonzero. Safe without the global lock (objects have their own
+ * rwlock), so stream executors call it while API calls run. */
+int cf__emu_texobj_resolve(void *user, uint64_t handle, int surface,
+                           struct cf_ptx_texture *out);
 
 /* ---- Memory pools (mempool.c, mempool_api.c) --------------------------- */
 

@@ -7,7 +7,10 @@
  * reports it; the operation owns a copy of the packed parameters. The
  * interpreter reaches device memory only through map_global(), which
  * answers from devmem.c without the global lock and only for allocations of
- * the launching context. The module (and so the kernel) outlives the
+ * the launching context, and names textures and surfaces only through
+ * cf__emu_texobj_resolve (texobj.c), which answers, under the objects' own
+ * lock, for live objects of that context. The module (and so the kernel)
+ * outlives the
  * operation because unloading it, and destroying its context, wait for the
  * context's queued work. A fault in the kernel becomes the context's sticky
  * error, as on a GPU: the next synchronising call returns it and so does
@@ -235,7 +238,8 @@ CF_EMU_EXPORT CUresult CUDAAPI cuLaunchKernel(CUfunction f,
   lo->k = k;
   lo->name = f->name;
   lo->ctx = ctx;
-  lo->mem = (struct cf_ptx_memory){ .user = ctx, .map = map_global };
+  lo->mem = (struct cf_ptx_memory){ .user = ctx, .map = map_global,
+                                    .texture = cf__emu_texobj_resolve };
   lo->l = (struct cf_ptx_launch){
     .grid = { gridDimX, gridDimY, gridDimZ },
     .block = { blockDimX, blockDimY, blockDimZ },

@@ -1,6 +1,8 @@
 /* Memory entry points: device allocation (over devmem.c), pinned host
  * memory, copies and memsets, synchronous and stream-ordered. Every copy,
- * 1D or strided (2D, 3D, peer: cf__emu_copy_strided), is one operation.
+ * 1D or strided (2D, 3D, peer: cf__emu_copy_strided, whose CUDA array
+ * sides are turned into device sides over the arrays' storage), is one
+ * operation.
  *
  * Every device range a copy or memset touches must lie inside one live
  * allocation of the current context (a peer copy's side: of the context it
@@ -339,19 +341,29 @@ static CUresult stage_source(struct mem_op *m)
   return CUDA_SUCCESS;
 }
 
-CUresult cf__emu_copy_strided(const struct cf_copy_shape *c, CUstream hStream,
-                              int async)
+CUresult cf__emu_copy_strided(const struct cf_copy_shape *shape,
+                              CUstream hStream, int async)
 {
   CUcontext ctx;
   struct cf_emu_queue *q;
   struct mem_op *m;
   uint64_t sspan, dspan;
   int wait = !async;
+  struct cf_copy_shape sh = *shape, *c = &sh;
   CUresult r = begin(hStream, wait, &ctx, &q);
 
   if (r != CUDA_SUCCESS)
     return r;
   if (c->width == 0 || c->height == 0 || c->depth == 0)
+    goto out;
+  /* A CUDA array side becomes the device side over its storage (array.c's
+   * row-major layout), checked against the array's extent. */
+  if ((c->src.array && (r = cf__emu_array_side(ctx, &c->src, c->width,
+                                               c->height, c->depth)) !=
+                           CUDA_SUCCESS) ||
+      (c->dst.array && (r = cf__emu_array_side(ctx, &c->dst, c->width,
+                                               c->height, c->depth)) !=
+                           CUDA_SUCCESS))
     goto out;
   if ((c->src.ctx && !cf__emu_ctx_usable(c->src.ctx)) ||
       (c->dst.ctx && !cf__emu_ctx_usable(c->dst.ctx))) {

@@ -2,7 +2,8 @@
  * 2D, 3D, 3D peer and batch copies, and cuMemcpy/cuMemcpyAsync with unified
  * addressing. common/cf_copy.c checks the descriptors and resolves their
  * sides; each strided copy is then one operation of memory.c
- * (cf__emu_copy_strided), each linear one a 1D copy. Direction comes from
+ * (cf__emu_copy_strided), each linear one a 1D copy; CUDA arrays are sized
+ * by array.c (cf__emu_array_extent). Direction comes from
  * which side owns each pointer: a live device allocation of the current
  * context is device memory, anything else host memory. */
 #include "cf_copy.h"
@@ -214,6 +215,7 @@ static const struct cf_copy_ops copy_ops = {
   .dtoh = emu_dtoh,
   .dtod = emu_dtod,
   .stream_sync = cuStreamSynchronize,
+  .array_extent = cf__emu_array_extent,
   .strided = cf__emu_copy_strided,
 };
 
