@@ -9,7 +9,8 @@
  * most the bulk limit unless its rows are already contiguous; the device side
  * is its first byte, pitch and height. A device-to-device copy is one
  * round trip whatever its size (op 292). So a 1000-row cuMemcpy2D costs
- * one round trip instead of a thousand.
+ * one round trip instead of a thousand. A CUDA array side has no address:
+ * it travels as the array and the offset of the piece in it (ops 362-364).
  *
  * Asynchronous forms: the host bytes are sent at the call (the caller may
  * reuse its buffer at once) and a device-to-host piece is back when the
@@ -89,6 +90,27 @@ static void repack(uint8_t *packed, uint8_t *strided, const struct cf_copy_side 
     }
 }
 
+/* One piece between packed host bytes h and device side dev. */
+static CUresult host_piece(const struct cf_copy_side *dev, const struct piece *p, int to_dev,
+                           uint8_t *h, CUstream s, int async)
+{
+  size_t n = p->w * p->h * p->k;
+
+  if (dev->array) {
+    size_t x = dev->ax + p->x, y = dev->ay + p->y, z = dev->az + p->z;
+    return to_dev ? cf__rpc_cfMemcpy3DHtoA(dev->array, x, y, z, dev->ctx, p->w, p->h, p->k, s,
+                                           async, h, n)
+                  : cf__rpc_cfMemcpy3DAtoH(h, n, dev->array, x, y, z, dev->ctx, p->w, p->h,
+                                           p->k, s, async);
+  }
+  CUdeviceptr d = side_at(dev, p);
+  size_t dh = p->k > 1 ? dev->height : p->h;
+  return to_dev ? cf__rpc_cfMemcpy3DHtoD(d, dev->pitch, dh, dev->ctx, p->w, p->h, p->k, s,
+                                         async, h, n)
+                : cf__rpc_cfMemcpy3DDtoH(h, n, d, dev->pitch, dh, dev->ctx, p->w, p->h, p->k,
+                                         s, async);
+}
+
 /* Host to device or device to host, piece by piece. */
 static CUresult host_device(const struct cf_copy_shape *c, CUstream s, int async)
 {
@@ -103,23 +125,15 @@ static CUresult host_device(const struct cf_copy_shape *c, CUstream s, int async
 
   while (r == CUDA_SUCCESS && next_piece(c, max, &p)) {
     uint8_t *h = (uint8_t *)(uintptr_t)side_at(host, &p);
-    CUdeviceptr d = side_at(dev, &p);
-    size_t dh = p.k > 1 ? dev->height : p.h, n = p.w * p.h * p.k;
     int direct = contiguous(host, &p);
 
     if (!direct && !buf && !(buf = calloc(1, total < max ? total : max)))
       return CUDA_ERROR_OUT_OF_MEMORY;
-    if (to_dev) {
-      if (!direct)
-        repack(buf, h, host, &p, 1);
-      r = cf__rpc_cfMemcpy3DHtoD(d, dev->pitch, dh, dev->ctx, p.w, p.h, p.k, s, async,
-                                 direct ? h : buf, n);
-    } else {
-      r = cf__rpc_cfMemcpy3DDtoH(direct ? h : buf, n, d, dev->pitch, dh, dev->ctx, p.w, p.h,
-                                 p.k, s, async);
-      if (r == CUDA_SUCCESS && !direct)
-        repack(buf, h, host, &p, 0);
-    }
+    if (to_dev && !direct)
+      repack(buf, h, host, &p, 1);
+    r = host_piece(dev, &p, to_dev, direct ? h : buf, s, async);
+    if (r == CUDA_SUCCESS && !to_dev && !direct)
+      repack(buf, h, host, &p, 0);
     advance(c, &p);
   }
   free(buf);
@@ -128,6 +142,12 @@ static CUresult host_device(const struct cf_copy_shape *c, CUstream s, int async
 
 CUresult cf__client_copy_strided(const struct cf_copy_shape *c, CUstream s, int async)
 {
+  if (c->src.is_dev && c->dst.is_dev && (c->src.array || c->dst.array))
+    return cf__rpc_cfMemcpy3DArray(c->dst.array, c->dst.at, c->dst.pitch, c->dst.height,
+                                   c->dst.ax, c->dst.ay, c->dst.az, c->dst.ctx, c->src.array,
+                                   c->src.at, c->src.pitch, c->src.height, c->src.ax,
+                                   c->src.ay, c->src.az, c->src.ctx, c->width, c->height,
+                                   c->depth, s, async);
   if (c->src.is_dev && c->dst.is_dev)
     return cf__rpc_cfMemcpy3DDtoD(c->dst.at, c->dst.pitch, c->dst.height, c->dst.ctx,
                                   c->src.at, c->src.pitch, c->src.height, c->src.ctx,

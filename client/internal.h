@@ -86,6 +86,10 @@ extern const struct cf_copy_ops cf__copy_ops;
  * op, else host side packed in pieces of at most the bulk limit, one op
  * each. Returns the first piece's error; earlier pieces stay copied. */
 CUresult cf__client_copy_strided(const struct cf_copy_shape *c, CUstream s, int async);
+/* The extent of a CUDA array as struct cf_copy_ops.array_extent gives it
+ * (array.c). */
+CUresult cf__client_array_extent(CUarray a, size_t *row_bytes, size_t *rows, size_t *slices,
+                                 size_t *elem_bytes);
 
 /* --- unsupported.c ------------------------------------------------------- */
 

@@ -162,6 +162,7 @@ const struct cf_copy_ops cf__copy_ops = {
   .dtoh = client_dtoh,
   .dtod = client_dtod,
   .stream_sync = cuStreamSynchronize,
+  .array_extent = cf__client_array_extent,
   .strided = cf__client_copy_strided,
 };
 

@@ -31,6 +31,10 @@ enum cf_handle_kind {
   CF_HK_LIBRARY,
   CF_HK_KERNEL,
   CF_HK_MEMPOOL,  /* belongs to no context (server/mempool.c) */
+  CF_HK_ARRAY,    /* a level of a mipmapped array is under it */
+  CF_HK_MIPMAPPED,
+  CF_HK_TEXOBJ,   /* texture and surface objects: the driver's value as */
+  CF_HK_SURFOBJ,  /* real; the wire carries the value (server/texobj.c) */
   CF_HK_MAX_
 };
 

@@ -5,7 +5,8 @@
  * limit (several pieces), cuMemcpy2D with many rows, peer copies
  * (cuMemcpyPeer, its Async form and cuMemcpy3DPeer) between two contexts
  * of device 0, peer access and its errors, the CUDA 13 batch copies, the
- * per-thread forms, and the error cases (NULL descriptor, ARRAY sides,
+ * per-thread forms, and the error cases (NULL descriptor, ARRAY sides
+ * without an array (tests/cuda/array.c copies to real ones),
  * bad pointers, widths over pitches, short heights, nonzero LOD, empty
  * extents). Every result is checked against a host model. */
 #include <stdio.h>
@@ -458,8 +459,8 @@ static void batches(struct cf_host *h, CUstream s)
   CF_EXPECT(h, cuMemcpy3DBatchAsync(2, ops, 1, s), CUDA_ERROR_INVALID_VALUE);
   ops[1].src.op.ptr.rowLength = 29;
   CF_EXPECT(h, cuMemcpy3DBatchAsync(2, ops, 0, s), CUDA_ERROR_INVALID_VALUE);
-  ops[1].src.type = CU_MEMCPY_OPERAND_TYPE_ARRAY;
-  CF_EXPECT(h, cuMemcpy3DBatchAsync(2, ops, 0, s), CUDA_ERROR_NOT_SUPPORTED);
+  ops[1].src.type = CU_MEMCPY_OPERAND_TYPE_ARRAY; /* a device address is no array */
+  CF_EXPECT(h, cuMemcpy3DBatchAsync(2, ops, 0, s), CUDA_ERROR_INVALID_HANDLE);
   CF_EXPECT(h, cuMemcpy3DBatchAsync(0, ops, 0, s), CUDA_ERROR_INVALID_VALUE);
   CF_CHECK(h, cuMemFree(d));
   CF_CHECK(h, cuMemFree(d2));
@@ -562,7 +563,7 @@ static void batches_v1(struct cf_host *h, CUstream s)
   ops[2].extent.height = 4;
   ops[2].dst.type = CU_MEMCPY_OPERAND_TYPE_ARRAY;
   fi = 7;
-  CF_EXPECT(h, cuMemcpy3DBatchAsync(3, ops, &fi, 0, s), CUDA_ERROR_NOT_SUPPORTED);
+  CF_EXPECT(h, cuMemcpy3DBatchAsync(3, ops, &fi, 0, s), CUDA_ERROR_INVALID_HANDLE);
   fail_idx_is(h, "copy3d.batch3d_v1.failidx_array", fi, 2);
   fi = 7;
   CF_EXPECT(h, cuMemcpy3DBatchAsync(2, ops, &fi, 1, s), CUDA_ERROR_INVALID_VALUE);
@@ -579,8 +580,8 @@ static void errors(struct cf_host *h)
   CUDA_MEMCPY3D c = desc(&hs, b0, &d, b0, 64, 8, 2);
 
   CF_EXPECT(h, cuMemcpy3D(NULL), CUDA_ERROR_INVALID_VALUE);
-  c.dstMemoryType = CU_MEMORYTYPE_ARRAY;
-  CF_EXPECT(h, cuMemcpy3D(&c), CUDA_ERROR_NOT_SUPPORTED);
+  c.dstMemoryType = CU_MEMORYTYPE_ARRAY; /* with a NULL array */
+  CF_EXPECT(h, cuMemcpy3D(&c), CUDA_ERROR_INVALID_VALUE);
   c.dstMemoryType = (CUmemorytype)7;
   CF_EXPECT(h, cuMemcpy3D(&c), CUDA_ERROR_INVALID_VALUE);
   c.dstMemoryType = CU_MEMORYTYPE_DEVICE;

@@ -72,27 +72,24 @@ static void check_names(struct cf_host *h)
                  str ? str : "NULL");
 }
 
-/* cuArrayCreate is not forwarded: the stub must answer 801 and log once. It
- * is looked up with dlsym so that the program still runs on a driver that does
+/* Managed memory is not forwarded (by design: host and device memory live
+ * on different machines): the stub must answer 801 and log once. It is
+ * looked up with dlsym so that the program still runs on a driver that does
  * not export it (the emulator need not), and its codes stay out of the digest
  * for the same reason; the integration test checks the stub's log line. */
 static void check_unsupported(struct cf_host *h)
 {
-  typedef CUresult (*array_create_fn)(CUarray *, const CUDA_ARRAY_DESCRIPTOR *);
-  array_create_fn fn;
-  void *sym = dlsym(RTLD_DEFAULT, "cuArrayCreate_v2");
+  typedef CUresult (*managed_fn)(CUdeviceptr *, size_t, unsigned int);
+  managed_fn fn;
+  void *sym = dlsym(RTLD_DEFAULT, "cuMemAllocManaged");
   if (sym == NULL) {
-    printf("info cuArrayCreate_v2 not exported by this driver\n");
+    printf("info cuMemAllocManaged not exported by this driver\n");
     return;
   }
   memcpy(&fn, &sym, sizeof fn); /* object to function pointer, portably */
-  CUDA_ARRAY_DESCRIPTOR desc = {.Width = 64,
-                                .Height = 64,
-                                .Format = CU_AD_FORMAT_FLOAT,
-                                .NumChannels = 1};
-  CUarray arr = NULL;
-  CF_EXPECT(h, fn(&arr, &desc), CUDA_ERROR_NOT_SUPPORTED);
-  CF_EXPECT(h, fn(&arr, &desc), CUDA_ERROR_NOT_SUPPORTED);
+  CUdeviceptr p = 0;
+  CF_EXPECT(h, fn(&p, 4096, CU_MEM_ATTACH_GLOBAL), CUDA_ERROR_NOT_SUPPORTED);
+  CF_EXPECT(h, fn(&p, 4096, CU_MEM_ATTACH_GLOBAL), CUDA_ERROR_NOT_SUPPORTED);
 }
 
 int main(int argc, char **argv)

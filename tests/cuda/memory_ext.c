@@ -138,9 +138,9 @@ int main(int argc, char **argv)
   cf_host_result(&h, memcmp(pin, model, sizeof model) == 0,
                  "cuMemcpy2DAsync UNIFIED", "bytes differ");
 
-  /* Errors: arrays are not supported, pitches must cover the width. */
+  /* Errors: an ARRAY side needs an array, pitches must cover the width. */
   c.srcMemoryType = CU_MEMORYTYPE_ARRAY;
-  CF_EXPECT(&h, cuMemcpy2D(&c), CUDA_ERROR_NOT_SUPPORTED);
+  CF_EXPECT(&h, cuMemcpy2D(&c), CUDA_ERROR_INVALID_VALUE);
   c.srcMemoryType = CU_MEMORYTYPE_DEVICE;
   c.srcPitch = W - 1;
   CF_EXPECT(&h, cuMemcpy2D(&c), CUDA_ERROR_INVALID_VALUE);

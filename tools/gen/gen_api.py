@@ -50,6 +50,8 @@ SCALARS = {
     "CUjitInputType": ("sint32", "int32_t"),
     "CUdevice_P2PAttribute": ("sint32", "int32_t"),
     "CUarray_format": ("sint32", "int32_t"),
+    "CUtexObject": ("uint64", "uint64_t"),
+    "CUsurfObject": ("uint64", "uint64_t"),
     "CUlimit": ("sint32", "int32_t"),
     "CUsharedconfig": ("sint32", "int32_t"),
     "unsigned long long": ("uint64", "uint64_t"),
@@ -74,6 +76,8 @@ HANDLES = {
     "CUlibrary": "CF_HK_LIBRARY",
     "CUkernel": "CF_HK_KERNEL",
     "CUmemoryPool": "CF_HK_MEMPOOL",
+    "CUarray": "CF_HK_ARRAY",
+    "CUmipmappedArray": "CF_HK_MIPMAPPED",
 }
 DIRS = ("in", "out", "inout")
 MODS = ("bulk", "opt", "new", "kills", "wire", "zero")
@@ -627,10 +631,12 @@ def dispatch_handler(r):
                         # A function lives in its module (or kernel), a kernel
                         # in its library; a module found through a library
                         # or a function (cuLibraryGetModule, cuFuncGetModule)
-                        # ends with it, unless it was known already; the
-                        # rest live in the current context.
+                        # ends with it, unless it was known already; so does
+                        # a level of a mipmapped array or a plane of an
+                        # array; the rest live in the current context.
                         owners = {"CUfunction": ("CUmodule", "CUkernel"), "CUkernel": ("CUlibrary",),
-                                  "CUmodule": ("CUlibrary", "CUfunction")}
+                                  "CUmodule": ("CUlibrary", "CUfunction"),
+                                  "CUarray": ("CUmipmappedArray", "CUarray")}
                         own = next((q for q in r.params if q.dir == "in" and
                                     q.vtype in owners.get(p.vtype, ())), None)
                         parent = f"req->{own.name.lower()}" if own else "0"

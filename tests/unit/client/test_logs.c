@@ -175,7 +175,7 @@ typedef CUresult (*reg_fn)(CUlogsCallback, void *, CUlogsCallbackHandle *);
 typedef CUresult (*unreg_fn)(CUlogsCallbackHandle);
 typedef CUresult (*cur_fn)(CUlogIterator *, unsigned);
 typedef CUresult (*mem_fn)(CUlogIterator *, char *, size_t *, unsigned);
-typedef CUresult (*array_fn)(void *, const void *);
+typedef CUresult (*managed_fn)(CUdeviceptr *, size_t, unsigned int);
 
 static void test_stub(const char *path)
 {
@@ -197,12 +197,12 @@ static void test_stub(const char *path)
   seen = 0;
   ASSERT_EQ(cur(&it, 0), CUDA_SUCCESS);
   ASSERT_EQ(reg(on_line, &one, &h), CUDA_SUCCESS);
-  ASSERT_EQ(((array_fn)dlsym(lib, "cuArrayCreate_v2"))(NULL, NULL), CUDA_ERROR_NOT_SUPPORTED);
+  ASSERT_EQ(((managed_fn)dlsym(lib, "cuMemAllocManaged"))(NULL, 0, 0), CUDA_ERROR_NOT_SUPPORTED);
   ASSERT_EQ(seen, 1);
   ASSERT_EQ(seen_level, CU_LOG_LEVEL_WARNING);
-  ASSERT(strstr(seen_text, "cuArrayCreate_v2 is not supported"));
+  ASSERT(strstr(seen_text, "cuMemAllocManaged is not supported"));
   ASSERT_EQ(mem(&it, buf, &size, 0), CUDA_SUCCESS);
-  ASSERT(strstr(buf, "cuArrayCreate_v2 is not supported") && buf[size - 1] == '\n');
+  ASSERT(strstr(buf, "cuMemAllocManaged is not supported") && buf[size - 1] == '\n');
   ASSERT_EQ(unreg(h), CUDA_SUCCESS);
   ASSERT_EQ(unreg(h), CUDA_ERROR_INVALID_VALUE);
   dlclose(lib);

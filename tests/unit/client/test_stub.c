@@ -18,7 +18,7 @@ typedef CUresult (*ver_fn)(int *);
 typedef CUresult (*count_fn)(int *);
 typedef CUresult (*alloc_fn)(CUdeviceptr *, size_t);
 typedef CUresult (*errname_fn)(CUresult, const char **);
-typedef CUresult (*array_fn)(void *, const void *);
+typedef CUresult (*managed_fn)(CUdeviceptr *, size_t, unsigned int);
 
 int main(int argc, char **argv)
 {
@@ -52,8 +52,8 @@ int main(int argc, char **argv)
   ASSERT_GE(v, 13000);
 
   /* unimplemented, twice (logged once) */
-  ASSERT_EQ(((array_fn)dlsym(lib, "cuArrayCreate_v2"))(NULL, NULL), CUDA_ERROR_NOT_SUPPORTED);
-  ASSERT_EQ(((array_fn)dlsym(lib, "cuArrayCreate_v2"))(NULL, NULL), CUDA_ERROR_NOT_SUPPORTED);
+  ASSERT_EQ(((managed_fn)dlsym(lib, "cuMemAllocManaged"))(NULL, 0, 0), CUDA_ERROR_NOT_SUPPORTED);
+  ASSERT_EQ(((managed_fn)dlsym(lib, "cuMemAllocManaged"))(NULL, 0, 0), CUDA_ERROR_NOT_SUPPORTED);
 
   /* local error names */
   ASSERT_EQ(((errname_fn)dlsym(lib, "cuGetErrorName"))(CUDA_ERROR_INVALID_VALUE, &s), CUDA_SUCCESS);
