@@ -91,6 +91,27 @@ CUresult cf__client_copy_strided(const struct cf_copy_shape *c, CUstream s, int 
 CUresult cf__client_array_extent(CUarray a, size_t *row_bytes, size_t *rows, size_t *slices,
                                  size_t *elem_bytes);
 
+/* --- config.c: client.conf and the environment ------------------------ */
+
+/* The stub's settings; "" or 0 where not set. */
+struct cf_client_config {
+  char server[512], ca_file[4096], cert_file[4096], key_file[4096],
+      token[256], compression[32]; /* compression: auto, none, lz4, zstd */
+  int connect_timeout_ms, call_timeout_ms; /* 0: no limit */
+  char source[4096]; /* the file read, "" for none */
+};
+
+/* Load from the first existing file of CUFERRY_CONFIG / ~/.config/cuferry/
+ * client.conf ($XDG_CONFIG_HOME/cuferry/client.conf when set) /
+ * /etc/cuferry/client.conf, then apply the environment overrides
+ * (CUFERRY_SERVER, CUFERRY_CA, CUFERRY_CERT, CUFERRY_KEY, CUFERRY_TOKEN;
+ * empty ones are ignored). A file named by CUFERRY_CONFIG that is missing is
+ * an error, as is a token (token key or token_file) that other users could
+ * read. Defaults: compression auto, connect_timeout 5 s, call_timeout none.
+ * Returns 0 or CF_EINVAL with "FILE:LINE: ..." (or "VARIABLE: ...") in err;
+ * on error *c is cleared but for source. Never quotes a token. */
+int cf__client_config_load(struct cf_client_config *c, char *err, size_t errlen);
+
 /* --- unsupported.c ------------------------------------------------------- */
 
 /* Log "cuferry: NAME is not supported yet" once per index and return

@@ -1,6 +1,7 @@
-/* The client's one session: configuration from the environment, the
- * connection made at cuInit, the handshake, and the synchronous call path
- * that every forwarded CUDA function goes through.
+/* The client's one session: configuration (config.c: the config file and
+ * the environment), the connection made at cuInit (TLS unless the URL says
+ * tcp://), the handshake with the client's token, and the synchronous call
+ * path that every forwarded CUDA function goes through.
  *
  * Threads: any number of application threads call in; a mutex lets one call
  * at a time use the connection (the asynchronous, multi-lane pipeline comes
@@ -41,7 +42,9 @@ static struct {
   CfWelcome *welcome;
   pid_t owner;            /* the process that connected; a forked child
                              must not use (or close) the parent's session */
-  char server[300];
+  char server[sizeof ((struct cf_client_config *)0)->server];
+  struct cf_client_config cfg;
+  struct cf_tls_ctx *tls;
 } S = {
   .lock = PTHREAD_MUTEX_INITIALIZER,
   .limits = { CF_FRAME_DEFAULT_MAX_BODY, CF_FRAME_DEFAULT_MAX_BULK },
@@ -107,6 +110,7 @@ static CUresult handshake(void)
   hello.protocol_version = CF_PROTOCOL_VERSION;
   hello.client_name = program_invocation_short_name;
   hello.client_pid = (uint32_t)getpid();
+  hello.token = S.cfg.token;
   if ((rc = cf_proto_pack(&hello.base, &body, &body_len)) != 0 ||
       (rc = cf_frame_send(S.conn, CF_FRAME_HELLO, 0, 0, 0, body, body_len, NULL, 0)) != 0) {
     free(body);
@@ -138,6 +142,8 @@ static CUresult handshake(void)
     return CUDA_ERROR_NO_DEVICE;
   }
   cf_frame_release(&f);
+  /* The token has done its work: do not keep it in memory. */
+  explicit_bzero(S.cfg.token, sizeof S.cfg.token);
   if (S.welcome->max_body)
     S.limits.max_body = S.welcome->max_body;
   if (S.welcome->max_bulk)
@@ -148,24 +154,47 @@ static CUresult handshake(void)
   return CUDA_SUCCESS;
 }
 
+/* The TLS context the configuration asks for. */
+static int make_tls(char *err, size_t errlen)
+{
+  struct cf_tls_config tc = {
+    .ca_file = *S.cfg.ca_file ? S.cfg.ca_file : NULL,
+    .cert_file = *S.cfg.cert_file ? S.cfg.cert_file : NULL,
+    .key_file = *S.cfg.key_file ? S.cfg.key_file : NULL,
+  };
+
+  return cf_tls_ctx_new_client(&tc, &S.tls, err, errlen);
+}
+
 static CUresult connect_server(void)
 {
-  const char *url = getenv("CUFERRY_SERVER");
   struct cf_url u;
-  char err[256] = "";
-  int rc;
+  char err[512] = "";
+  int rc, timeout;
 
-  if (!url || !*url) {
-    cf_error("no server configured: set CUFERRY_SERVER=tcp://HOST:PORT");
+  if (cf__client_config_load(&S.cfg, err, sizeof err) != 0) {
+    cf_error("%s", err);
     return CUDA_ERROR_NO_DEVICE;
   }
-  snprintf(S.server, sizeof S.server, "%s", url);
-  if (cf_url_parse(url, &u) != 0) {
-    cf_error("CUFERRY_SERVER=\"%s\" is not a server address (tcp://HOST:PORT)", url);
+  if (!*S.cfg.server) {
+    cf_error("no server configured: set CUFERRY_SERVER=tls://HOST:PORT or write "
+             "~/.config/cuferry/client.conf (server = tls://HOST:PORT)");
+    return CUDA_ERROR_NO_DEVICE;
+  }
+  snprintf(S.server, sizeof S.server, "%s", S.cfg.server);
+  if (cf_url_parse_err(S.cfg.server, &u, err, sizeof err) != 0) {
+    cf_error("%s%s%s", *S.cfg.source ? S.cfg.source : "CUFERRY_SERVER",
+             *S.cfg.source ? ": server: " : ": ", err);
     return CUDA_ERROR_NO_DEVICE;
   }
   S.owner = getpid();
-  rc = cf_conn_connect(&u, CONNECT_TIMEOUT_MS, &S.conn, err, sizeof err);
+  timeout = S.cfg.connect_timeout_ms > 0 ? S.cfg.connect_timeout_ms : CONNECT_TIMEOUT_MS;
+  if (strcmp(u.scheme, "tls") == 0) {
+    if ((rc = make_tls(err, sizeof err)) == 0)
+      rc = cf_conn_connect_tls(&u, S.tls, timeout, &S.conn, err, sizeof err);
+  } else {
+    rc = cf_conn_connect(&u, timeout, &S.conn, err, sizeof err);
+  }
   if (rc != 0) {
     cf_error("cannot reach %s: %s", S.server, *err ? err : cf_strerror(rc));
     return CUDA_ERROR_NO_DEVICE;

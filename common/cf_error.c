@@ -1,6 +1,9 @@
 /* Names and messages for the CF_E* codes, expanded from CF_ERRNO_MAP. */
 #include "cf_error.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 const char *cf_strerror(int err)
 {
   switch (err) {
@@ -21,4 +24,16 @@ const char *cf_errname(int err)
 #undef CF_ERR_NAME_
   default: return "CF_E?";
   }
+}
+
+int cf_fail(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+  va_list ap;
+
+  if (err && errlen) {
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+  }
+  return code;
 }

@@ -4,6 +4,8 @@
 #ifndef CF_ERROR_H
 #define CF_ERROR_H
 
+#include <stddef.h>
+
 #define CF_ERRNO_MAP(X)                                                   \
   X(EINVAL,   "invalid argument")                                         \
   X(ENOMEM,   "out of memory")                                            \
@@ -20,7 +22,10 @@
   X(EADDR,    "bad address")                                              \
   X(EUNSUP,   "not supported")                                            \
   X(EEXIST,   "already exists")                                           \
-  X(ESTATE,   "wrong state")
+  X(ESTATE,   "wrong state")                                              \
+  X(EPERM,    "not permitted")                                            \
+  X(ETLS,     "TLS handshake failed")                                     \
+  X(EAUTH,    "peer certificate not accepted")
 
 enum cf_error {
   CF_OK = 0,
@@ -34,5 +39,10 @@ enum cf_error {
 /* Name ("CF_EIO") and message of an error code; static strings, never NULL. */
 const char *cf_strerror(int err);
 const char *cf_errname(int err);
+
+/* Format a one-line reason into err (when err and errlen are non-zero) and
+ * return code: `return cf_fail(err, errlen, CF_EINVAL, "...", ...);`. */
+int cf_fail(char *err, size_t errlen, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 #endif

@@ -7,7 +7,7 @@ set -euo pipefail
 
 packages=(meson ninja-build pkg-config gcc python3 libc6-dev
           libuv1-dev libprotobuf-c-dev protobuf-c-compiler
-          libzstd-dev liblz4-dev libssl-dev libibverbs-dev librdmacm-dev)
+          libzstd-dev liblz4-dev libssl-dev libinih-dev libibverbs-dev librdmacm-dev)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -21,42 +21,137 @@
 #include "cf_transport.h"
 #include "dispatch.h"
 
-/* ---- Options (options.c) ------------------------------------------------ */
+/* ---- Options (options.c, config_file.c) --------------------------------- */
 
 /* Caps on the limits an operator may configure. */
 #define CF_SRV_MIN_BODY 1024u
 #define CF_SRV_MAX_BODY (1u << 30)
 #define CF_SRV_MIN_BULK ((uint64_t)4096)
 #define CF_SRV_MAX_BULK ((uint64_t)1 << 40)
+#define CF_SRV_MIN_HANDLES ((uint64_t)64)
+#define CF_SRV_MAX_HANDLES ((uint64_t)1 << 24)
+#define CF_SRV_MAX_SESSIONS_CAP 100000u
+#define CF_SRV_MAX_QUOTAS 4096
+
+/* Defaults for a shared server (--help shows them). */
+#define CF_SRV_DEFAULT_MAX_SESSIONS 64u
+#define CF_SRV_DEFAULT_MAX_SESSIONS_PER_IDENTITY 8u
+#define CF_SRV_DEFAULT_MAX_HANDLES ((uint64_t)1 << 20)
+#define CF_SRV_DEFAULT_CONFIG "/etc/cuferry/cuferryd.conf" /* for --help */
 
 /* The hello a client sends first is small; anything bigger is not a client. */
 #define CF_SRV_MAX_HELLO_BODY (64u * 1024u)
 
+/* Room for a worker's whole argv (its own flags and
+ * cf__srv_options_worker_args's). */
+#define CF_SRV_WORKER_ARGS_MAX 48
+
+/* A per-identity device-memory quota ([quota] in the config file). */
+struct cf_srv_quota {
+  char identity[64];
+  uint64_t bytes;           /* 0: none */
+};
+
+/* Every string is owned by the options (free with cf__srv_options_free). */
 struct cf_srv_options {
+  /* What to do. */
   int help;                 /* --help: print usage, exit 0 */
   int version;              /* --version: print version, exit 0 */
   int worker;               /* --worker: internal, run one session on fd 3 */
-  int insecure;             /* --insecure: accept plain tcp:// */
+  int check_config;         /* --check-config: validate, explain, exit */
+  int hash_token;           /* --hash-token: hash a token read on stdin */
+  const char *new_token;    /* --new-token NAME: make a token for NAME */
+  const char *config;       /* --config FILE, or NULL */
+  /* Listening and TLS. */
+  int insecure;             /* --insecure: plain tcp://, anonymous clients */
+  int have_listen;
   struct cf_url listen;     /* --listen, parsed */
+  const char *tls_cert;     /* --tls-cert: PEM chain, or NULL */
+  const char *tls_key;      /* --tls-key: PEM private key, or NULL */
+  const char *tls_client_ca; /* --tls-client-ca: CAs for client certs */
+  /* Authentication. */
+  const char *tokens;       /* --tokens: the tokens file, or NULL */
+  /* Limits (0 means none where noted). */
+  struct cf_frame_limits lim; /* --max-body / --max-bulk */
+  uint64_t memory_quota;    /* --memory-quota: bytes per session; 0 none */
+  struct cf_srv_quota *quotas; /* [quota] overrides, n_quotas of them */
+  size_t n_quotas;
+  uint32_t max_sessions;    /* --max-sessions: in total; 0 none */
+  uint32_t max_sessions_per_identity; /* 0 none */
+  uint64_t max_handles;     /* --max-handles: per session */
+  /* Driver, workers, logging. */
   const char *driver;       /* --driver: "emu" or a library path; NULL means
                                the NVIDIA driver (CF_SRV_DEFAULT_DRIVER) */
-  struct cf_frame_limits lim; /* --max-body / --max-bulk */
-  uint64_t session_id;      /* --session (worker only) */
-  long parent_pid;          /* --parent (worker only) */
+  const char *user;         /* --user: workers drop to it; NULL: stay */
+  int log_level;            /* --log-level: enum cf_log_level */
+  int log_level_set;        /* given in the file or on the command line */
+  /* Worker only. */
+  uint64_t session_id;      /* --session */
+  long parent_pid;          /* --parent */
+  /* Private to options.c: text of the worker's numeric arguments. */
+  char warg_[8][32];
+  char wlisten_[320];
 };
 
 #define CF_SRV_DEFAULT_DRIVER "libcuda.so.1"
 
 /* Parse argv (argv[0] is skipped) into *o, which is cleared on entry and
- * filled with the defaults. Accepts "--opt VALUE" and "--opt=VALUE". Numbers
- * are parsed whole with range checks; an optional K, M or G suffix (powers of
- * 1024) is allowed for byte sizes. Cross-option rules are checked at the end:
- * a supervisor needs --listen, plain tcp:// needs --insecure, tls:// and
- * rdma:// are not served yet, a worker needs --session and --parent.
- * Returns 0, or CF_EINVAL with a one-line message naming the option and
- * quoting the value in err. Pointers in *o point into argv. */
+ * filled with the defaults. Accepts "--opt VALUE" and "--opt=VALUE". With
+ * --config FILE the file is read first (config_file.c) and the command
+ * line overrides it, whatever the order. Numbers are parsed whole with range
+ * checks; byte sizes take an optional K, M or G suffix (powers of 1024).
+ * Cross-option rules are checked at the end (see finish() in options.c):
+ * a server needs --listen; tcp:// needs --insecure; tls:// needs
+ * --tls-cert and --tls-key, and --tokens or --tls-client-ca unless
+ * --insecure; TLS files with tcp:// are refused; rdma:// is not served yet;
+ * a worker needs --session and --parent. --hash-token and --new-token need
+ * nothing else. Returns 0, or CF_EINVAL/CF_ENOTFOUND/CF_ENOMEM with a
+ * one-line message in err, naming the option (or "FILE:LINE: [section]
+ * key") and quoting the value; then *o holds nothing to free. On success
+ * free *o with cf__srv_options_free. */
 int cf__srv_options_parse(int argc, char *const argv[],
                           struct cf_srv_options *o, char *err, size_t errlen);
+
+/* Free the strings of *o and clear it. NULL is ignored. */
+void cf__srv_options_free(struct cf_srv_options *o);
+
+/* Set one option as if flag ("--memory-quota") had been given with val
+ * (flags without a value, like --insecure, take NULL or a yes/no word:
+ * yes, no, true, false, on, off, 1, 0). shown names the option in messages
+ * ("[limits] memory_quota"). Used by config_file.c. Returns 0, or CF_EINVAL
+ * with "SHOWN: \"VAL\" reason" in err (CF_ENOTFOUND for an unknown flag). */
+int cf__srv_option_set(struct cf_srv_options *o, const char *flag,
+                       const char *val, const char *shown, char *err,
+                       size_t errlen);
+
+/* Add the per-identity quota identity = size (a size as --memory-quota
+ * takes). Returns 0; CF_EINVAL (bad identity or size; reason in err);
+ * CF_EEXIST when identity already has one; CF_ETOOBIG past
+ * CF_SRV_MAX_QUOTAS; CF_ENOMEM. */
+int cf__srv_options_add_quota(struct cf_srv_options *o, const char *identity,
+                              const char *size, char *err, size_t errlen);
+
+/* The device-memory quota of a session of identity: its [quota] entry, else
+ * --memory-quota. 0 means none. */
+uint64_t cf__srv_options_quota(const struct cf_srv_options *o,
+                               const char *identity);
+
+/* Write into args (room for max pointers; no NULL is added) the flags a
+ * worker needs to rebuild o's settings: the effective values, not the
+ * config file, so a worker never re-reads a file that may have changed or
+ * that it may no longer be allowed to read. --worker, --session and
+ * --parent are the caller's. Returns the number written (never more than
+ * max; everything fits in CF_SRV_WORKER_ARGS_MAX - 8). The strings live as
+ * long as *o. */
+int cf__srv_options_worker_args(const struct cf_srv_options *o, char **args,
+                                size_t max);
+
+/* Read the INI file at path into *o (config_file.c): sections [listen],
+ * [tls], [auth], [limits], [quota], [driver], [server], [logging]; each key
+ * is also a flag (see --help). Returns 0 or a CF_E* code with "PATH:LINE:
+ * ..." (or "PATH: cannot open: ...") in err. */
+int cf__srv_config_load(struct cf_srv_options *o, const char *path, char *err,
+                        size_t errlen);
 
 /* Print the --help text to f. */
 void cf__srv_usage(FILE *f);
@@ -65,45 +160,89 @@ void cf__srv_usage(FILE *f);
  * string or o->driver. */
 const char *cf__srv_driver_label(const char *driver);
 
-/* ---- Supervisor (supervisor.c, handshake.c) ----------------------------- */
+/* ---- Supervisor (supervisor.c, sessions.c) ------------------------------ */
 
-struct cf_supervisor; /* supervisor.c */
+struct cf_session; /* sessions.c */
+
+/* The supervisor's state: one per process, on the loop's thread. */
+struct cf_supervisor {
+  uv_loop_t *loop;
+  uv_tcp_t listener;
+  uv_signal_t sigterm, sigint;
+  uv_timer_t kill_timer;
+  const struct cf_srv_options *o;
+  uint64_t next_session;
+  struct cf_session *sessions; /* every live worker, admitted or not */
+  size_t n_sessions;
+  size_t n_pending;            /* workers not admitted yet */
+  int stopping;
+};
 
 /* Run the supervisor until SIGTERM/SIGINT: listen, print the "listening"
  * line, accept, hand sessions to workers. Returns the process exit status
  * (0 after an orderly shutdown, 1 when it could not start). */
 int cf__srv_supervisor_run(const struct cf_srv_options *o);
 
-/* What the handshake learnt about a client, for the session's log line. */
-struct cf_srv_hello_info {
-  char peer[96];
-  char client_name[64]; /* sanitised: printable ASCII only */
-  uint32_t client_pid;
-};
-
-/* Accept one connection from server and start reading its hello. When a
- * valid hello has arrived, calls cf__srv_session_start() with the
- * connection's fd and then closes the supervisor's copy. On a version
- * mismatch, or when no worker could be started, it sends a refuse frame
- * and closes; on garbage, a timeout
- * (CF_SRV_HELLO_TIMEOUT_MS) or an error it logs one line and closes. More
- * than CF_SRV_MAX_PENDING connections in their handshake are closed at once.
- * The pending list is process-wide (the supervisor has one loop). */
+/* A client must be authenticated and its session admitted within this
+ * time of connecting (the worker gives the TLS handshake and the hello
+ * CF_SRV_HELLO_TIMEOUT_MS); at most CF_SRV_MAX_PENDING connections wait
+ * for that at once, later ones are closed at accept. */
 #define CF_SRV_HELLO_TIMEOUT_MS 10000
-#define CF_SRV_MAX_PENDING 256
-void cf__srv_handshake_accept(struct cf_supervisor *sv, uv_stream_t *server);
+#define CF_SRV_ADMIT_TIMEOUT_MS (CF_SRV_HELLO_TIMEOUT_MS + 5000)
+#define CF_SRV_MAX_PENDING 64
 
-/* Close every connection still in its handshake (shutdown). */
-void cf__srv_handshake_close_all(void);
+/* Accept one connection from server and start its worker at once, with the
+ * client's socket as fd 3 and the control channel as fd 4 (admission.c).
+ * The supervisor reads nothing from the client. */
+void cf__srv_session_accept(struct cf_supervisor *sv, uv_stream_t *server);
 
-/* Spawn the worker for a connection whose hello was accepted. fd stays owned
- * by the caller (the worker gets a copy). Returns 0 or a CF_E* code (logged). */
-int cf__srv_session_start(struct cf_supervisor *sv, int fd,
-                          const struct cf_srv_hello_info *hi);
+/* Shutdown: SIGTERM (sig) every worker. */
+void cf__srv_sessions_signal(struct cf_supervisor *sv, int sig);
+
+/* Called when the last session has gone during shutdown (supervisor.c). */
+void cf__srv_supervisor_finish(struct cf_supervisor *sv);
 
 /* Pack a CfRefuse{ours, reason} body. *out is malloc'd (free it); returns 0 or
  * CF_ENOMEM. */
 int cf__srv_refuse_pack(const char *reason, uint8_t **out, size_t *len);
+
+/* ---- Admission (admission.c) and identity (auth.c) ---------------------- */
+
+/* A worker's request to be admitted, as the supervisor parsed it. */
+#define CF_ADMIT_LINE_MAX 256
+struct cf_admit_request {
+  char identity[64];
+  char client[64];
+  uint32_t pid;
+};
+
+/* Copy src into dst (len bytes) as printable ASCII without spaces ('_' for
+ * anything else; "-" when empty): safe in a log line and as one field. */
+void cf__admit_sanitise(char *dst, size_t len, const char *src);
+
+/* Parse a worker's "admit IDENTITY PID CLIENT" line (no newline). Returns 0
+ * or CF_EPROTO. */
+int cf__admit_parse(const char *line, struct cf_admit_request *out);
+
+/* Worker side: ask the supervisor on fd to admit identity and wait at most
+ * timeout_ms for the answer. Returns 0 with the session's memory quota (0:
+ * none), CF_EPERM with the supervisor's reason in why, or another CF_E*
+ * code when the channel failed (why says so). */
+int cf__admit_ask(int fd, const char *identity, uint32_t pid, const char *client,
+                  int timeout_ms, uint64_t *quota, char *why, size_t whylen);
+
+/* What a worker knows to authenticate its client (see auth.c). */
+struct cf_tokens;
+struct cf_srv_auth {
+  const struct cf_tokens *tokens; /* the tokens file, or NULL */
+  int client_certs;               /* the TLS context requires client certificates */
+  int anonymous;                  /* neither: admit as "anonymous" (--insecure) */
+};
+
+/* The identity of the client on conn, which sent token in its hello (may be
+ * NULL or ""), into identity. Returns 0, or CF_EPERM when it proved none. */
+int cf__srv_identify(const struct cf_srv_auth *a, const struct cf_conn *conn,
+                     const char *token, char *identity, size_t len);
 
 /* ---- Driver (driver.c) -------------------------------------------------- */
 
@@ -135,8 +274,9 @@ void cf__driver_unload(struct cf_driver *drv);
  * the driver fails a query the client cannot do without, or CF_ENOMEM. */
 int cf__welcome_pack(const struct cf_driver *drv, uint64_t session_id,
                      const char *server_name,
-                     const struct cf_frame_limits *lim, uint8_t **out,
-                     size_t *len, char *err, size_t errlen);
+                     const struct cf_frame_limits *lim, const char *identity,
+                     uint64_t quota, uint8_t **out, size_t *len, char *err,
+                     size_t errlen);
 
 /* ---- Handle table (handles.c) ------------------------------------------- */
 
@@ -243,6 +383,7 @@ int cf__output_flush(struct cf_output *o, struct cf_conn *conn, uint32_t max_bod
 
 struct cf_worker {
   struct cf_conn *conn;
+  struct cf_tls_ctx *tls;    /* conn's TLS context, freed after it */
   struct cf_output *output;  /* the driver's stdout, forwarded */
   struct cf_driver drv;
   struct cf_handles *handles;
@@ -250,9 +391,22 @@ struct cf_worker {
   struct cf_frame_limits lim;
   uint64_t session_id;
   char peer[96];
+  char identity[64];        /* who the client authenticated as */
+  char client[64];          /* its program name, sanitised */
+  uint64_t quota;           /* device memory it may hold; 0: no quota */
   uint32_t logged_ops[64];  /* unknown ops already logged */
   size_t n_logged_ops;
 };
+
+/* Greet the client on fd (worker_hello.c): drop privileges, TLS (unless
+ * --insecure), hello, authentication, admission by the supervisor. Fills
+ * w->conn, peer, identity, client and quota. Returns 0, or a CF_E* code
+ * after logging and, where the client can read it, refusing; fd is closed
+ * or owned by w->conn either way. */
+int cf__worker_greet(struct cf_worker *w, const struct cf_srv_options *o, int fd);
+
+/* Log reason and send the client a CfRefuse with it (best effort). */
+void cf__worker_refuse(struct cf_worker *w, const char *reason);
 
 /* Run one session on the connection in fd 3 (the --worker mode). Returns
  * the process exit status: 0 for an orderly end (bye or disconnect), 1 when

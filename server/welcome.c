@@ -1,5 +1,6 @@
 /* The worker's answer to a hello: a CfWelcome with the session id, the
- * driver's version, this session's limits and, for every device, its name,
+ * driver's version, this session's limits, identity and memory quota and,
+ * for every device, its name,
  * memory, uuid, compute capability and the whole attribute table (so the
  * client answers cuDeviceGetAttribute without a round trip). Runs once per
  * session on the worker's thread, after cuInit; everything allocated here
@@ -84,8 +85,9 @@ static int describe(const struct cf_driver *drv, int ordinal,
 
 int cf__welcome_pack(const struct cf_driver *drv, uint64_t session_id,
                      const char *server_name,
-                     const struct cf_frame_limits *lim, uint8_t **out,
-                     size_t *len, char *err, size_t errlen)
+                     const struct cf_frame_limits *lim, const char *identity,
+                     uint64_t quota, uint8_t **out, size_t *len, char *err,
+                     size_t errlen)
 {
   CfWelcome wel = CF_WELCOME__INIT;
   struct dev_buf *devs = NULL;
@@ -132,6 +134,8 @@ int cf__welcome_pack(const struct cf_driver *drv, uint64_t session_id,
   wel.server_name = (char *)server_name;
   wel.max_body = lim->max_body;
   wel.max_bulk = lim->max_bulk;
+  wel.identity = (char *)identity;
+  wel.memory_quota = quota;
 
   *len = cf_welcome__get_packed_size(&wel);
   *out = malloc(*len ? *len : 1);

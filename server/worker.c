@@ -1,7 +1,9 @@
 /* A worker process: one client session. The supervisor spawned it with the
- * client's socket as fd 3 after checking the hello; the worker loads the
- * driver, answers with a welcome, then serves CF_FRAME_CALLs one at a time
- * (blocking, single-threaded) until the client says bye or goes away.
+ * client's socket as fd 3 and the control channel as fd 4; the worker
+ * greets the client (worker_hello.c: TLS, hello, authentication,
+ * admission), loads the driver, answers with a welcome, then serves
+ * CF_FRAME_CALLs one at a time (blocking, single-threaded) until the client
+ * says bye or goes away.
  *
  * Ownership: the worker owns every driver object the session creates; it
  * does not destroy them one by one at the end, because process exit releases
@@ -24,6 +26,7 @@
 #include "config.h"
 
 #define WORKER_FD 3
+#define CONTROL_FD 4
 
 static char log_tag[64];
 
@@ -36,19 +39,6 @@ static const char *cu_name(const struct cf_driver *d, CUresult r)
   return "unknown CUresult";
 }
 
-/* Send a refuse frame with reason (best effort: we are ending anyway). */
-static void refuse(struct cf_worker *w, const char *reason)
-{
-  uint8_t *body = NULL;
-  size_t len = 0;
-
-  cf_error("session %" PRIu64 ": refusing %s: %s", w->session_id, w->peer,
-           reason);
-  if (cf__srv_refuse_pack(reason, &body, &len) == 0)
-    (void)cf_frame_send(w->conn, CF_FRAME_REFUSE, 0, 0, 0, body, len, NULL, 0);
-  free(body);
-}
-
 /* Load and initialise the driver, then send the welcome. */
 static int open_session(struct cf_worker *w, const struct cf_srv_options *o)
 {
@@ -59,22 +49,22 @@ static int open_session(struct cf_worker *w, const struct cf_srv_options *o)
   int r;
 
   if ((r = cf__driver_load(o->driver, &w->drv, err, sizeof err)) != 0) {
-    refuse(w, err);
+    cf__worker_refuse(w, err);
     return r;
   }
   if ((cr = w->drv.cuInit(0)) != CUDA_SUCCESS) {
     snprintf(err, sizeof err, "driver %s: cuInit failed: %s (%d)",
              cf__srv_driver_label(o->driver), cu_name(&w->drv, cr), (int)cr);
-    refuse(w, err);
+    cf__worker_refuse(w, err);
     return CF_EIO;
   }
   snprintf(name, sizeof name, "cuferryd %s (driver: %s)", CF_VERSION,
            cf__srv_driver_label(o->driver));
-  if ((r = cf__welcome_pack(&w->drv, w->session_id, name, &w->lim, &body,
-                            &len, err, sizeof err)) != 0) {
+  if ((r = cf__welcome_pack(&w->drv, w->session_id, name, &w->lim, w->identity, w->quota,
+                            &body, &len, err, sizeof err)) != 0) {
     if (r == CF_ENOMEM)
       snprintf(err, sizeof err, "out of memory");
-    refuse(w, err);
+    cf__worker_refuse(w, err);
     return r;
   }
   r = cf_frame_send(w->conn, CF_FRAME_WELCOME, 0, 0, 0, body, len, NULL, 0);
@@ -194,7 +184,7 @@ static int serve(struct cf_worker *w)
 int cf__worker_run(const struct cf_srv_options *o)
 {
   struct cf_worker w;
-  int flags, r, status = 1;
+  int flags, status = 1;
 
   memset(&w, 0, sizeof w);
   w.session_id = o->session_id;
@@ -211,27 +201,28 @@ int cf__worker_run(const struct cf_srv_options *o)
   }
   signal(SIGPIPE, SIG_IGN);
 
+  /* Nothing inherited beyond the client's socket and the control channel. */
+  close_range(CONTROL_FD + 1, ~0u, 0);
   /* The socket came from libuv, non-blocking; the worker blocks. */
   flags = fcntl(WORKER_FD, F_GETFL);
   if (flags < 0 || fcntl(WORKER_FD, F_SETFL, flags & ~O_NONBLOCK) < 0 ||
-      fcntl(WORKER_FD, F_SETFD, FD_CLOEXEC) < 0) {
-    cf_error("fd %d is not the client's connection", WORKER_FD);
+      fcntl(WORKER_FD, F_SETFD, FD_CLOEXEC) < 0 ||
+      fcntl(CONTROL_FD, F_SETFD, FD_CLOEXEC) < 0) {
+    cf_error("fds %d and %d are not the client's connection and the control channel",
+             WORKER_FD, CONTROL_FD);
     return 1;
   }
-  if ((r = cf_conn_from_fd("tcp", WORKER_FD, &w.conn)) != 0) {
-    cf_error("cannot use the client's connection: %s", cf_strerror(r));
-    close(WORKER_FD);
-    return 1;
-  }
-  cf_conn_peer(w.conn, w.peer, sizeof w.peer);
+  if (cf__worker_greet(&w, o, WORKER_FD) != 0)
+    goto out;
 
   /* Before the driver loads: whatever it prints goes to the client. */
   if (cf__output_capture(&w.output) != 0)
     cf_warn("session %" PRIu64 ": device output stays on the server's stdout",
             w.session_id);
-  if (cf__handles_new(CF_HANDLES_DEFAULT_CAP, &w.handles) != 0 ||
+  if (cf__handles_new(o->max_handles ? (size_t)o->max_handles : CF_HANDLES_DEFAULT_CAP,
+                      &w.handles) != 0 ||
       cf__lanes_new(&w.drv, &w.lanes) != 0) {
-    refuse(&w, "out of memory");
+    cf__worker_refuse(&w, "out of memory");
     goto out;
   }
   if (open_session(&w, o) != 0)
@@ -241,6 +232,7 @@ out:
   cf__lanes_free(w.lanes);
   cf__handles_free(w.handles);
   cf_conn_close(w.conn);
+  cf_tls_ctx_free(w.tls);
   /* The driver stays loaded: exit releases it, and unloading a real driver
    * with live contexts is not safe. */
   return status;

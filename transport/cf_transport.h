@@ -1,8 +1,9 @@
 /* The transport interface: a byte-stream connection that the protocol layer
- * sends frames over. Every transport (plain TCP now; TLS and RDMA later) fills
- * in one ops table (struct cf_transport_ops in internal.h), and callers never
- * branch on the transport type. A connection is used by one thread at a time;
- * the caller serialises access. */
+ * sends frames over. Every transport (plain TCP, TLS; RDMA later) fills in one
+ * ops table (struct cf_transport_ops in internal.h), and callers never branch
+ * on the transport type. A connection is used by one thread at a time; the
+ * caller serialises access. TLS connections are made with a context
+ * (struct cf_tls_ctx) that many connections and threads share. */
 #ifndef CF_TRANSPORT_H
 #define CF_TRANSPORT_H
 
@@ -13,7 +14,7 @@
 /* A parsed server address: "tcp://host:port" (host may be a name, an IPv4
  * address or a bracketed IPv6 address; port 0..65535). */
 struct cf_url {
-  char scheme[8];  /* "tcp" (later "tls", "rdma") */
+  char scheme[8];  /* "tcp", "tls" (later "rdma") */
   char host[256];
   uint16_t port;
 };
@@ -33,15 +34,19 @@ void cf_url_format(const struct cf_url *u, char *buf, size_t len);
 struct cf_conn; /* opaque; one connected stream */
 
 /* Connect to u within timeout_ms (<= 0: no limit; name resolution is not
- * bounded by it). A scheme that is parseable but not built in ("tls",
- * "rdma" for now) gives CF_EUNSUP. On failure returns a negative CF_E* code and
+ * bounded by it). A scheme that is parseable but not built in ("rdma" for
+ * now) gives CF_EUNSUP. So does "tls": a TLS connection needs a context (CA
+ * file, client certificate), so use cf_conn_connect_tls; err says so, and
+ * there is deliberately no hidden default context that would trust the
+ * system store behind the caller's back. On failure returns a negative CF_E* code and
  * writes the reason ("connection refused", "no such host"; the caller names
  * the address) into err.
  * On success *out owns the connection; free it with cf_conn_close(). */
 int cf_conn_connect(const struct cf_url *u, int timeout_ms, struct cf_conn **out,
                     char *err, size_t errlen);
 
-/* Wrap an already-connected socket fd of the given scheme ("tcp"); the
+/* Wrap an already-connected socket fd of the given scheme ("tcp"; a TLS
+ * server uses cf_conn_accept_tls instead, and "tls" here gives CF_EUNSUP); the
  * connection takes ownership of fd. Returns 0, CF_EUNSUP or CF_ENOMEM (also
  * CF_EINVAL if fd is not a stream socket); on failure the caller still owns
  * fd and must close it. */
@@ -53,7 +58,10 @@ int cf_conn_writev(struct cf_conn *c, const struct iovec *iov, int iovcnt);
 
 /* Read exactly len bytes into buf (blocking). Returns 0, CF_ECLOSED on EOF
  * (also an EOF in the middle), CF_ETIMEDOUT if a receive timeout set with
- * cf_conn_set_timeout passed, or CF_EIO. */
+ * cf_conn_set_timeout passed (the connection stays usable), or CF_EIO. On a
+ * TLS client connection, CF_EAUTH means the server refused our client
+ * certificate after the handshake (TLS 1.3 tells the client only then);
+ * CF_EPROTO means the peer broke the TLS record protocol. */
 int cf_conn_read_exact(struct cf_conn *c, void *buf, size_t len);
 
 /* Receive timeout for later reads; 0 means wait forever. Returns 0 or CF_EIO. */
@@ -62,7 +70,75 @@ int cf_conn_set_timeout(struct cf_conn *c, int timeout_ms);
 /* The peer address as "host:port" (for logs); always NUL-terminated. */
 void cf_conn_peer(const struct cf_conn *c, char *buf, size_t len);
 
-/* Close and free; NULL is ignored. */
+/* Close and free; NULL is ignored. A TLS connection first tries to send its
+ * close_notify without blocking. */
 void cf_conn_close(struct cf_conn *c);
+
+/* ---- TLS (transport/tls.c, tls_ctx.c) -----------------------------------
+ * TLS 1.3 only with OpenSSL's default TLS 1.3 cipher suites; no session
+ * tickets, no resumption, no renegotiation, no compression. Every function
+ * below returns CF_EUNSUP ("this build has no TLS") when cuferry was built
+ * without OpenSSL. None of them leaves entries in OpenSSL's thread-local error
+ * queue (the client shares the process with programs that may use OpenSSL). */
+
+/* TLS settings of one side; paths are PEM files. The strings are copied by
+ * cf_tls_ctx_new_*, so they need only live for that call. */
+struct cf_tls_config {
+  const char *ca_file;   /* client: CAs that may sign the server (NULL: the system store);
+                            server: CAs that may sign client certificates (NULL: none asked) */
+  const char *cert_file; /* server: its certificate chain (required); client: optional client cert */
+  const char *key_file;  /* the matching private key (required with cert_file) */
+};
+
+struct cf_tls_ctx; /* opaque; read-only after creation, shareable between the
+                      connections and threads of one process */
+
+/* Build a client or server context from c. Every file is read now, so a
+ * missing or bad file, or a key that does not match its certificate, fails
+ * here with a one-line err naming the file: CF_ENOTFOUND (cannot open),
+ * CF_EINVAL (not PEM, no certificate in it, key mismatch, cert without key,
+ * server without cert), CF_ENOMEM, CF_EUNSUP (no TLS in this build). On
+ * success *out is owned by the caller; free it with cf_tls_ctx_free once
+ * every connection made with it is closed. */
+int cf_tls_ctx_new_client(const struct cf_tls_config *c, struct cf_tls_ctx **out,
+                          char *err, size_t errlen);
+int cf_tls_ctx_new_server(const struct cf_tls_config *c, struct cf_tls_ctx **out,
+                          char *err, size_t errlen);
+
+/* Free a context; NULL is ignored. */
+void cf_tls_ctx_free(struct cf_tls_ctx *ctx);
+
+/* Connect to u (scheme "tls") and run the handshake, both within timeout_ms
+ * (one deadline; <= 0: no limit), verifying the server's chain against ctx's
+ * CAs and its name against u->host (DNS name or IP address). Returns 0 with
+ * *out owned by the caller (free with cf_conn_close), or with err set to one
+ * line: the cf_conn_connect errors, CF_ETIMEDOUT (handshake timed out),
+ * CF_EAUTH (the server's certificate is not signed by a known CA or not for
+ * u->host; the server wants a client certificate and ctx has none), CF_ETLS
+ * (the server did not answer with TLS, or the handshake failed otherwise). */
+int cf_conn_connect_tls(const struct cf_url *u, struct cf_tls_ctx *ctx, int timeout_ms,
+                        struct cf_conn **out, char *err, size_t errlen);
+
+/* Server side: run the handshake on an accepted, connected socket fd within
+ * timeout_ms (<= 0: no limit). On success *out owns fd (set close-on-exec).
+ * On failure the caller still owns fd, err says why in one line, and *plain
+ * (may be NULL; else set to 0 on entry) is set to 1 when the peer sent a
+ * plain cuferry frame (its first bytes are the frame magic "CFRY") instead of
+ * a TLS ClientHello; those bytes are only peeked, not consumed, so the caller
+ * can answer with a plaintext refuse frame saying the server requires tls://.
+ * Returns CF_ETLS (plain frame, not TLS, handshake failed), CF_EAUTH (client
+ * certificate missing or not signed by a CA in the server's ca_file; the
+ * client refused our certificate), CF_ETIMEDOUT, CF_ECLOSED (the client went
+ * away), CF_ENOMEM or CF_EINVAL (fd not a stream socket). */
+int cf_conn_accept_tls(int fd, struct cf_tls_ctx *ctx, int timeout_ms, struct cf_conn **out,
+                       int *plain, char *err, size_t errlen);
+
+/* The subject CN of the peer's verified certificate into buf (NUL-terminated).
+ * Returns 0; CF_ENOTFOUND when the peer presented no certificate, it has no
+ * CN, or c is not a TLS connection; CF_EPROTO when the CN is not printable
+ * ASCII or appears more than once (refused rather than escaped, so that two
+ * certificates can never map to one identity); CF_ETOOBIG when it does not fit
+ * in len (never truncated). buf is "" on any failure. */
+int cf_conn_peer_identity(const struct cf_conn *c, char *buf, size_t len);
 
 #endif

@@ -22,7 +22,7 @@ static const struct {
   const struct cf_transport_ops *ops;
 } transports[] = {
   { "tcp", &cf__tcp_ops },
-  { "tls", NULL },
+  { "tls", &cf__tls_ops },
   { "rdma", NULL },
 };
 
@@ -161,4 +161,16 @@ void cf_conn_close(struct cf_conn *c)
 {
   if (c)
     c->ops->close(c);
+}
+
+int cf_conn_peer_identity(const struct cf_conn *c, char *buf, size_t len)
+{
+  if (!buf || len == 0)
+    return CF_EINVAL;
+  buf[0] = '\0';
+  if (!c)
+    return CF_EINVAL;
+  if (!c->ops->identity || c->fd < 0)
+    return CF_ENOTFOUND;
+  return c->ops->identity(c, buf, len);
 }

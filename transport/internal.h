@@ -1,8 +1,10 @@
 /* Declarations shared by the files of the transport piece: the connection
  * base struct every transport extends, the ops table each transport fills in
- * (Redis connection.h ConnectionType style) and socket helpers that the TCP
- * code shares with the transports layered on it (TLS later). Nothing here is
- * visible outside transport/. */
+ * (Redis connection.h ConnectionType style), socket helpers that the TCP
+ * code shares with the transports layered on it (TLS), and the TLS context
+ * that tls_ctx.c builds and tls.c uses. Nothing here is visible outside
+ * transport/, and nothing here includes OpenSSL's headers (the OpenSSL types
+ * are named by their struct tags). */
 #ifndef CF_TRANSPORT_INTERNAL_H
 #define CF_TRANSPORT_INTERNAL_H
 
@@ -40,9 +42,15 @@ struct cf_transport_ops {
   int (*set_timeout)(struct cf_conn *c, int timeout_ms);
   void (*peer)(const struct cf_conn *c, char *buf, size_t len);
   void (*close)(struct cf_conn *c);
+  /* NULL when the transport has no peer identity (conn.c then answers
+   * CF_ENOTFOUND); buf is non-NULL with len > 0 and already "". */
+  int (*identity)(const struct cf_conn *c, char *buf, size_t len);
 };
 
 extern const struct cf_transport_ops cf__tcp_ops;
+/* tls.c, or tls_none.c in a build without OpenSSL; its connect and from_fd
+ * refuse (a TLS connection needs a context: cf_conn_connect_tls). */
+extern const struct cf_transport_ops cf__tls_ops;
 
 /* ---- Helpers (conn.c) --------------------------------------------------- */
 
@@ -70,4 +78,63 @@ int cf__tcp_connect_fd(const struct cf_url *u, int timeout_ms, int *fd,
 /* Write the peer address of fd as "host:port", "[v6]:port" or "unix". */
 void cf__tcp_format_peer(int fd, char *buf, size_t len);
 
+/* Wait until fd is ready for events (POLLIN, POLLOUT) or deadline_ms
+ * (monotonic; < 0: never) passes. Returns 0, CF_ETIMEDOUT or CF_EIO. */
+int cf__tcp_wait_fd(int fd, short events, int64_t deadline_ms);
+
+/* Options every TCP connection gets: close-on-exec, blocking, TCP_NODELAY
+ * (frames are small and latency-bound), SO_KEEPALIVE. Returns 0 or CF_E*. */
+int cf__tcp_setup_fd(int fd);
+
+/* ---- TLS contexts (tls_ctx.c), used by tls.c ----------------------------- */
+
+struct ssl_ctx_st; /* OpenSSL's SSL_CTX */
+
+struct cf_tls_ctx {
+  struct ssl_ctx_st *ssl_ctx;
+  int is_server;
+  int verify_peer;  /* server: client certificates asked for and checked */
+  int has_cert;     /* this side presents a certificate; a client context
+                       without one sets the int that SSL_get_app_data points
+                       to when the server asks for a certificate */
+  char *ca_file;    /* copy of the config's ca_file, or NULL (system store /
+                       no client CA); only for error messages */
+};
+
+/* Drain OpenSSL's thread-local error queue into buf as "reason" of the last
+ * entry ("" if empty), leaving the queue empty. Returns that entry's reason
+ * code (ERR_GET_REASON), or 0. */
+int cf__tls_drain_errors(char *buf, size_t len);
+
+/* Name of a CA set for messages: "\"FILE\"" or "the system store". */
+const char *cf__tls_ca_name(const struct cf_tls_ctx *ctx, char *buf, size_t len);
+
+/* ---- TLS connections (tls.c), set up by tls_handshake.c ---------------- */
+
+struct ssl_st; /* OpenSSL's SSL */
+
+/* The largest TLS plaintext record: small iovecs are gathered up to this. */
+#define CF__TLS_COALESCE 16384
+
+struct cf_tls_conn {
+  struct cf_conn base;       /* first: conn.c sees only this */
+  struct ssl_st *ssl;
+  const struct cf_tls_ctx *ctx;
+  int64_t deadline_ms;       /* for the socket BIO; -1: block */
+  int io_err;                /* CF_E* the BIO met in the current call, or 0 */
+  int cert_wanted;           /* client: server asked for a cert we lack */
+  int healthy;               /* handshake done, no fatal error yet */
+  size_t rx_bytes;           /* bytes received so far, up to 4 */
+  uint8_t rx_first[4];       /* the first of them, to spot a plain peer */
+  uint8_t wbuf[CF__TLS_COALESCE]; /* writev gathers small iovecs here */
+};
+
+/* A connection object for fd (not yet owned: base.fd is set, but nothing
+ * closes it until the caller hands the object out) with its SSL and socket
+ * BIO, deadline_ms = -1. Returns NULL when out of memory. */
+struct cf_tls_conn *cf__tls_conn_new(int fd, const struct cf_tls_ctx *ctx);
+
+/* Free the SSL and the object without closing fd (a failed accept leaves
+ * the fd to the caller). */
+void cf__tls_conn_free(struct cf_tls_conn *tc);
 #endif

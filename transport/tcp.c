@@ -28,9 +28,7 @@
  * batches, so any iovcnt works without allocating. */
 #define TCP_IOV_BATCH 64
 
-/* Wait until fd is ready for events or deadline_ms (monotonic; < 0: never)
- * passes. Returns 0, CF_ETIMEDOUT or CF_EIO. */
-static int wait_fd(int fd, short events, int64_t deadline_ms)
+int cf__tcp_wait_fd(int fd, short events, int64_t deadline_ms)
 {
   struct pollfd p;
   int rc, wait;
@@ -56,10 +54,9 @@ static int wait_fd(int fd, short events, int64_t deadline_ms)
   }
 }
 
-/* Options every TCP connection gets. TCP_NODELAY fails on a non-TCP stream
- * (a socketpair in tests), which is harmless, so only SO_KEEPALIVE and the
- * flags are checked. */
-static int setup_fd(int fd)
+/* TCP_NODELAY fails on a non-TCP stream (a socketpair in tests), which is
+ * harmless, so only SO_KEEPALIVE and the flags are checked. */
+int cf__tcp_setup_fd(int fd)
 {
   int one = 1, fl;
 
@@ -124,7 +121,7 @@ static int try_addr(const struct addrinfo *ai, int64_t deadline_ms, int *fd,
     goto fail;
   }
   if (rc < 0) {
-    rc = wait_fd(s, POLLOUT, deadline_ms);
+    rc = cf__tcp_wait_fd(s, POLLOUT, deadline_ms);
     if (rc < 0) {
       *sys_err = rc == CF_EIO ? errno : 0;
       goto fail;
@@ -137,7 +134,7 @@ static int try_addr(const struct addrinfo *ai, int64_t deadline_ms, int *fd,
       goto fail;
     }
   }
-  rc = setup_fd(s);
+  rc = cf__tcp_setup_fd(s);
   if (rc < 0) {
     *sys_err = errno;
     goto fail;
@@ -234,7 +231,7 @@ static int tcp_from_fd(int fd, struct cf_conn **out)
 
   if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &sl) < 0 || type != SOCK_STREAM)
     return CF_EINVAL;
-  rc = setup_fd(fd);
+  rc = cf__tcp_setup_fd(fd);
   if (rc < 0)
     return rc;
   return tcp_wrap(fd, out);
@@ -294,7 +291,7 @@ static int tcp_read_exact(struct cf_conn *c, void *buf, size_t len)
 
   while (len > 0) {
     if (deadline >= 0) {
-      rc = wait_fd(c->fd, POLLIN, deadline);
+      rc = cf__tcp_wait_fd(c->fd, POLLIN, deadline);
       if (rc < 0)
         return rc;
     }

@@ -6,6 +6,13 @@ worker processes through /proc, and speaking the raw frame format for the
 robustness tests. Paths to every build output come from meson as arguments;
 nothing here knows the build layout.
 
+Servers speak TLS by default, as users run them: each test process makes
+a throw-away CA, a server certificate for localhost and 127.0.0.1, a client
+CA with a client certificate (CN "alice") and a token for identity
+"tester", and points the programs it runs at them through CUFERRY_SERVER,
+CUFERRY_CA and CUFERRY_TOKEN (CUFERRY_CONFIG=/dev/null keeps a user's own
+config out). Server(transport='tcp') gives an --insecure plain server.
+
 Rules: servers listen on 127.0.0.1 port 0 only, and are stopped (SIGTERM,
 then SIGKILL after a bound) in a finally block, also when the test fails or is
 killed by meson's timeout (SIGTERM is turned into an exception so cleanup
@@ -15,13 +22,18 @@ A test script calls main(fn): fn raises Failure to fail and Skip to skip
 """
 
 import argparse
+import atexit
 import contextlib
 import ctypes
+import hashlib
 import os
 import re
+import secrets
 import select
+import shutil
 import signal
 import socket
+import ssl
 import struct
 import subprocess
 import sys
@@ -160,16 +172,97 @@ def _die_with_parent():
         pass
 
 
+# ---------------------------------------------------------------------- TLS
+
+TOKEN_IDENTITY = 'tester'
+_tls = {}
+
+
+def token_hash(token, salt=None):
+    """The tokens-file hash of token (common/cf_token.h's format)."""
+    salt = salt if salt is not None else secrets.token_bytes(16)
+    return 'sha256$%s$%s' % (salt.hex(),
+                             hashlib.sha256(salt + token.encode()).hexdigest())
+
+
+def _openssl(*args, cwd):
+    r = subprocess.run(['openssl'] + list(args), cwd=cwd, capture_output=True,
+                       text=True, timeout=60)
+    if r.returncode != 0:
+        raise Failure('openssl %s failed: %s' % (' '.join(args), r.stderr.strip()))
+
+
+def _make_cert(d, name, cn, ca=None, san=None):
+    """name.key and name.pem in d: self-signed (a CA) or signed by ca."""
+    key = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+           '-keyout', name + '.key']
+    if ca is None:
+        _openssl('req', '-x509', *key, '-out', name + '.pem', '-days', '2',
+                 '-subj', '/CN=' + cn, '-addext', 'basicConstraints=critical,CA:TRUE',
+                 '-addext', 'keyUsage=critical,keyCertSign,cRLSign', cwd=d)
+        return
+    _openssl('req', *key, '-out', name + '.csr', '-subj', '/CN=' + cn, cwd=d)
+    with open(os.path.join(d, name + '.ext'), 'w') as f:
+        f.write('basicConstraints=CA:FALSE\n')
+        if san:
+            f.write('subjectAltName=%s\n' % san)
+    _openssl('x509', '-req', '-in', name + '.csr', '-CA', ca + '.pem', '-CAkey', ca + '.key',
+             '-CAcreateserial', '-out', name + '.pem', '-days', '2',
+             '-extfile', name + '.ext', cwd=d)
+
+
+def tls_material():
+    """Paths of this process's test certificates and token (made once):
+    ca, cert, key (server), client_ca, client_cert, client_key (CN alice),
+    other_ca (trusted by nobody), wronghost_cert/key (for another name),
+    tokens (file), token (the secret of identity TOKEN_IDENTITY)."""
+    if _tls:
+        return _tls
+    if not shutil.which('openssl'):
+        raise Skip('the openssl command is missing: cannot make test certificates')
+    d = tempfile.mkdtemp(prefix='cuferry-tls-')
+    atexit.register(shutil.rmtree, d, True)
+    _make_cert(d, 'ca', 'cuferry test CA')
+    _make_cert(d, 'server', 'localhost', 'ca', 'DNS:localhost,IP:127.0.0.1')
+    _make_cert(d, 'wronghost', 'elsewhere.example', 'ca', 'DNS:elsewhere.example')
+    _make_cert(d, 'client_ca', 'cuferry test client CA')
+    _make_cert(d, 'alice', 'alice', 'client_ca')
+    _make_cert(d, 'other_ca', 'someone else\'s CA')
+    _make_cert(d, 'mallory', 'alice', 'other_ca')
+    token = 'cft_' + secrets.token_urlsafe(32)
+    tokens = os.path.join(d, 'tokens')
+    with open(tokens, 'w') as f:
+        f.write('# identity:hash\n%s:%s\n' % (TOKEN_IDENTITY, token_hash(token)))
+    j = lambda n: os.path.join(d, n)
+    _tls.update(dir=d, ca=j('ca.pem'), cert=j('server.pem'), key=j('server.key'),
+                client_ca=j('client_ca.pem'), client_cert=j('alice.pem'),
+                client_key=j('alice.key'), other_ca=j('other_ca.pem'),
+                wronghost_cert=j('wronghost.pem'), wronghost_key=j('wronghost.key'),
+                mallory_cert=j('mallory.pem'), mallory_key=j('mallory.key'),
+                tokens=tokens, token=token)
+    return _tls
+
+
+# Client environment per server URL (program_env looks it up).
+_client_env = {}
+_default_token = ''
+
+
 # ------------------------------------------------------------------- server
 
 class Server:
     """One cuferryd on 127.0.0.1:0. Use through server() below."""
 
-    def __init__(self, cuferryd, driver='emu', env=None, max_bulk=None):
+    def __init__(self, cuferryd, driver='emu', env=None, max_bulk=None,
+                 transport='tls', extra_args=None):
         self.cuferryd = cuferryd
         self.driver = driver
         self.max_bulk = max_bulk
         self.env = env
+        self.transport = transport
+        self.extra_args = list(extra_args or [])
+        self.tls = tls_material() if transport == 'tls' else None
+        self.client_env = {}
         self.proc = None
         self.url = None
         self.host = None
@@ -179,8 +272,14 @@ class Server:
 
     def start(self):
         need_file(self.cuferryd, 'cuferryd')
-        cmd = [self.cuferryd, '--listen', 'tcp://127.0.0.1:0',
-               '--driver', self.driver, '--insecure']
+        cmd = [self.cuferryd, '--listen', '%s://127.0.0.1:0' % self.transport,
+               '--driver', self.driver]
+        if self.tls:
+            cmd += ['--tls-cert', self.tls['cert'], '--tls-key', self.tls['key'],
+                    '--tokens', self.tls['tokens']]
+        else:
+            cmd += ['--insecure']
+        cmd += self.extra_args
         if self.max_bulk:
             cmd += ['--max-bulk', str(self.max_bulk)]
         log('starting: %s' % ' '.join(cmd))
@@ -209,7 +308,7 @@ class Server:
                 line, buf = buf.split(b'\n', 1)
                 text = line.decode('utf-8', 'replace').rstrip('\r')
                 self.stdout_lines.append(text)
-                m = re.match(r'^listening (tcp://([0-9.]+):(\d+))\s*$', text)
+                m = re.match(r'^listening ((?:tcp|tls)://([0-9.]+):(\d+))\s*$', text)
                 if m:
                     self.url, self.host = m.group(1), m.group(2)
                     self.port = int(m.group(3))
@@ -218,6 +317,13 @@ class Server:
                     check(self.port != 0, 'cuferryd reports port 0')
                     log('cuferryd pid %d listening on %s'
                         % (self.proc.pid, self.url))
+                    global _default_token
+                    self.client_env = {'CUFERRY_SERVER': self.url}
+                    if self.tls:
+                        self.client_env.update(CUFERRY_CA=self.tls['ca'],
+                                               CUFERRY_TOKEN=self.tls['token'])
+                        _default_token = self.tls['token']
+                    _client_env[self.url] = self.client_env
                     self._drain(buf)
                     return self.url
 
@@ -290,14 +396,15 @@ class Server:
 
 
 @contextlib.contextmanager
-def server(args, extra_env=None):
+def server(args, extra_env=None, transport='tls', extra_args=None):
     """Start cuferryd for args (from parser()), yield the Server, and stop it
     however the body ends. Raises Failure after a clean body when stopping
     found problems (bad exit status, leftover workers)."""
     env = dict(os.environ)
     env.pop('CUFERRY_SERVER', None)
     env.update(extra_env or {})
-    s = Server(args.cuferryd, args.driver, env, getattr(args, 'max_bulk', None))
+    s = Server(args.cuferryd, args.driver, env, getattr(args, 'max_bulk', None),
+               transport, extra_args)
     problems = []
     try:
         s.start()
@@ -329,7 +436,10 @@ def program_env(libdir, server_url=None, extra_env=None):
     build, whose libcuda.so.1 needs the sanitizer runtimes) it becomes the
     program's LD_PRELOAD."""
     env = dict(os.environ)
-    env.pop('CUFERRY_SERVER', None)
+    for k in ('CUFERRY_SERVER', 'CUFERRY_CA', 'CUFERRY_TOKEN', 'CUFERRY_CERT',
+              'CUFERRY_KEY'):
+        env.pop(k, None)
+    env['CUFERRY_CONFIG'] = os.devnull  # no user's or system config
     preload = env.get('CUFERRY_TEST_PRELOAD')
     if preload:
         old_pre = env.get('LD_PRELOAD')
@@ -338,6 +448,7 @@ def program_env(libdir, server_url=None, extra_env=None):
     env['LD_LIBRARY_PATH'] = libdir + (':' + old if old else '')
     if server_url is not None:
         env['CUFERRY_SERVER'] = server_url
+        env.update(_client_env.get(server_url, {}))
     env.update(extra_env or {})
     return env
 
@@ -466,14 +577,29 @@ def pb_decode(data):
 
 
 def hello_body(version=PROTOCOL_VERSION, name='cuferry-integration-test',
-               pid=None):
+               pid=None, token=None):
+    token = _default_token if token is None else token
     return (pb_field(1, version) + pb_field(2, name) +
-            pb_field(3, os.getpid() if pid is None else pid))
+            pb_field(3, os.getpid() if pid is None else pid) +
+            (pb_field(5, token) if token else b''))
 
 
-def connect(srv, timeout=10.0):
+def tls_wrap(sock, ca, server_hostname='127.0.0.1', cert=None, key=None):
+    """sock inside a TLS 1.3 client connection that trusts ca."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    ctx.load_verify_locations(ca)
+    if cert:
+        ctx.load_cert_chain(cert, key)
+    return ctx.wrap_socket(sock, server_hostname=server_hostname)
+
+
+def connect(srv, timeout=10.0, plain=False):
+    """A client socket to srv: TLS when srv speaks it (unless plain)."""
     s = socket.create_connection((srv.host, srv.port), timeout=timeout)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    if srv.tls and not plain:
+        s = tls_wrap(s, srv.tls['ca'])
     return s
 
 
@@ -525,7 +651,7 @@ def wait_closed(sock, timeout):
             chunk = sock.recv(65536)
         except socket.timeout:
             continue
-        except (ConnectionResetError, BrokenPipeError):
+        except (ConnectionResetError, BrokenPipeError, ssl.SSLError):
             return True, got
         if not chunk:
             return True, got

@@ -69,6 +69,9 @@ static void test_insecure_rule(void)
   ASSERT_ERR_HAS("TLS");
   ASSERT_EQ(PARSE(&o, "--listen", "tls://127.0.0.1:0", "--insecure"),
             CF_EINVAL);
+  ASSERT_ERR_HAS("needs --tls-cert and --tls-key");
+  ASSERT_EQ(PARSE(&o, "--listen", "rdma://127.0.0.1:1", "--insecure"),
+            CF_EINVAL);
   ASSERT_ERR_HAS("not served yet");
   ASSERT_EQ(PARSE(&o, "--insecure"), CF_EINVAL);
   ASSERT_ERR_HAS("--listen is required");
@@ -137,10 +140,15 @@ static void test_bad_syntax(void)
 /* --help explains every option. */
 static void test_usage(void)
 {
-  static const char *opts[] = { "--listen", "--insecure", "--driver",
-                                "--max-body", "--max-bulk", "--help",
-                                "--version" };
-  char buf[8192];
+  static const char *opts[] = {
+    "--listen", "--insecure", "--driver", "--max-body", "--max-bulk",
+    "--help", "--version", "--config", "--check-config", "--hash-token",
+    "--new-token", "--tls-cert", "--tls-key", "--tls-client-ca", "--tokens",
+    "--memory-quota", "--max-sessions", "--max-sessions-per-identity",
+    "--max-handles", "--user", "--log-level", "FILES", "EXAMPLES",
+    "[quota]", "max_sessions_per_identity",
+  };
+  char buf[16384];
   FILE *f = fmemopen(buf, sizeof buf, "w");
 
   ASSERT_NOT_NULL(f);
