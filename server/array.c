@@ -5,7 +5,13 @@
  * the lane, as the driver's do, and are forgotten with it; a level of a
  * mipmapped array is registered under it by the generated
  * cuMipmappedArrayGetLevel. Destroying them, getting a level or a plane are
- * generated rows. Worker thread only. */
+ * generated rows.
+ *
+ * Arrays count against the session's device-memory quota (quota.c) by an
+ * estimate from the descriptor (cf__quota_array_bytes), keyed by the
+ * driver's handle; the charge goes back when the handle is forgotten, by
+ * the generated destroy rows or with its context (on_gone in call.c).
+ * Worker thread only. */
 #include "internal.h"
 
 #include <limits.h>
@@ -27,15 +33,21 @@ static CUresult descriptor(uint64_t w, uint64_t h, uint64_t d, int32_t format,
   return CUDA_SUCCESS;
 }
 
-/* Register a new array made by the driver, or destroy it when the table is
- * full. */
-static CUresult register_array(struct cf_call *c, CUarray a, uint64_t *id)
+/* Register a new array made by the driver and count its bytes against the
+ * quota, or destroy it when the table is full or the quota refuses it. */
+static CUresult register_array(struct cf_call *c, CUarray a, uint64_t bytes, uint64_t *id)
 {
-  if ((*id = cf__handle_register_new(c, CF_HK_ARRAY, a, 0)))
+  CUresult r = CUDA_ERROR_OUT_OF_MEMORY;
+
+  if ((*id = cf__handle_register_new(c, CF_HK_ARRAY, a, 0)) &&
+      (r = cf__quota_record(c, CF_QUOTA_ARRAY, (uint64_t)(uintptr_t)a, bytes)) == CUDA_SUCCESS)
     return CUDA_SUCCESS;
+  if (*id)
+    cf__handle_forget(c, *id);
+  *id = 0;
   if (c->drv->cuArrayDestroy)
     c->drv->cuArrayDestroy(a);
-  return CUDA_ERROR_OUT_OF_MEMORY;
+  return r;
 }
 
 CUresult cf__srv_cuArrayCreate_v2(struct cf_call *c, const CuArrayCreateV2Req *req,
@@ -44,12 +56,15 @@ CUresult cf__srv_cuArrayCreate_v2(struct cf_call *c, const CuArrayCreateV2Req *r
   CUDA_ARRAY3D_DESCRIPTOR d3;
   CUDA_ARRAY_DESCRIPTOR d;
   CUarray a = NULL;
+  uint64_t bytes = cf__quota_array_bytes(req->width, req->height, 0, req->format,
+                                         req->numchannels, 1);
   CUresult r;
 
   if (!c->drv->cuArrayCreate_v2)
     return CUDA_ERROR_NOT_SUPPORTED;
   if ((r = descriptor(req->width, req->height, 0, req->format, req->numchannels, 0, &d3)) !=
-      CUDA_SUCCESS)
+          CUDA_SUCCESS ||
+      (r = cf__quota_charge(c->w, bytes)) != CUDA_SUCCESS)
     return r;
   memset(&d, 0, sizeof d);
   d.Width = d3.Width;
@@ -58,7 +73,7 @@ CUresult cf__srv_cuArrayCreate_v2(struct cf_call *c, const CuArrayCreateV2Req *r
   d.NumChannels = d3.NumChannels;
   if ((r = c->drv->cuArrayCreate_v2(&a, &d)) != CUDA_SUCCESS)
     return r;
-  return register_array(c, a, &rep->phandle);
+  return register_array(c, a, bytes, &rep->phandle);
 }
 
 CUresult cf__srv_cuArray3DCreate_v2(struct cf_call *c, const CuArray3DCreateV2Req *req,
@@ -66,15 +81,18 @@ CUresult cf__srv_cuArray3DCreate_v2(struct cf_call *c, const CuArray3DCreateV2Re
 {
   CUDA_ARRAY3D_DESCRIPTOR d;
   CUarray a = NULL;
+  uint64_t bytes = cf__quota_array_bytes(req->width, req->height, req->depth, req->format,
+                                         req->numchannels, 1);
   CUresult r;
 
   if (!c->drv->cuArray3DCreate_v2)
     return CUDA_ERROR_NOT_SUPPORTED;
   if ((r = descriptor(req->width, req->height, req->depth, req->format, req->numchannels,
                       req->flags, &d)) != CUDA_SUCCESS ||
+      (r = cf__quota_charge(c->w, bytes)) != CUDA_SUCCESS ||
       (r = c->drv->cuArray3DCreate_v2(&a, &d)) != CUDA_SUCCESS)
     return r;
-  return register_array(c, a, &rep->phandle);
+  return register_array(c, a, bytes, &rep->phandle);
 }
 
 CUresult cf__srv_cuArrayGetDescriptor_v2(struct cf_call *c, const CuArrayGetDescriptorV2Req *req,
@@ -123,17 +141,25 @@ CUresult cf__srv_cuMipmappedArrayCreate(struct cf_call *c, const CuMipmappedArra
 {
   CUDA_ARRAY3D_DESCRIPTOR d;
   CUmipmappedArray m = NULL;
+  uint64_t bytes = cf__quota_array_bytes(req->width, req->height, req->depth, req->format,
+                                         req->numchannels, req->nummipmaplevels);
   CUresult r;
 
   if (!c->drv->cuMipmappedArrayCreate)
     return CUDA_ERROR_NOT_SUPPORTED;
   if ((r = descriptor(req->width, req->height, req->depth, req->format, req->numchannels,
                       req->flags, &d)) != CUDA_SUCCESS ||
+      (r = cf__quota_charge(c->w, bytes)) != CUDA_SUCCESS ||
       (r = c->drv->cuMipmappedArrayCreate(&m, &d, req->nummipmaplevels)) != CUDA_SUCCESS)
     return r;
-  if ((rep->phandle = cf__handle_register_new(c, CF_HK_MIPMAPPED, m, 0)))
+  r = CUDA_ERROR_OUT_OF_MEMORY;
+  if ((rep->phandle = cf__handle_register_new(c, CF_HK_MIPMAPPED, m, 0)) &&
+      (r = cf__quota_record(c, CF_QUOTA_ARRAY, (uint64_t)(uintptr_t)m, bytes)) == CUDA_SUCCESS)
     return CUDA_SUCCESS;
+  if (rep->phandle)
+    cf__handle_forget(c, rep->phandle);
+  rep->phandle = 0;
   if (c->drv->cuMipmappedArrayDestroy)
     c->drv->cuMipmappedArrayDestroy(m);
-  return CUDA_ERROR_OUT_OF_MEMORY;
+  return r;
 }

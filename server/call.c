@@ -55,12 +55,18 @@ uint64_t cf__handle_register_new(struct cf_call *c, enum cf_handle_kind kind,
   return cf__handle_register(c, kind, real, parent_id);
 }
 
+/* An object the driver destroyed: a context takes the memory allocated in
+ * it along (its quota charges go back, quota.c); an array gives its own. */
 static void on_gone(void *arg, enum cf_handle_kind kind, void *real)
 {
   struct cf_worker *w = arg;
 
-  if (kind == CF_HK_CONTEXT)
+  if (kind == CF_HK_CONTEXT) {
     cf__lanes_context_gone(w->lanes, real);
+    cf__quota_context_gone(w, real);
+  } else if (kind == CF_HK_ARRAY || kind == CF_HK_MIPMAPPED) {
+    cf__quota_release(w, CF_QUOTA_ARRAY, (uint64_t)(uintptr_t)real);
+  }
 }
 
 void cf__handle_forget(struct cf_call *c, uint64_t id)

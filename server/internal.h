@@ -394,9 +394,57 @@ struct cf_worker {
   char identity[64];        /* who the client authenticated as */
   char client[64];          /* its program name, sanitised */
   uint64_t quota;           /* device memory it may hold; 0: no quota */
+  struct cf_quota_map *quota_map; /* what it holds (quota.c); NULL until then */
   uint32_t logged_ops[64];  /* unknown ops already logged */
   size_t n_logged_ops;
 };
+
+/* ---- Device-memory quota (quota.c) ------------------------------------- */
+
+/* What cf__quota_record keys an allocation by: a device address, or the
+ * driver's handle of an array or mipmapped array. */
+enum cf_quota_kind { CF_QUOTA_MEMORY, CF_QUOTA_ARRAY };
+
+/* Most allocations one session's accounting holds (its default handle
+ * limit); past it cf__quota_record refuses. */
+#define CF_QUOTA_MAX_ENTRIES CF_HANDLES_DEFAULT_CAP
+
+/* CUDA_SUCCESS when w may allocate bytes more (always without a quota),
+ * else CUDA_ERROR_OUT_OF_MEMORY. Changes nothing: call it before the driver
+ * allocates, and cf__quota_record once it has. */
+CUresult cf__quota_charge(const struct cf_worker *w, uint64_t bytes);
+
+/* Count bytes at (kind, key), just allocated by the driver, against c's
+ * session, with the context current now as its owner. An entry still
+ * recorded at the same key is dropped first (the driver reused the address
+ * of an object that went without the session being told). Returns
+ * CUDA_SUCCESS (also without a quota, recording nothing, and for key 0), or
+ * CUDA_ERROR_OUT_OF_MEMORY when the quota, CF_QUOTA_MAX_ENTRIES or memory is
+ * exceeded: nothing is recorded and the caller frees the allocation. */
+CUresult cf__quota_record(struct cf_call *c, enum cf_quota_kind kind, uint64_t key,
+                          uint64_t bytes);
+
+/* The allocation at (kind, key) is gone: give its bytes back. Unknown keys
+ * are ignored. */
+void cf__quota_release(struct cf_worker *w, enum cf_quota_kind kind, uint64_t key);
+
+/* The driver destroyed ctx and everything allocated in it: release each
+ * allocation recorded with ctx as its owner. NULL is ignored. */
+void cf__quota_context_gone(struct cf_worker *w, void *ctx);
+
+/* The bytes w holds now (0 without a quota). */
+uint64_t cf__quota_used(const struct cf_worker *w);
+
+/* Free w's accounting (at the end of the session); w->quota_map is NULL
+ * afterwards. */
+void cf__quota_free(struct cf_worker *w);
+
+/* An estimate of the device memory of an array: width * height * depth
+ * elements (a 0 extent counts as 1) of the format's size times channels,
+ * summed over levels (each halving every extent, at least 1; 0 levels count
+ * as 1). Saturates at UINT64_MAX. */
+uint64_t cf__quota_array_bytes(uint64_t width, uint64_t height, uint64_t depth, int32_t format,
+                               uint32_t channels, uint32_t levels);
 
 /* Greet the client on fd (worker_hello.c): drop privileges, TLS (unless
  * --insecure), hello, authentication, admission by the supervisor. Fills

@@ -10,7 +10,13 @@
  * context. Like every other object of the session, the pools it created and
  * the memory it allocated from pools are released when the worker process
  * exits at the end of the session (worker.c), also for the driver's default
- * pool, which the session only borrows. Worker thread only. */
+ * pool, which the session only borrows.
+ *
+ * The stream-ordered allocations (cuMemAllocAsync, cuMemAllocFromPoolAsync)
+ * count against the session's device-memory quota (quota.c) from the call
+ * until cuMemFreeAsync is called, not until the stream gets there: a
+ * session cannot hold more than its quota even for a moment. Worker thread
+ * only. */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -252,4 +258,71 @@ CUresult cf__srv_cuMemSetMemPool(struct cf_call *c, const CuMemSetMemPoolReq *re
       (r = wire_pool(c, req->pool, &pool)) != CUDA_SUCCESS)
     return r;
   return c->drv->cuMemSetMemPool(&loc, (CUmemAllocationType)req->type, pool);
+}
+
+/* Record a stream-ordered allocation, or free it on hStream when the quota
+ * (or the accounting) refuses it. */
+static CUresult record_async(struct cf_call *c, CUdeviceptr p, uint64_t bytes, CUstream s)
+{
+  CUresult r = cf__quota_record(c, CF_QUOTA_MEMORY, p, bytes);
+
+  if (r != CUDA_SUCCESS && c->drv->cuMemFreeAsync)
+    c->drv->cuMemFreeAsync(p, s);
+  return r;
+}
+
+CUresult cf__srv_cuMemAllocAsync(struct cf_call *c, const CuMemAllocAsyncReq *req,
+                                 CuMemAllocAsyncRep *rep)
+{
+  CUdeviceptr p = 0;
+  void *s = NULL;
+  CUresult r;
+
+  if (!c->drv->cuMemAllocAsync)
+    return CUDA_ERROR_NOT_SUPPORTED;
+  if ((r = cf__handle_lookup(c, req->hstream, CF_HK_STREAM, &s)) != CUDA_SUCCESS ||
+      (r = cf__quota_charge(c->w, req->bytesize)) != CUDA_SUCCESS ||
+      (r = c->drv->cuMemAllocAsync(&p, (size_t)req->bytesize, (CUstream)s)) != CUDA_SUCCESS ||
+      (r = record_async(c, p, req->bytesize, (CUstream)s)) != CUDA_SUCCESS)
+    return r;
+  rep->dptr = p;
+  return CUDA_SUCCESS;
+}
+
+CUresult cf__srv_cuMemAllocFromPoolAsync(struct cf_call *c,
+                                         const CuMemAllocFromPoolAsyncReq *req,
+                                         CuMemAllocFromPoolAsyncRep *rep)
+{
+  CUmemoryPool pool;
+  CUdeviceptr p = 0;
+  void *s = NULL;
+  CUresult r;
+
+  if (!c->drv->cuMemAllocFromPoolAsync)
+    return CUDA_ERROR_NOT_SUPPORTED;
+  if ((r = wire_pool(c, req->pool, &pool)) != CUDA_SUCCESS ||
+      (r = cf__handle_lookup(c, req->hstream, CF_HK_STREAM, &s)) != CUDA_SUCCESS ||
+      (r = cf__quota_charge(c->w, req->bytesize)) != CUDA_SUCCESS ||
+      (r = c->drv->cuMemAllocFromPoolAsync(&p, (size_t)req->bytesize, pool, (CUstream)s)) !=
+          CUDA_SUCCESS ||
+      (r = record_async(c, p, req->bytesize, (CUstream)s)) != CUDA_SUCCESS)
+    return r;
+  rep->dptr = p;
+  return CUDA_SUCCESS;
+}
+
+CUresult cf__srv_cuMemFreeAsync(struct cf_call *c, const CuMemFreeAsyncReq *req,
+                                CuMemFreeAsyncRep *rep)
+{
+  void *s = NULL;
+  CUresult r;
+
+  (void)rep;
+  if (!c->drv->cuMemFreeAsync)
+    return CUDA_ERROR_NOT_SUPPORTED;
+  if ((r = cf__handle_lookup(c, req->hstream, CF_HK_STREAM, &s)) != CUDA_SUCCESS ||
+      (r = c->drv->cuMemFreeAsync((CUdeviceptr)req->dptr, (CUstream)s)) != CUDA_SUCCESS)
+    return r;
+  cf__quota_release(c->w, CF_QUOTA_MEMORY, req->dptr);
+  return CUDA_SUCCESS;
 }

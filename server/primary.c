@@ -23,12 +23,15 @@ static CUcontext active_primary(struct cf_call *c, CUdevice dev)
   return p;
 }
 
+/* The driver destroyed p's contents: forget their handles and give back
+ * the quota charges of the memory allocated in it (quota.c). */
 static void forget_contents(struct cf_call *c, CUcontext p)
 {
   uint64_t id = p ? cf__handles_find(c->w->handles, CF_HK_CONTEXT, p) : 0;
 
   if (id)
     cf__handle_forget_children(c, id);
+  cf__quota_context_gone(c->w, p);
 }
 
 CUresult cf__srv_cuDevicePrimaryCtxRelease_v2(struct cf_call *c,

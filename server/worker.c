@@ -233,6 +233,7 @@ out:
   cf__handles_free(w.handles);
   cf_conn_close(w.conn);
   cf_tls_ctx_free(w.tls);
+  cf__quota_free(&w);
   /* The driver stays loaded: exit releases it, and unloading a real driver
    * with live contexts is not safe. */
   return status;

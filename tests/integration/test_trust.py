@@ -12,12 +12,15 @@ wrong, and the session limits.
     "alice"; none, or one from another CA, is refused;
   - --max-sessions-per-identity 1: a second session of the same identity is
     refused with a reason while the first lives;
-  - a worker killed with SIGKILL ends its own session only.
+  - a worker killed with SIGKILL ends its own session only;
+  - with --user nobody (when run as root), workers run as nobody.
 
 usage: test_trust.py --cuferryd P --client-dir D --emu SO -- PROBE"""
 import os
+import pwd
 import re
 import signal
+import stat
 import time
 
 import harness as h
@@ -54,6 +57,20 @@ def expect_refused(args, url, label, pattern, extra=None):
 
 def server_log_has(srv, pattern):
     return h.wait_until(lambda: re.search(pattern, srv.stderr_text()), 5)
+
+
+def others_can_read(path):
+    """Can a user who owns nothing here read path (the worker loads it)?"""
+    path = os.path.abspath(path)
+    if not os.stat(path).st_mode & stat.S_IROTH:
+        return False
+    d = os.path.dirname(path)
+    while True:
+        if not os.stat(d).st_mode & stat.S_IXOTH:
+            return False
+        if d == '/':
+            return True
+        d = os.path.dirname(d)
 
 
 def main():
@@ -131,6 +148,8 @@ def main():
                 h.log('second session refused: %s' % reason)
             # The first session still works, and a killed worker ends only
             # its own session.
+            # (the refused worker may still be exiting: slow under ASan)
+            h.wait_until(lambda: len(srv.workers()) == 1, h.WORKER_TIMEOUT)
             victims = srv.workers()
             h.check(len(victims) == 1, 'expected one worker, found %s' % victims)
             os.kill(victims[0], signal.SIGKILL)
@@ -139,6 +158,28 @@ def main():
         h.check(server_log_has(srv, r'killed by signal 9'),
                 'the server did not log the killed worker')
         expect_ok(args, srv, 'a new session after a worker was killed')
+
+    # Workers drop to --user once they have read the key and the tokens
+    # (only root can; elsewhere this part is skipped, saying so).
+    try:
+        nobody = pwd.getpwnam('nobody').pw_uid
+    except KeyError:
+        nobody = None
+    if os.geteuid() != 0 or nobody is None or not others_can_read(args.emu):
+        h.log('note: not root, no user nobody, or the build is not readable by '
+              'others: --user not checked')
+        return
+    with h.server(args, extra_args=['--user', 'nobody']) as srv:
+        with h.connect(srv) as s:
+            h.handshake(s)
+            h.wait_until(lambda: len(srv.workers()) == 1, h.WORKER_TIMEOUT)
+            workers = srv.workers()
+            h.check(len(workers) == 1, 'expected one worker, found %s' % workers)
+            with open('/proc/%d/status' % workers[0]) as f:
+                uids = [l.split()[1:] for l in f if l.startswith('Uid:')][0]
+            h.check(all(int(u) == nobody for u in uids),
+                    'worker uids %s, expected all %d (nobody)' % (uids, nobody))
+            h.log('worker %d runs as nobody: uids %s' % (workers[0], uids))
 
 
 if __name__ == '__main__':

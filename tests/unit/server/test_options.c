@@ -40,6 +40,7 @@ static void test_good(void)
   ASSERT_EQ(o.worker, 0);
   ASSERT_UEQ(o.lim.max_body, CF_FRAME_DEFAULT_MAX_BODY);
   ASSERT_UEQ(o.lim.max_bulk, CF_FRAME_DEFAULT_MAX_BULK);
+  cf__srv_options_free(&o);
 
   ASSERT_EQ(PARSE(&o, "--insecure", "--listen=tcp://localhost:7000",
                   "--max-bulk=16M", "--max-body", "2k"), 0);
@@ -58,6 +59,7 @@ static void test_good(void)
   ASSERT_EQ(o.worker, 1);
   ASSERT_UEQ(o.session_id, 3);
   ASSERT_EQ(o.parent_pid, 100);
+  cf__srv_options_free(&o);
 }
 
 static void test_insecure_rule(void)
