@@ -8,11 +8,10 @@
  * extent, device spans and packed sizes computed without overflow, and a
  * packed size equal to the bulk's, so the driver touches no host byte
  * outside the bulk. An array side is a handle and an offset, which the
- * driver checks against the array. The driver then runs its own
- * cuMemcpy3D(Async)_v2, or
- * cuMemcpy3DPeer(Async) when the piece names a context, and checks the
- * device addresses itself. Worker thread only; the bulks belong to the
- * call (dispatch.h). */
+ * driver checks against the array; a device side must lie inside one
+ * allocation of the session (span.c). The driver then runs its own
+ * cuMemcpy3D(Async)_v2, or cuMemcpy3DPeer(Async) when the piece names a
+ * context. Worker thread only; the bulks belong to the call (dispatch.h). */
 #include "internal.h"
 
 #include <string.h>
@@ -92,6 +91,10 @@ static CUresult device_side(struct cf_call *c, uint64_t at, uint64_t pitch, uint
   if (!cf__srv_copy_side_ok(at, pitch, height, e[0], e[1], e[2]))
     return CUDA_ERROR_INVALID_VALUE;
   if ((r = cf__handle_lookup(c, ctx_id, CF_HK_CONTEXT, &ctx)) != CUDA_SUCCESS)
+    return r;
+  /* rows (depth-1)*height + height of the extent, pitch apart (span.c) */
+  if ((r = cf__srv_span_check(c, ctx, at, pitch, e[0], (e[2] - 1) * height + e[1], 1)) !=
+      CUDA_SUCCESS)
     return r;
   memset(s, 0, sizeof *s);
   s->dev = (CUdeviceptr)at;

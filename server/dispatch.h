@@ -100,6 +100,17 @@ void cf__handle_forget(struct cf_call *c, uint64_t id);
  * contents the driver destroyed). Unknown ids are ignored. */
 void cf__handle_forget_children(struct cf_call *c, uint64_t id);
 
+/* Device spans (span.c). CUDA_SUCCESS when [at, at+len) lies inside one
+ * allocation the driver knows in ctx (NULL: the current context), or len is
+ * 0; CUDA_ERROR_INVALID_VALUE otherwise. */
+CUresult cf__srv_range_check(struct cf_call *c, CUcontext ctx, uint64_t at, uint64_t len);
+/* As cf__srv_range_check for height rows of width elements of elem (>= 1)
+ * bytes from ptr, pitch bytes apart (pitch unused when height is 1); the
+ * generated dispatch calls it for the rows' span= and span2d= attributes
+ * (protocol/api/cuda_api.def). */
+CUresult cf__srv_span_check(struct cf_call *c, CUcontext ctx, uint64_t ptr, uint64_t pitch,
+                            uint64_t width, uint64_t height, uint64_t elem);
+
 /* A reply bulk buffer of len bytes, owned by the call (freed by the worker
  * after the reply is sent). NULL when len is over the session's bulk limit or
  * memory is short: the handler then answers CUDA_ERROR_INVALID_VALUE or

@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "cf_array.h"
 #include "cf_tex_wire.h"
 
 /* The request's descriptor bulk into *w; 0 when it is not one. */
@@ -33,6 +34,16 @@ static CUresult resource(struct cf_call *c, const struct cf_tex_wire *w, uint64_
   if (mipmap_id && (r = cf__handle_lookup(c, mipmap_id, CF_HK_MIPMAPPED, &m)) != CUDA_SUCCESS)
     return r;
   cf_tex_wire_get_res(w, (CUarray)a, (CUmipmappedArray)m, out);
+  /* Linear memory must lie inside one allocation (span.c); the driver
+   * checks formats and extents, so an unknown format passes here as 1 byte. */
+  if (w->res_type == CU_RESOURCE_TYPE_LINEAR)
+    return cf__srv_span_check(c, NULL, w->dev_ptr, 0, w->width, 1, 1);
+  if (w->res_type == CU_RESOURCE_TYPE_PITCH2D) {
+    size_t elem = cf_array_format_bytes((CUarray_format)w->format);
+
+    return cf__srv_span_check(c, NULL, w->dev_ptr, w->pitch, w->width, w->height,
+                              (elem ? elem : 1) * (w->channels ? w->channels : 1));
+  }
   return CUDA_SUCCESS;
 }
 

@@ -161,6 +161,28 @@ class Row:
         return "server=custom" in self.attrs
 
     @property
+    def spans(self):
+        """The device ranges the row touches, from its span= and span2d=
+        attributes: [(ptr, pitch or None, width, height or None, elem, ctx or None)]
+        as parameter names (elem an integer). span=PTR:COUNT:ELEM[:CTX] is
+        COUNT elements of ELEM bytes from PTR; span2d=PTR:PITCH:WIDTH:HEIGHT:ELEM[:CTX]
+        is HEIGHT rows of WIDTH elements, PITCH bytes apart. CTX names the
+        context the range lives in (peer copies); without it, the current one."""
+        out = []
+        for a in sorted(self.attrs):
+            kind, _, spec = a.partition("=")
+            if kind not in ("span", "span2d"):
+                continue
+            f = spec.split(":")
+            if kind == "span" and len(f) in (3, 4):
+                out.append((f[0], None, f[1], None, f[2], f[3] if len(f) == 4 else None))
+            elif kind == "span2d" and len(f) in (5, 6):
+                out.append((f[0], f[1], f[2], f[3], f[4], f[5] if len(f) == 6 else None))
+            else:
+                raise DefError(f"line {self.lineno}: {self.name}: bad attribute '{a}'")
+        return out
+
+    @property
     def msg(self):
         """protobuf message base name: cuMemAlloc_v2 -> CuMemAllocV2"""
         parts = re.split(r"_", self.name)
@@ -252,6 +274,18 @@ def check_forwarded(row, path):
             raise DefError(f"{where}: inout is not supported yet")
     if bulks["in"] > 1 or bulks["out"] > 1:
         raise DefError(f"{path}:{row.lineno}: at most one bulk per direction")
+    scalars = {p.name for p in row.params if p.dir == "in" and p.kind() == "scalar"}
+    for ptr, pitch, width, height, elem, ctx in row.spans:
+        where = f"{path}:{row.lineno}: {row.name}: span of {ptr}"
+        if row.server_custom:
+            raise DefError(f"{where}: a server=custom handler checks its own spans")
+        for n in (ptr, pitch, width, height):
+            if n is not None and n not in scalars:
+                raise DefError(f"{where}: {n} is not an in scalar parameter")
+        if not elem.isdigit() or int(elem) == 0:
+            raise DefError(f"{where}: element size '{elem}' is not a positive integer")
+        if ctx is not None and not any(p.name == ctx and p.vtype == "CUcontext" for p in row.params):
+            raise DefError(f"{where}: {ctx} is not a CUcontext parameter")
 
 
 def req_fields(row):
@@ -647,6 +681,12 @@ def dispatch_handler(r):
         lines += ["  if (!req)", "    return CF_EPROTO;",
                   f"  if (!c->drv->{r.name})", "    r = CUDA_ERROR_NOT_SUPPORTED;"]
         lines += pre
+        for ptr, pitch, width, height, elem, ctx in r.spans:
+            ctx_arg = f"(CUcontext)h_{ctx}" if ctx else "NULL"
+            pitch_arg = f"req->{pitch.lower()}" if pitch else "0"
+            height_arg = f"req->{height.lower()}" if height else "1"
+            lines.append(f"  if (r == CUDA_SUCCESS)\n    r = cf__srv_span_check(c, {ctx_arg}, req->{ptr.lower()}, "
+                         f"{pitch_arg}, req->{width.lower()}, {height_arg}, {elem});")
         lines += ["  if (r == CUDA_SUCCESS)", f"    r = c->drv->{r.name}({', '.join(call_args)});"]
         real_post = [x for x in post if x]
         if real_post:
