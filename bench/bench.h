@@ -4,6 +4,7 @@
 #ifndef CF_BENCH_H
 #define CF_BENCH_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct cf_bench_opts {
@@ -25,6 +26,13 @@ uint64_t cf_bench_now_ns(void);
 
 /* A file built beside the tool: "<dir of self>/../<rel>" into buf. */
 void cf_bench_sibling(const char *self, const char *rel, char *buf, unsigned len);
+
+struct cf_tls_ctx;
+/* A server context with a fresh self-signed certificate for 127.0.0.1 and a
+ * client context that trusts it (tls_pair.c), for raw TLS baselines.
+ * Returns 0, or -1 with err set (also when the build has no TLS). */
+int cf_bench_tls_pair(struct cf_tls_ctx **server, struct cf_tls_ctx **client, char *err,
+                      size_t errlen);
 
 /* The suites; each returns 0, 77 when it cannot run here (said why), or 1. */
 int cf_bench_null(const struct cf_bench_opts *o);
