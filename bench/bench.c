@@ -4,6 +4,8 @@
  *         raw frame ping-pong over the same transport (null.c)
  *   emu   the emulator's PTX interpreter: thread-instructions per second on
  *         an SGEMM and a reduction, on one core and on all (emu.c)
+ *   launch  launches of an empty kernel on a stream through cuferry, against
+ *         the same on the emulator loaded directly (launch.c)
  * The program links the client stub like any CUDA program, so the null suite
  * also shows that the stub's whole path works. */
 #include <stdio.h>
@@ -15,6 +17,7 @@
 #include "bench.h"
 
 #define DEFAULT_ITERS 2000
+#define DEFAULT_LAUNCHES 100000
 
 uint64_t cf_bench_now_ns(void)
 {
@@ -62,17 +65,20 @@ static void usage(FILE *to)
           "          over TLS on loopback, measured in the same run\n"
           "    emu   the emulator's PTX interpreter: thread-instructions per second\n"
           "          on an SGEMM and a reduction, one core and all cores\n"
+          "    launch  N launches of an empty kernel on one stream and a synchronise,\n"
+          "          through cuferry and on the emulator loaded directly, same run\n"
           "  --server URL  the cuferryd to use (default: $CUFERRY_SERVER)\n"
           "  --iters N     round trips per measurement (default %d)\n"
+          "  --launches N  launches in the launch suite (default %d)\n"
           "  --json        one JSON object per suite instead of a table\n"
           "  --emu LIB     the emulator library (default: the one built beside this tool)\n"
           "  --ptx FILE    the emu suite's kernels (default: built beside this tool)\n",
-          DEFAULT_ITERS);
+          DEFAULT_ITERS, DEFAULT_LAUNCHES);
 }
 
 int main(int argc, char **argv)
 {
-  struct cf_bench_opts o = { .iters = DEFAULT_ITERS, .self = argv[0] };
+  struct cf_bench_opts o = { .iters = DEFAULT_ITERS, .launches = DEFAULT_LAUNCHES, .self = argv[0] };
   const char *suites[8];
   int nsuites = 0, rc = 0;
 
@@ -87,13 +93,22 @@ int main(int argc, char **argv)
         return 2;
       }
       o.iters = (int)v;
+    } else if (!strcmp(argv[i], "--launches") && i + 1 < argc) {
+      char *end;
+      long v = strtol(argv[++i], &end, 10);
+      if (*end || v < 1 || v > 100000000) {
+        fprintf(stderr, "cuferry-bench: --launches \"%s\": want 1..100000000\n", argv[i]);
+        return 2;
+      }
+      o.launches = (int)v;
     } else if (!strcmp(argv[i], "--json"))
       o.json = 1;
     else if (!strcmp(argv[i], "--emu") && i + 1 < argc)
       o.emu_path = argv[++i];
     else if (!strcmp(argv[i], "--ptx") && i + 1 < argc)
       o.ptx_path = argv[++i];
-    else if ((!strcmp(argv[i], "null") || !strcmp(argv[i], "emu")) && nsuites < 8)
+    else if ((!strcmp(argv[i], "null") || !strcmp(argv[i], "emu") ||
+              !strcmp(argv[i], "launch")) && nsuites < 8)
       suites[nsuites++] = argv[i];
     else if (!strcmp(argv[i], "--help")) {
       usage(stdout);
@@ -106,7 +121,9 @@ int main(int argc, char **argv)
   if (!nsuites)
     suites[nsuites++] = "null";
   for (int i = 0; i < nsuites; i++) {
-    int r = !strcmp(suites[i], "null") ? cf_bench_null(&o) : cf_bench_emu(&o);
+    int r = !strcmp(suites[i], "null")   ? cf_bench_null(&o)
+            : !strcmp(suites[i], "launch") ? cf_bench_launch(&o)
+                                           : cf_bench_emu(&o);
     if (r == 1)
       rc = 1;
   }

@@ -13,6 +13,7 @@ struct cf_bench_opts {
   const char *self;     /* argv[0], to find files built beside the tool */
   const char *emu_path; /* --emu: the emulator library, or NULL for the default */
   const char *ptx_path; /* --ptx: the benchmark kernels, or NULL for the default */
+  int launches;         /* --launches: kernel launches in the launch suite */
 };
 
 struct cf_bench_stats {
@@ -27,6 +28,33 @@ uint64_t cf_bench_now_ns(void);
 /* A file built beside the tool: "<dir of self>/../<rel>" into buf. */
 void cf_bench_sibling(const char *self, const char *rel, char *buf, unsigned len);
 
+#include <cuda.h>
+
+/* The emulator's entry points, loaded directly (emu_load.c). */
+struct cf_bench_emu {
+  void *lib;
+  CUresult (*init)(unsigned);
+  CUresult (*ctx_create)(CUcontext *, unsigned, CUdevice);
+  CUresult (*load)(CUmodule *, const char *);
+  CUresult (*get_function)(CUfunction *, CUmodule, const char *);
+  CUresult (*alloc)(CUdeviceptr *, size_t);
+  CUresult (*htod)(CUdeviceptr, const void *, size_t);
+  CUresult (*launch)(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned,
+                     unsigned, unsigned, CUstream, void **, void **);
+  CUresult (*sync)(void);
+  CUresult (*stream_create)(CUstream *, unsigned);
+  CUresult (*stream_sync)(CUstream);
+  uint64_t (*instructions)(void); /* cumulative; absent in old builds */
+};
+
+/* Load the emulator (--emu, else the one built beside the tool) into *e.
+ * Returns 0, 77 when it cannot be loaded (said why), or 1. */
+int cf_bench_emu_open(const struct cf_bench_opts *o, struct cf_bench_emu *e);
+
+/* The benchmark kernels' PTX (--ptx, else built beside the tool) into buf.
+ * Returns 0, or 77 when the file is missing (said why, naming suite). */
+int cf_bench_ptx_path(const struct cf_bench_opts *o, const char *suite, char *buf, unsigned len);
+
 struct cf_tls_ctx;
 /* A server context with a fresh self-signed certificate for 127.0.0.1 and a
  * client context that trusts it (tls_pair.c), for raw TLS baselines.
@@ -37,5 +65,6 @@ int cf_bench_tls_pair(struct cf_tls_ctx **server, struct cf_tls_ctx **client, ch
 /* The suites; each returns 0, 77 when it cannot run here (said why), or 1. */
 int cf_bench_null(const struct cf_bench_opts *o);
 int cf_bench_emu(const struct cf_bench_opts *o);
+int cf_bench_launch(const struct cf_bench_opts *o);
 
 #endif

@@ -4,7 +4,6 @@
  * first on one core (CF_PTX_THREADS=1) and then on all of them. The
  * emulator is loaded with dlopen, beside the stub this tool links, and its
  * kernels come from bench/kernels.cu compiled by nvcc at build time. */
-#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,52 +16,13 @@
 #define SGEMM_N 256
 #define REDUCE_N (1 << 22)
 
-struct emu {
-  void *lib;
-  CUresult (*init)(unsigned);
-  CUresult (*ctx_create)(CUcontext *, unsigned, CUdevice);
-  CUresult (*load)(CUmodule *, const char *);
-  CUresult (*get_function)(CUfunction *, CUmodule, const char *);
-  CUresult (*alloc)(CUdeviceptr *, size_t);
-  CUresult (*htod)(CUdeviceptr, const void *, size_t);
-  CUresult (*launch)(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned,
-                     unsigned, unsigned, CUstream, void **, void **);
-  CUresult (*sync)(void);
-  uint64_t (*instructions)(void); /* cumulative; absent in old builds */
-};
-
-static int open_emu(const struct cf_bench_opts *o, struct emu *e)
-{
-  char path[4096];
-
-  if (o->emu_path)
-    snprintf(path, sizeof path, "%s", o->emu_path);
-  else
-    cf_bench_sibling(o->self, "emu/libcuferry-emu.so", path, sizeof path);
-  if (!(e->lib = dlopen(path, RTLD_NOW | RTLD_LOCAL))) {
-    fprintf(stderr, "cuferry-bench: emu: cannot load %s: %s\n", path, dlerror());
-    return 77;
-  }
-#define SYM(field, name) (*(void **)&e->field = dlsym(e->lib, name))
-  if (!SYM(init, "cuInit") || !SYM(ctx_create, "cuCtxCreate_v2") ||
-      !SYM(load, "cuModuleLoad") || !SYM(get_function, "cuModuleGetFunction") ||
-      !SYM(alloc, "cuMemAlloc_v2") || !SYM(htod, "cuMemcpyHtoD_v2") ||
-      !SYM(launch, "cuLaunchKernel") || !SYM(sync, "cuCtxSynchronize")) {
-    fprintf(stderr, "cuferry-bench: emu: %s lacks a driver entry point\n", path);
-    return 1;
-  }
-  SYM(instructions, "cuferry_emu_thread_instructions");
-#undef SYM
-  return 0;
-}
-
 struct result {
   double seconds;
   uint64_t instructions;
 };
 
 /* Launch once to warm up, then once measured. */
-static int measure(struct emu *e, CUfunction f, const unsigned grid[2], const unsigned block[2],
+static int measure(struct cf_bench_emu *e, CUfunction f, const unsigned grid[2], const unsigned block[2],
                    void **args, struct result *res)
 {
   uint64_t t0, i0;
@@ -96,7 +56,7 @@ static void report(const struct cf_bench_opts *o, const char *kernel, const char
 
 int cf_bench_emu(const struct cf_bench_opts *o)
 {
-  struct emu e = { 0 };
+  struct cf_bench_emu e = { 0 };
   char ptx[4096];
   CUdevice dev = 0;
   CUcontext ctx;
@@ -108,17 +68,10 @@ int cf_bench_emu(const struct cf_bench_opts *o)
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   char all[32];
 
-  if ((rc = open_emu(o, &e)) != 0)
+  if ((rc = cf_bench_emu_open(o, &e)) != 0)
     return rc;
-  if (o->ptx_path)
-    snprintf(ptx, sizeof ptx, "%s", o->ptx_path);
-  else
-    cf_bench_sibling(o->self, "bench/bench_kernels.ptx", ptx, sizeof ptx);
-  if (access(ptx, R_OK) != 0) {
-    fprintf(stderr, "cuferry-bench: emu: no kernels at %s (nvcc was missing at build "
-                    "time?); skipping\n", ptx);
-    return 77;
-  }
+  if ((rc = cf_bench_ptx_path(o, "emu", ptx, sizeof ptx)) != 0)
+    return rc;
   host = malloc(sizeof(float) * REDUCE_N);
   for (int i = 0; i < REDUCE_N; i++)
     host[i] = (float)(i % 13) * 0.25f;

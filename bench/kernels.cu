@@ -36,3 +36,7 @@ extern "C" __global__ void reduce(const float *in, float *out, int n)
       atomicAdd(out, v);
   }
 }
+
+// For `cuferry-bench launch`: a launch that does no work, so the suite
+// measures what a launch costs.
+extern "C" __global__ void empty() {}

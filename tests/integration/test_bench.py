@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """cuferry-bench keeps working: its null suite against a real cuferryd over
-TLS (with its raw TCP and raw TLS baselines) and
-its emu suite against the emulator both run and print well-formed JSON with
+TLS (with its raw TCP and raw TLS baselines), its launch suite (through
+cuferryd and on the emulator loaded directly) and its emu suite against the
+emulator run and print well-formed JSON with
 every number present. Speed is never judged here (a slow CI machine must not
 fail a test); only that the tool measures.
 
@@ -39,14 +40,20 @@ def main():
                     'null suite: %s missing or has a zero percentile: %r' % (side, row))
         h.check(row['ratio_p50'] > 0 and row['ratio_p50_tls'] > 0,
                 'null suite: no ratio: %r' % row)
+        (lrow,) = run_json([args.bench, '--launches', '2000', '--json', '--emu', args.emu,
+                            '--ptx', args.ptx, 'launch'], env, 'launch suite')
+        h.check(lrow['value'] > 0 and lrow['baseline_value'] > 0 and lrow['ratio'] > 0 and
+                lrow['unit'] == 'launches/s' and lrow['launches'] == 2000,
+                'launch suite: nothing measured: %r' % lrow)
     rows = run_json([args.bench, '--json', '--emu', args.emu, '--ptx', args.ptx, 'emu'],
                     h.program_env(args.client_dir), 'emu suite')
     h.check(len(rows) == 4, 'emu suite: 4 rows expected, got %r' % rows)
     for r in rows:
         h.check(r['seconds'] > 0 and r['thread_instructions'] > 0,
                 'emu suite: nothing measured: %r' % r)
-    h.log('bench ok: null p50 ratio %.2f; sgemm %.1f M thread-instr/s on one core'
-          % (row['ratio_p50'], rows[0]['per_second'] / 1e6))
+    h.log('bench ok: null p50 ratio %.2f; launch time ratio %.2f; sgemm %.1f M '
+          'thread-instr/s on one core'
+          % (row['ratio_p50'], lrow['ratio'], rows[0]['per_second'] / 1e6))
 
 
 if __name__ == '__main__':
