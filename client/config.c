@@ -219,7 +219,9 @@ static int on_key(void *arg, const char *section, const char *key,
 {
   struct load *l = arg;
 
-  if (*section)
+  /* cf_ini also calls with key NULL for each "[section]" line, "[]"
+   * (section "") included: client.conf has none of either. */
+  if (*section || !key)
     return cf_fail(err, errlen, CF_EINVAL, "[%s]: client.conf has no sections; put the "
                "keys at the top of the file", section);
   if (!strcmp(key, "token") || !strcmp(key, "token_file")) {

@@ -28,6 +28,15 @@ CUresult cf__session_init(void);
  * the process ends. */
 const CfWelcome *cf__session_welcome(void);
 
+/* What the client makes of the server's answer to its hello (handshake.c),
+ * without I/O: f is the frame cf_frame_recv read. Returns 0 with *welcome
+ * the CfWelcome; CF_EPERM when the server refused, with *refuse its CfRefuse
+ * (NULL when that did not unpack); CF_EPROTO when f is neither. Both
+ * messages come from cf_proto_allocator() and are freed with it by the
+ * caller; the other out-parameter is NULL. f is left to the caller. */
+struct cf_frame;
+int cf__session_answer_parse(const struct cf_frame *f, CfWelcome **welcome, CfRefuse **refuse);
+
 /* Largest bulk payload one call may carry (the server's limit). */
 size_t cf__session_max_bulk(void);
 

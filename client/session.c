@@ -102,6 +102,7 @@ static void set_broken(const char *what, int err)
 static CUresult handshake(void)
 {
   CfHello hello = CF_HELLO__INIT;
+  CfRefuse *no = NULL;
   struct cf_frame f;
   uint8_t *body = NULL;
   size_t body_len = 0;
@@ -126,22 +127,19 @@ static CUresult handshake(void)
              rc == CF_EMAGIC ? "the server does not speak cuferry" : cf_strerror(rc));
     return CUDA_ERROR_NO_DEVICE;
   }
-  if (f.h.type == CF_FRAME_REFUSE) {
-    CfRefuse *no = cf_refuse__unpack(cf_proto_allocator(), f.h.body_len, f.body);
+  rc = cf__session_answer_parse(&f, &S.welcome, &no);
+  cf_frame_release(&f);
+  if (rc == CF_EPERM) {
     cf_error("%s refused the session: %s", S.server,
              no && no->reason ? no->reason : "(no reason given)");
     if (no)
       cf_refuse__free_unpacked(no, cf_proto_allocator());
-    cf_frame_release(&f);
     return CUDA_ERROR_NO_DEVICE;
   }
-  if (f.h.type != CF_FRAME_WELCOME ||
-      !(S.welcome = cf_welcome__unpack(cf_proto_allocator(), f.h.body_len, f.body))) {
+  if (rc) {
     cf_error("cannot use %s: malformed handshake answer", S.server);
-    cf_frame_release(&f);
     return CUDA_ERROR_NO_DEVICE;
   }
-  cf_frame_release(&f);
   /* The token has done its work: do not keep it in memory. */
   explicit_bzero(S.cfg.token, sizeof S.cfg.token);
   if (S.welcome->max_body)

@@ -149,6 +149,48 @@ size_t cf_proto_live_bytes(void)
   return my_owner ? (size_t)(atomic_load(&my_owner->state) & ~OWNER_GONE) : 0;
 }
 
+/* Does m, or a message inside it, hold an unknown field numbered 0?
+ * protobuf-c 1.4 refuses a tag byte of field 0 but takes one written in more
+ * bytes than it needs ("80 00"), keeps it as an unknown field, and packs it
+ * back as "00", which it then refuses to unpack. Field 0 is invalid
+ * protobuf, so such bytes are refused here (found by the messages fuzz
+ * target: its pack/unpack round trip broke on them). depth bounds the
+ * recursion whatever the descriptors say. */
+static int has_field_zero(const ProtobufCMessage *m, int depth)
+{
+  const ProtobufCMessageDescriptor *d = m->descriptor;
+
+  if (depth > 32)
+    return 1;
+  for (unsigned i = 0; i < m->n_unknown_fields; i++)
+    if (m->unknown_fields[i].tag == 0)
+      return 1;
+  for (unsigned i = 0; i < d->n_fields; i++) {
+    const ProtobufCFieldDescriptor *f = &d->fields[i];
+    const char *base = (const char *)m;
+
+    if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+      continue;
+    if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+        *(const uint32_t *)(base + f->quantifier_offset) != f->id)
+      continue; /* another member of the oneof owns the storage */
+    if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+      size_t n = *(const size_t *)(base + f->quantifier_offset);
+      ProtobufCMessage *const *sub = *(ProtobufCMessage *const *const *)(base + f->offset);
+
+      for (size_t k = 0; k < n; k++)
+        if (sub[k] && has_field_zero(sub[k], depth + 1))
+          return 1;
+    } else {
+      const ProtobufCMessage *sub = *(const ProtobufCMessage *const *)(base + f->offset);
+
+      if (sub && has_field_zero(sub, depth + 1))
+        return 1;
+    }
+  }
+  return 0;
+}
+
 int cf_proto_unpack(const ProtobufCMessageDescriptor *d, const uint8_t *data,
                     size_t len, ProtobufCMessage **out)
 {
@@ -164,6 +206,10 @@ int cf_proto_unpack(const ProtobufCMessageDescriptor *d, const uint8_t *data,
   budget_open = 0;
   if (!m)
     return CF_EPROTO;
+  if (has_field_zero(m, 0)) {
+    protobuf_c_message_free_unpacked(m, &allocator);
+    return CF_EPROTO;
+  }
   *out = m;
   return 0;
 }

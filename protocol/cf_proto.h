@@ -46,8 +46,9 @@ size_t cf_proto_live_bytes(void);
 /* Unpack len bytes of data as a message of descriptor d with
  * cf_proto_allocator() and the per-unpack cap. Returns 0 with *out owned by
  * the caller (free with cf_proto_free()), or CF_EPROTO if the bytes are not a
- * valid message or the caps refused memory; *out is NULL on error. The caller
- * still checks handles, sizes and enum ranges of what it got. */
+ * valid message (field number 0 included, which protobuf-c alone would keep
+ * as an unknown field) or the caps refused memory; *out is NULL on error.
+ * The caller still checks handles, sizes and enum ranges of what it got. */
 int cf_proto_unpack(const ProtobufCMessageDescriptor *d, const uint8_t *data,
                     size_t len, ProtobufCMessage **out);
 

@@ -7,7 +7,8 @@ set -euo pipefail
 
 packages=(meson ninja-build pkg-config gcc python3 libc6-dev
           libuv1-dev libprotobuf-c-dev protobuf-c-compiler
-          libzstd-dev liblz4-dev libssl-dev libinih-dev libibverbs-dev librdmacm-dev)
+          libzstd-dev liblz4-dev libssl-dev libinih-dev libibverbs-dev librdmacm-dev
+          clang libclang-rt-dev)  # clang and libFuzzer: scripts/fuzz.sh
 
 missing=()
 for p in "${packages[@]}"; do

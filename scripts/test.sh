@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test twice: in the normal
 # build (build/) and under AddressSanitizer + UndefinedBehaviorSanitizer
-# (build-sanitize/). Ends with one line "N passed, M failed" and exits
+# (build-sanitize/); then each libFuzzer target for 20 s (scripts/fuzz.sh,
+# build-fuzz/). Ends with one line "N passed, M failed" and exits
 # non-zero if anything failed. Skipped tests (no nvcc, no GPU) are counted
 # and named, never silently dropped.
 set -uo pipefail
@@ -35,6 +36,20 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run_suite build-sanitize -Db_sanitize=address,undefined -Db_lundef=false || status=1
 unset CUFERRY_TEST_PRELOAD
 
+# The libFuzzer targets (clang; build-fuzz/), 20 s each on a scratch copy of
+# their seeds: each is one test in the summary. Without clang that is a
+# failure, not a skip: the fuzzing would silently stop.
+fuzz_results=$(mktemp)
+export CUFERRY_FUZZ_RESULTS=$fuzz_results
+if command -v clang >/dev/null 2>&1; then
+  scripts/fuzz.sh all 20 | tee "$fuzz_results"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+else
+  echo "fuzz: clang is not installed, so the libFuzzer targets cannot run " \
+       "(apt-get install clang)" | tee "$fuzz_results"
+  status=1
+fi
+
 python3 - <<'PY'
 import json, os
 passed = failed = skipped = 0
@@ -54,8 +69,20 @@ for d in ("build", "build-sanitize"):
             skips.append(f"{d}: {t['name']}")
         else:
             failed += 1
+# scripts/fuzz.sh prints "fuzz NAME: N execs, ok" (or FOUND ...) per target.
+fuzz_lines = [l for l in open(os.environ["CUFERRY_FUZZ_RESULTS"])
+              if l.startswith("fuzz ") and " execs, " in l]
+for l in fuzz_lines:
+    if l.rstrip().endswith(", ok"):
+        passed += 1
+    else:
+        failed += 1
+if not fuzz_lines:
+    print("fuzz: the libFuzzer targets did not run")
+    failed += 1
 for s in skips:
     print("skipped:", s)
 print(f"{passed} passed, {failed} failed" + (f" ({skipped} skipped)" if skipped else ""))
 PY
+rm -f "$fuzz_results"
 exit $status

@@ -93,6 +93,9 @@ static int on_key(void *arg, const char *section, const char *key,
   struct cf_srv_options *o = l->o;
   char shown[128], known[256], path[4096];
 
+  if (!*section && !key) /* a "[]" line: cf_ini passes section "", key NULL */
+    return bad(err, errlen, "\"[]\" names no section (known: listen, tls, auth, "
+               "limits, quota, driver, server, logging)");
   if (!*section)
     return bad(err, errlen, "\"%s\" is outside any section (put it under "
                     "[listen], [tls], [auth], [limits], [quota], [driver], "

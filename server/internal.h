@@ -18,6 +18,7 @@
 #include <uv.h>
 
 #include "cf_frame.h"
+#include "cf_session.pb-c.h"
 #include "cf_transport.h"
 #include "dispatch.h"
 
@@ -455,6 +456,17 @@ int cf__worker_greet(struct cf_worker *w, const struct cf_srv_options *o, int fd
 
 /* Log reason and send the client a CfRefuse with it (best effort). */
 void cf__worker_refuse(struct cf_worker *w, const char *reason);
+
+/* What the worker makes of the client's first frame (hello.c), without I/O:
+ * rc is what cf_frame_recv returned for it (read with CF_SRV_MAX_HELLO_BODY
+ * and no bulk) and f the frame it filled. Returns 0 with *out the hello
+ * (free with cf_hello__free_unpacked(*out, cf_proto_allocator())),
+ * CF_EVERSION with the refusal to send in why (the frame's or the hello's
+ * version is not ours), CF_EPROTO when the frame is not a hello, or rc for
+ * any other receive error. *out is NULL on failure; f is left to the
+ * caller to release. */
+int cf__srv_hello_parse(int rc, const struct cf_frame *f, CfHello **out, char *why,
+                        size_t whylen);
 
 /* Run one session on the connection in fd 3 (the --worker mode). Returns
  * the process exit status: 0 for an orderly end (bye or disconnect), 1 when

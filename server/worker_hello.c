@@ -155,44 +155,34 @@ static int open_conn(struct cf_worker *w, int fd, struct cf_tls_ctx *tls, int ti
   return r;
 }
 
-/* Read and check the hello; *out is the unpacked message. */
+/* Read and check the hello (cf__srv_hello_parse, hello.c); *out is the
+ * unpacked message. */
 static int read_hello(struct cf_worker *w, int64_t deadline, CfHello **out)
 {
   const struct cf_frame_limits lim = { CF_SRV_MAX_HELLO_BODY, 0 };
   int64_t left = deadline - now_ms();
   struct cf_frame f;
   char why[128];
-  int r;
+  int rc, r;
 
   *out = NULL;
   cf_conn_set_timeout(w->conn, left > 0 ? (int)left : 1);
-  r = cf_frame_recv(w->conn, &lim, NULL, 0, &f);
+  rc = cf_frame_recv(w->conn, &lim, NULL, 0, &f);
   cf_conn_set_timeout(w->conn, 0);
+  r = cf__srv_hello_parse(rc, &f, out, why, sizeof why);
+  cf_frame_release(&f);
   if (r == CF_EVERSION) {
-    snprintf(why, sizeof why, "protocol version mismatch: client speaks %u, server speaks %u",
-             (unsigned)f.h.version, (unsigned)CF_PROTOCOL_VERSION);
     cf__worker_refuse(w, why);
+    return r;
+  }
+  if (r && rc) {
+    cf_warn("session %" PRIu64 ": %s: no hello (%s); closing", w->session_id, w->peer,
+            rc == CF_ETIMEDOUT ? "timed out" : cf_strerror(rc));
     return r;
   }
   if (r) {
-    cf_warn("session %" PRIu64 ": %s: no hello (%s); closing", w->session_id, w->peer,
-            r == CF_ETIMEDOUT ? "timed out" : cf_strerror(r));
-    return r;
-  }
-  if (f.h.type != CF_FRAME_HELLO ||
-      !(*out = cf_hello__unpack(cf_proto_allocator(), f.h.body_len, f.body))) {
     cf_warn("session %" PRIu64 ": %s: not a cuferry hello; closing", w->session_id, w->peer);
-    cf_frame_release(&f);
-    return CF_EPROTO;
-  }
-  cf_frame_release(&f);
-  if ((*out)->protocol_version != CF_PROTOCOL_VERSION) {
-    snprintf(why, sizeof why, "protocol version mismatch: client speaks %u, server speaks %u",
-             (unsigned)(*out)->protocol_version, (unsigned)CF_PROTOCOL_VERSION);
-    cf_hello__free_unpacked(*out, cf_proto_allocator());
-    *out = NULL;
-    cf__worker_refuse(w, why);
-    return CF_EVERSION;
+    return r;
   }
   return 0;
 }

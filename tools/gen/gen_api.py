@@ -20,6 +20,8 @@ One description, many outputs (so nothing is kept in step by hand):
                cf_driver_table.[ch]: the server's table of driver pointers
   dispatch     cf_server_dispatch.c: the server's handler per wire op
   custom-h     cf_server_custom.h: prototypes of the server=custom handlers
+  fuzz-table   cf_api_fuzz_table.h: each op's request and reply descriptors
+               (tests only: the messages fuzz target)
 
 Usage: gen_api.py --def FILE [--exports FILE] --emit KIND --output FILE
 Standard library only; meson runs it at build time.
@@ -813,6 +815,31 @@ def emit_client_procs(rows, aliases, exports, typedefs):
     return "\n".join(out) + "\n"
 
 
+def emit_fuzz_table(rows, _aliases, _exports):
+    """For tests/fuzz: every forwarded op with its request and reply
+    descriptors (the names emit_proto gives the messages, as protoc-c spells
+    them in C), sorted by op."""
+    fw = sorted((r for r in rows if r.forwarded), key=lambda r: r.op)
+    out = [HEADER,
+           "/* Every forwarded op's wire messages, for the messages fuzz target. */",
+           "#ifndef CF_API_FUZZ_TABLE_H", "#define CF_API_FUZZ_TABLE_H", "",
+           "#include <stddef.h>", "#include <stdint.h>", "",
+           '#include "cf_api.pb-c.h"', "",
+           "struct cf_api_fuzz_row {",
+           "  uint32_t op;",
+           "  const char *name;",
+           "  const ProtobufCMessageDescriptor *req, *rep;",
+           "};", "",
+           "static const struct cf_api_fuzz_row cf_api_fuzz_rows[] = {  /* sorted by op */"]
+    for r in fw:
+        out.append(f'  {{ {r.op}, "{r.name}", &{snake(r.msg + "Req")}__descriptor, '
+                   f'&{snake(r.msg + "Rep")}__descriptor }},')
+    out += ["};", "",
+            "#define CF_API_FUZZ_ROWS (sizeof cf_api_fuzz_rows / sizeof cf_api_fuzz_rows[0])",
+            "", "#endif"]
+    return "\n".join(out) + "\n"
+
+
 EMITTERS = {
     "proto": emit_proto,
     "ops-h": emit_ops_h,
@@ -826,6 +853,7 @@ EMITTERS = {
     "dispatch": emit_dispatch,
     "custom-h": emit_custom_h,
     "client-procs": emit_client_procs,
+    "fuzz-table": emit_fuzz_table,
 }
 
 

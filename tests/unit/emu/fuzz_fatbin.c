@@ -16,16 +16,13 @@
  * selection sees several devices.
  *
  * Built with -DCF_FUZZ_LIBFUZZER -fsanitize=fuzzer it is a libFuzzer target;
- * otherwise main() (dav1d tests/libfuzzer/main.c style) runs built-in
- * synthetic containers, every file named on the command line (folders:
- * every file in them) and a bounded number of deterministic mutations of
- * each. Under meson it is the `emu-fuzz-fatbin` test.
+ * otherwise main() (cf_fuzz_replay.h) runs built-in synthetic containers,
+ * every file named on the command line (folders: every file in them) and a
+ * bounded number of deterministic mutations of each. Under meson it is the `emu-fuzz-fatbin` test.
  *
  * fatbin.c is linked in from the library's objects (its functions are
  * hidden in libcuferry-emu.so); it reads the configured compute capability
  * from cf__emu_g, which for this copy is the one defined below. */
-#include <dirent.h>
-#include <fcntl.h>
 #include <lz4.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,17 +31,15 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "cf_fuzz_replay.h"
 #include "internal.h"
 
 struct cf_emu_global cf__emu_g;
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FATBIN_MAGIC 0xBA55ED50u
 #define WRAPPER_MAGIC 0x466243B1u
 #define PAD 64u
 
-static int report_fd = 2;
 static unsigned n_text, n_loaded;   /* successes, for main's summary */
 
 static void fail(const char *what, CUresult r)
@@ -52,7 +47,7 @@ static void fail(const char *what, CUresult r)
   char line[256];
   int n = snprintf(line, sizeof line, "fuzz_fatbin: invariant failed: %s "
                    "(CUresult %d)\n", what, (int)r);
-  if (n > 0 && write(report_fd, line, (size_t)n) < 0)
+  if (n > 0 && write(cf_fuzz_report_fd, line, (size_t)n) < 0)
     abort();
   abort();
 }
@@ -211,28 +206,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 /* ---- Seeds ------------------------------------------------------------- */
 
-#define MAX_SEEDS 64
 #define FUZZ_MAX_INPUT (256u * 1024)
-#define MUTATIONS_PER_SEED 2000
 
 struct buf {
   uint8_t *b;
   size_t len;
 };
 
-static struct buf seeds[MAX_SEEDS];
-static unsigned nseeds;
-
-static void add_seed(const void *p, size_t n)
-{
-  if (nseeds == MAX_SEEDS || n > FUZZ_MAX_INPUT)
-    return;
-  seeds[nseeds].b = malloc(n ? n : 1);
-  if (!seeds[nseeds].b)
-    abort();
-  memcpy(seeds[nseeds].b, p, n);
-  seeds[nseeds++].len = n;
-}
+#define add_seed cf_fuzz_add_seed
 
 static const char ptx_text[] =
   ".version 8.0\n.target sm_%u\n.address_size 64\n"
@@ -334,49 +315,6 @@ static void synthetic_seeds(void)
   add_seed(text, (size_t)n);
 }
 
-static void add_file(const char *path)
-{
-  FILE *fp = fopen(path, "rb");
-  static uint8_t b[FUZZ_MAX_INPUT];
-  if (!fp) {
-    fprintf(stderr, "fuzz_fatbin: cannot open %s\n", path);
-    exit(1);
-  }
-  size_t n = fread(b, 1, sizeof b, fp);
-  fclose(fp);
-  add_seed(b, n);
-}
-
-static void add_path(const char *path)
-{
-  DIR *d = opendir(path);
-  struct dirent *e;
-  if (!d) {
-    add_file(path);
-    return;
-  }
-  while ((e = readdir(d))) {
-    char p[4096];
-    if (e->d_name[0] == '.')
-      continue;
-    snprintf(p, sizeof p, "%s/%s", path, e->d_name);
-    add_file(p);
-  }
-  closedir(d);
-}
-
-/* ---- Deterministic mutations ------------------------------------------- */
-
-static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-
-static uint32_t rng(void)
-{
-  rng_state ^= rng_state << 13;
-  rng_state ^= rng_state >> 7;
-  rng_state ^= rng_state << 17;
-  return (uint32_t)(rng_state >> 11);
-}
-
 /* Values that break size fields: 0, small, large, near 2^32 and 2^64. */
 static const uint64_t magic_values[] = {
   0, 1, 0xf, 0x10, 0x40, 0x50, 0x7f, 0x80, 0xff, 0xffff, 0x7fffffff,
@@ -385,111 +323,20 @@ static const uint64_t magic_values[] = {
   FATBIN_MAGIC, WRAPPER_MAGIC, 0x8011, 0x2011, 0xa011,
 };
 
-static size_t mutate(uint8_t *b, size_t len, size_t cap, const struct buf *s)
+static void summary(char *buf, size_t len)
 {
-  unsigned edits = 1 + rng() % 4;
-  for (unsigned e = 0; e < edits; e++) {
-    size_t at = len ? rng() % len : 0;
-    switch (rng() % 6) {
-    case 0:                             /* flip a byte */
-      if (len)
-        b[at] ^= (uint8_t)(1 + rng() % 255);
-      break;
-    case 1: {                           /* a size field gets a bad value */
-      static const int widths[] = { 1, 2, 4, 8 };
-      int w = widths[rng() % 4];
-      /* Fields sit at multiples of their width in the headers. */
-      at &= ~(size_t)(w - 1);
-      if (at + (size_t)w <= len)
-        put_le(b + at, magic_values[rng() % (sizeof magic_values /
-                                             sizeof *magic_values)] +
-                           (rng() % 3) - 1, w);
-      break;
-    }
-    case 2:                             /* truncate */
-      len = at;
-      break;
-    case 3: {                           /* delete a run */
-      size_t k = 1 + rng() % 64;
-      if (k > len - at)
-        k = len - at;
-      memmove(b + at, b + at + k, len - at - k);
-      len -= k;
-      break;
-    }
-    case 4: {                           /* insert a run of another seed */
-      const struct buf *o = &seeds[rng() % nseeds];
-      size_t k = 1 + rng() % 128, from = o->len ? rng() % o->len : 0;
-      if (k > o->len - from)
-        k = o->len - from;
-      if (len + k <= cap) {
-        memmove(b + at + k, b + at, len - at);
-        memcpy(b + at, o->b + from, k);
-        len += k;
-      }
-      break;
-    }
-    default:                            /* byte from the seed elsewhere */
-      if (len && s->len)
-        b[at] = s->b[rng() % s->len];
-      break;
-    }
-  }
-  return len;
+  snprintf(buf, len, "%u gave PTX text, %u loaded", n_text, n_loaded);
 }
 
-static void run(const uint8_t *p, size_t n)
-{
-  /* Exact-size copy, so an overread past the input is caught by ASan. */
-  uint8_t *c = malloc(n ? n : 1);
-  if (!c)
-    abort();
-  memcpy(c, p, n);
-  LLVMFuzzerTestOneInput(c, n);
-  free(c);
-}
+static const struct cf_fuzz_replay replay = {
+  .name = "fuzz_fatbin", .max_input = FUZZ_MAX_INPUT, .mutations = 2000,
+  .cut_dense = 0x100, .cut_samples = 64,
+  .values = magic_values, .n_values = sizeof magic_values / sizeof *magic_values,
+  .builtin = synthetic_seeds, .quiet = 1, .summary = summary,
+};
 
 int main(int argc, char **argv)
 {
-  extern void __sanitizer_set_report_fd(void *fd) __attribute__((weak));
-  unsigned runs = 0, base;
-  int quiet = open("/dev/null", O_WRONLY);
-
-  synthetic_seeds();
-  for (int i = 1; i < argc; i++)
-    add_path(argv[i]);
-  base = nseeds;
-  /* Corrupt images log a line each: keep stderr for sanitizer reports and
-   * our own, and send the emulator's logging to /dev/null. */
-  fflush(stderr);
-  report_fd = dup(2);
-  if (__sanitizer_set_report_fd && report_fd >= 0)
-    __sanitizer_set_report_fd((void *)(intptr_t)report_fd);
-  if (quiet >= 0)
-    dup2(quiet, 2);
-
-  size_t cap = FUZZ_MAX_INPUT + 1024;
-  uint8_t *b = malloc(cap);
-  if (!b)
-    abort();
-  for (unsigned i = 0; i < base; i++) {
-    const struct buf *s = &seeds[i];
-    run(s->b, s->len), runs++;
-    /* Every truncation point of the headers, then sampled ones. */
-    for (size_t cut = 0; cut < s->len; cut += cut < 0x100 ? 1 : s->len / 64 + 1)
-      run(s->b, cut), runs++;
-    for (unsigned m = 0; m < MUTATIONS_PER_SEED; m++) {
-      memcpy(b, s->b, s->len);
-      size_t n = mutate(b, s->len, cap, s);
-      run(b, n), runs++;
-    }
-  }
-  free(b);
-  for (unsigned i = 0; i < nseeds; i++)
-    free(seeds[i].b);
-  dup2(report_fd, 2);
-  printf("fatbin fuzz: %u seeds, %u runs (%u gave PTX text, %u loaded), ok\n",
-         base, runs, n_text, n_loaded);
-  return 0;
+  return cf_fuzz_replay_main(argc, argv, &replay);
 }
 #endif

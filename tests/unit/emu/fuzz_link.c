@@ -12,13 +12,11 @@
  * buffers to cuLinkCreate. Each input is passed as an exact-size copy.
  *
  * Built with -DCF_FUZZ_LIBFUZZER -fsanitize=fuzzer it is a libFuzzer target;
- * otherwise main() runs built-in PTX seeds, every file in the folders named
+ * otherwise main() (cf_fuzz_replay.h) runs built-in PTX seeds, every file in the folders named
  * on the command line (inputs in the format above), every plain file named
  * there alone and paired with each other one, and then a bounded number of
  * deterministic mutations. Under meson it is the `emu-fuzz-link` test. */
 #include <cuda.h>
-#include <dirent.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,13 +24,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "cf_fuzz_replay.h"
 
 #define SEP "\n@@\n"
 #define SEP_LEN 4u
 #define WRAPPER_MAGIC "\xb1\x43\x62\x46"
 
-static int report_fd = 2;
 static unsigned n_added, n_linked;  /* successes, for main's summary */
 
 static void fail(const char *what, CUresult r)
@@ -40,7 +37,7 @@ static void fail(const char *what, CUresult r)
   char line[256];
   int n = snprintf(line, sizeof line, "fuzz_link: invariant failed: %s "
                    "(CUresult %d)\n", what, (int)r);
-  if (n > 0 && write(report_fd, line, (size_t)n) < 0)
+  if (n > 0 && write(cf_fuzz_report_fd, line, (size_t)n) < 0)
     abort();
   abort();
 }
@@ -168,24 +165,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 #ifndef CF_FUZZ_LIBFUZZER
 
-#define MAX_SEEDS 96
 #define FUZZ_MAX_INPUT (256u * 1024)
-#define MUTATIONS_PER_SEED 1000
-
-struct buf {
-  uint8_t *b;
-  size_t len;
-};
-
-static struct buf seeds[MAX_SEEDS];
-static unsigned nseeds;
 
 /* ctl, then the inputs joined by SEP. */
 static void add_seed3(unsigned ctl, const void *a, size_t na, const void *b,
                       size_t nb, const void *c, size_t nc)
 {
   size_t len = 1 + na + (b ? SEP_LEN + nb : 0) + (c ? SEP_LEN + nc : 0);
-  if (nseeds == MAX_SEEDS || len > FUZZ_MAX_INPUT)
+  if (len > FUZZ_MAX_INPUT)
     return;
   uint8_t *s = malloc(len), *p = s;
   if (!s)
@@ -200,8 +187,8 @@ static void add_seed3(unsigned ctl, const void *a, size_t na, const void *b,
     memcpy(p, SEP, SEP_LEN), p += SEP_LEN;
     memcpy(p, c, nc), p += nc;
   }
-  seeds[nseeds].b = s;
-  seeds[nseeds++].len = len;
+  cf_fuzz_add_seed(s, len);
+  free(s);
 }
 
 #define HDR ".version 8.0\n.target sm_80\n.address_size 64\n"
@@ -266,35 +253,12 @@ static void builtin_seeds(void)
   add_seed3(0, "", 0, NULL, 0, NULL, 0);
 }
 
-static uint8_t *read_file(const char *path, size_t *len)
-{
-  FILE *fp = fopen(path, "rb");
-  uint8_t *b = malloc(FUZZ_MAX_INPUT);
-  if (!fp || !b) {
-    fprintf(stderr, "fuzz_link: cannot read %s\n", path);
-    exit(1);
-  }
-  *len = fread(b, 1, FUZZ_MAX_INPUT, fp);
-  fclose(fp);
-  return b;
-}
-
 static int is_fatbin(const uint8_t *b, size_t n)
 {
   return n >= 4 && b[0] == 0x50 && b[1] == 0xed && b[2] == 0x55 && b[3] == 0xba;
 }
 
 /* ---- Deterministic mutations ------------------------------------------- */
-
-static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-
-static uint32_t rng(void)
-{
-  rng_state ^= rng_state << 13;
-  rng_state ^= rng_state >> 7;
-  rng_state ^= rng_state << 17;
-  return (uint32_t)(rng_state >> 11);
-}
 
 static const char *const dict[] = {
   ".extern", ".weak", ".common", ".visible", ".func", ".entry", ".global",
@@ -304,46 +268,29 @@ static const char *const dict[] = {
   "vprintf", "dyn", "$cf1", "0", "9999999999", "sm_", "\\",
 };
 
-static size_t mutate(uint8_t *b, size_t len, size_t cap)
+static size_t mutate(uint8_t *b, size_t len, size_t cap, const struct cf_fuzz_seed *s)
 {
-  unsigned edits = 1 + rng() % 4;
+  (void)s;
+  unsigned edits = 1 + cf_fuzz_rng() % 4;
   for (unsigned e = 0; e < edits; e++) {
-    size_t at = len > 1 ? 1 + rng() % (len - 1) : len;
-    switch (rng() % 6) {
+    size_t at = len > 1 ? 1 + cf_fuzz_rng() % (len - 1) : len;
+    switch (cf_fuzz_rng() % 6) {
     case 0:
       if (len)
-        b[rng() % len] ^= (uint8_t)(1 + rng() % 255);
+        b[cf_fuzz_rng() % len] ^= (uint8_t)(1 + cf_fuzz_rng() % 255);
       break;
-    case 1: {                           /* delete a run */
-      size_t k = 1 + rng() % 32;
-      if (k > len - at)
-        k = len - at;
-      memmove(b + at, b + at + k, len - at - k);
-      len -= k;
+    case 1:                             /* delete a run */
+      len = cf_fuzz_delete_run(b, len, at);
       break;
-    }
-    case 2: {                           /* duplicate a run */
-      size_t from = len ? rng() % len : 0, k = 1 + rng() % 64;
-      if (k > len - from)
-        k = len - from;
-      if (len + k <= cap) {
-        memmove(b + at + k, b + at, len - at);
-        memmove(b + at, b + from + (from >= at ? k : 0), k);
-        len += k;
-      }
+    case 2:                             /* duplicate a run */
+      len = cf_fuzz_duplicate_run(b, len, cap, at);
       break;
-    }
     case 3:
       len = at;
       break;
     default: {                          /* insert a token */
-      const char *w = dict[rng() % (sizeof dict / sizeof *dict)];
-      size_t k = strlen(w);
-      if (len + k <= cap) {
-        memmove(b + at + k, b + at, len - at);
-        memcpy(b + at, w, k);
-        len += k;
-      }
+      const char *w = dict[cf_fuzz_rng() % (sizeof dict / sizeof *dict)];
+      len = cf_fuzz_insert(b, len, cap, at, w, strlen(w));
       break;
     }
     }
@@ -351,51 +298,24 @@ static size_t mutate(uint8_t *b, size_t len, size_t cap)
   return len;
 }
 
-static void run(const uint8_t *p, size_t n)
+/* Plain files named on the command line are single inputs: each alone,
+ * and every ordered pair (prepare). */
+static struct cf_fuzz_seed raw[16];
+static unsigned nraw;
+
+static void plain_file(const uint8_t *b, size_t len)
 {
-  uint8_t *c = malloc(n ? n : 1);
-  if (!c)
+  if (nraw == 16)
+    return;
+  raw[nraw].b = malloc(len ? len : 1);
+  if (!raw[nraw].b)
     abort();
-  memcpy(c, p, n);
-  LLVMFuzzerTestOneInput(c, n);
-  free(c);
+  memcpy(raw[nraw].b, b, len);
+  raw[nraw++].len = len;
 }
 
-int main(int argc, char **argv)
+static void prepare(void)
 {
-  extern void __sanitizer_set_report_fd(void *fd) __attribute__((weak));
-  struct buf raw[16];
-  unsigned nraw = 0, runs = 0;
-  int quiet = open("/dev/null", O_WRONLY);
-
-  builtin_seeds();
-  for (int i = 1; i < argc; i++) {
-    DIR *d = opendir(argv[i]);
-    struct dirent *e;
-    if (!d) {
-      if (nraw < 16) {
-        raw[nraw].b = read_file(argv[i], &raw[nraw].len);
-        nraw++;
-      }
-      continue;
-    }
-    while ((e = readdir(d))) {
-      char path[4096];
-      size_t len;
-      if (e->d_name[0] == '.')
-        continue;
-      snprintf(path, sizeof path, "%s/%s", argv[i], e->d_name);
-      uint8_t *b = read_file(path, &len);
-      if (nseeds < MAX_SEEDS && len) {
-        seeds[nseeds].b = b;
-        seeds[nseeds++].len = len;
-      } else {
-        free(b);
-      }
-    }
-    closedir(d);
-  }
-  /* Plain files are single inputs: each alone, and every ordered pair. */
   for (unsigned i = 0; i < nraw; i++) {
     unsigned ti = is_fatbin(raw[i].b, raw[i].len);
     add_seed3(ti, raw[i].b, raw[i].len, NULL, 0, NULL, 0);
@@ -404,37 +324,23 @@ int main(int argc, char **argv)
         add_seed3(ti | is_fatbin(raw[j].b, raw[j].len) << 1, raw[i].b,
                   raw[i].len, raw[j].b, raw[j].len, NULL, 0);
   }
-
-  fflush(stderr);
-  report_fd = dup(2);
-  if (__sanitizer_set_report_fd && report_fd >= 0)
-    __sanitizer_set_report_fd((void *)(intptr_t)report_fd);
-  if (quiet >= 0)
-    dup2(quiet, 2);
-
-  size_t cap = FUZZ_MAX_INPUT + 4096;
-  uint8_t *b = malloc(cap);
-  if (!b)
-    abort();
-  for (unsigned i = 0; i < nseeds; i++) {
-    const struct buf *s = &seeds[i];
-    run(s->b, s->len), runs++;
-    for (size_t cut = 1; cut < s->len; cut += s->len / 16 + 1)
-      run(s->b, cut), runs++;
-    for (unsigned m = 0; m < MUTATIONS_PER_SEED; m++) {
-      memcpy(b, s->b, s->len);
-      size_t n = mutate(b, s->len, cap);
-      run(b, n), runs++;
-    }
-  }
-  free(b);
-  for (unsigned i = 0; i < nseeds; i++)
-    free(seeds[i].b);
   for (unsigned i = 0; i < nraw; i++)
     free(raw[i].b);
-  dup2(report_fd, 2);
-  printf("link fuzz: %u seeds, %u runs (%u inputs added, %u links), ok\n",
-         nseeds, runs, n_added, n_linked);
-  return 0;
+}
+
+static void summary(char *buf, size_t len)
+{
+  snprintf(buf, len, "%u inputs added, %u links", n_added, n_linked);
+}
+
+static const struct cf_fuzz_replay replay = {
+  .name = "fuzz_link", .max_input = FUZZ_MAX_INPUT, .mutations = 1000,
+  .cut_samples = 16, .builtin = builtin_seeds, .plain_file = plain_file,
+  .prepare = prepare, .mutate = mutate, .quiet = 1, .summary = summary,
+};
+
+int main(int argc, char **argv)
+{
+  return cf_fuzz_replay_main(argc, argv, &replay);
 }
 #endif

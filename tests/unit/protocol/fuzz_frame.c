@@ -3,23 +3,21 @@
  * must encode back to the same 40 bytes) and protobuf-c unpacking of the
  * session messages through cf_proto_unpack (a success must re-pack), plus
  * cf_url_parse on the input as a string. Built as a libFuzzer target when
- * compiled with -DCF_FUZZ_LIBFUZZER -fsanitize=fuzzer; otherwise main() below
- * (dav1d tests/libfuzzer/main.c style) runs every file of a corpus directory
- * and then a few thousand deterministic mutations of them, so `meson test
- * --suite fuzz` exercises the same code on every build. */
-#include <dirent.h>
+ * compiled with -DCF_FUZZ_LIBFUZZER -fsanitize=fuzzer (meson -Dfuzz=true);
+ * otherwise main() replays the corpus directory and deterministic mutations
+ * of it (cf_fuzz_replay.h), so `meson test --suite fuzz` exercises the same
+ * code on every build. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cf_error.h"
+#include "cf_fuzz_replay.h"
 #include "cf_frame.h"
 #include "cf_proto.h"
 #include "cf_session.pb-c.h"
 #include "cf_transport.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check(int ok, const char *what)
 {
@@ -103,147 +101,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifndef CF_FUZZ_LIBFUZZER
+/* Interesting bytes for header and varint fields, and values for the
+ * header's length fields. */
+static const char *const dict[] = { "\x80", "\xff", "\x7f", "CFRY", "\x0a", "\x12",
+                                    "\x22", "\x08", "tls://", "[::1]:", "" };
+static const uint64_t values[] = { 0, 1, 0x7f, 0x80, 0xffff, 0x10000, 0xffffffffu,
+                                   0x100000000ull, 0xffffffffffffffffull };
 
-#define FUZZ_MAX_INPUT (64 * 1024)
-#define MAX_SEEDS 64
-#define MUTATIONS 10000
-
-struct seed {
-  uint8_t *data;
-  size_t len;
+static const struct cf_fuzz_replay replay = {
+  .name = "fuzz_frame", .mutations = 1000, .cut_dense = 64,
+  .dict = dict, .n_dict = sizeof dict / sizeof *dict,
+  .values = values, .n_values = sizeof values / sizeof *values,
 };
-
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rng(void) /* xorshift64*: deterministic across runs */
-{
-  rng_state ^= rng_state >> 12;
-  rng_state ^= rng_state << 25;
-  rng_state ^= rng_state >> 27;
-  return rng_state * 2685821657736338717ull;
-}
-
-static size_t load_corpus(const char *dir, struct seed *seeds)
-{
-  DIR *d = opendir(dir);
-  struct dirent *e;
-  size_t n = 0;
-
-  if (!d) {
-    fprintf(stderr, "fuzz_frame: cannot open corpus %s\n", dir);
-    exit(1);
-  }
-  while ((e = readdir(d)) && n < MAX_SEEDS) {
-    char path[4096];
-    FILE *f;
-    uint8_t *buf;
-    size_t len;
-
-    if (e->d_name[0] == '.')
-      continue;
-    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-    f = fopen(path, "rb");
-    if (!f)
-      continue;
-    buf = malloc(FUZZ_MAX_INPUT);
-    if (!buf) {
-      fclose(f);
-      exit(1);
-    }
-    len = fread(buf, 1, FUZZ_MAX_INPUT, f);
-    fclose(f);
-    seeds[n].data = buf;
-    seeds[n].len = len;
-    n++;
-  }
-  closedir(d);
-  return n;
-}
-
-/* Interesting bytes and lengths for header and varint fields. */
-static const uint8_t magic_bytes[] = { 0x00, 0x01, 0x7f, 0x80, 0xff, 0x06, 0x07,
-                                       'C', 'F', 'R', 'Y', 0x22, 0x12, 0x0a };
-
-static size_t mutate(uint8_t *buf, size_t len, size_t cap)
-{
-  int k, rounds = 1 + (int)(rng() % 8);
-
-  for (k = 0; k < rounds; k++) {
-    size_t pos = len ? (size_t)(rng() % len) : 0;
-    switch (rng() % 7) {
-    case 0: /* flip a bit */
-      if (len)
-        buf[pos] ^= (uint8_t)(1u << (rng() % 8));
-      break;
-    case 1: /* an interesting byte */
-      if (len)
-        buf[pos] = magic_bytes[rng() % sizeof magic_bytes];
-      break;
-    case 2: /* a random byte */
-      if (len)
-        buf[pos] = (uint8_t)rng();
-      break;
-    case 3: /* truncate */
-      len = pos;
-      break;
-    case 4: /* insert a byte */
-      if (len < cap) {
-        memmove(buf + pos + 1, buf + pos, len - pos);
-        buf[pos] = (uint8_t)rng();
-        len++;
-      }
-      break;
-    case 5: /* delete a byte */
-      if (len) {
-        memmove(buf + pos, buf + pos + 1, len - pos - 1);
-        len--;
-      }
-      break;
-    default: /* a header length field to an extreme */
-      if (len >= CF_FRAME_HEADER_SIZE) {
-        size_t off = (rng() & 1) ? 24 : 32;
-        memset(buf + off, (rng() & 1) ? 0xff : 0x00, (rng() & 1) ? 4 : 8);
-      }
-      break;
-    }
-  }
-  return len;
-}
 
 int main(int argc, char **argv)
 {
-  struct seed seeds[MAX_SEEDS];
-  uint8_t *work;
-  size_t n, i;
-  int m;
-
-  if (argc < 2) {
-    fprintf(stderr, "usage: %s CORPUS_DIR\n", argv[0]);
-    return 2;
-  }
-  n = load_corpus(argv[1], seeds);
-  if (n == 0) {
-    fprintf(stderr, "fuzz_frame: empty corpus %s\n", argv[1]);
-    return 1;
-  }
-  for (i = 0; i < n; i++)
-    LLVMFuzzerTestOneInput(seeds[i].data, seeds[i].len);
-
-  work = malloc(FUZZ_MAX_INPUT);
-  if (!work)
-    return 1;
-  for (m = 0; m < MUTATIONS; m++) {
-    const struct seed *s = &seeds[rng() % n];
-    size_t len = s->len;
-    memcpy(work, s->data, len);
-    len = mutate(work, len, FUZZ_MAX_INPUT);
-    LLVMFuzzerTestOneInput(work, len);
-  }
-  free(work);
-  for (i = 0; i < n; i++)
-    free(seeds[i].data);
-  printf("fuzz_frame: %zu seeds, %d mutations: ok\n", n, MUTATIONS);
-  return 0;
+  return cf_fuzz_replay_main(argc, argv, &replay);
 }
-
 #endif

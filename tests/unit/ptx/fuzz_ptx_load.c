@@ -1,19 +1,17 @@
 /* Fuzz target for the PTX loader (cf_ptx_module_load): hostile text must
  * give an error code, never a crash, a hang or a leak. Built with libFuzzer
  * (-fsanitize=fuzzer and -DCF_FUZZ_LIBFUZZER) it is a normal fuzz target;
- * otherwise main() runs a bounded, deterministic mutation loop over the
- * seed files named on the command line plus built-in seeds: every
- * truncation point (sampled), byte flips, deletions, duplications and
+ * otherwise main() (cf_fuzz_replay.h) runs a bounded, deterministic
+ * mutation loop over built-in seeds and the seed files named on the command
+ * line: sampled truncation points, byte flips, deletions, duplications and
  * inserted PTX tokens. Under meson it is the `ptx-fuzz-load` test. */
-#include <dirent.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cf_error.h"
+#include "cf_fuzz_replay.h"
 #include "ptx.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   struct cf_ptx_module *m = NULL;
   char err[128];
@@ -71,101 +69,18 @@ static const char *const dict[] = {
   ".param", "call.uni", ".callprototype", "_", "ret;", ".extern", "f", "g",
 };
 
-static uint64_t state = 0x9E3779B97F4A7C15ull;
-static uint32_t next(void) {
-  state ^= state << 13;
-  state ^= state >> 7;
-  state ^= state << 17;
-  return (uint32_t)(state >> 11);
+static void builtin(void) {
+  for (size_t i = 0; i < sizeof seeds / sizeof *seeds; i++)
+    cf_fuzz_add_seed(seeds[i], strlen(seeds[i]));
 }
 
-static void one(const char *buf, size_t n) {
-  LLVMFuzzerTestOneInput((const uint8_t *)buf, n);
-}
-
-static void fuzz_seed(const char *s, size_t n, unsigned rounds) {
-  one(s, n);
-  size_t step = n / 400 + 1;
-  for (size_t cut = 0; cut < n; cut += step)
-    one(s, cut);
-  char *buf = malloc(n * 2 + 256);
-  if (buf == NULL)
-    abort();
-  for (unsigned r = 0; r < rounds; r++) {
-    memcpy(buf, s, n);
-    size_t len = n;
-    unsigned edits = 1 + next() % 4;
-    for (unsigned e = 0; e < edits && len > 0; e++) {
-      size_t at = next() % len;
-      switch (next() % 5) {
-      case 0:
-        buf[at] = (char)(next() & 0xff);
-        break;
-      case 1: {
-        size_t k = next() % 16;
-        if (k > len - at)
-          k = len - at;
-        memmove(buf + at, buf + at + k, len - at - k);
-        len -= k;
-        break;
-      }
-      case 2: {
-        size_t k = 1 + next() % 32;
-        if (k > len - at)
-          k = len - at;
-        if (len + k <= n * 2 + 128) {
-          memmove(buf + at + k, buf + at, len - at);
-          len += k;
-        }
-        break;
-      }
-      default: {
-        const char *w = dict[next() % (sizeof dict / sizeof *dict)];
-        size_t k = strlen(w) ? strlen(w) : 1;
-        if (len + k <= n * 2 + 128) {
-          memmove(buf + at + k, buf + at, len - at);
-          memcpy(buf + at, w, k);
-          len += k;
-        }
-        break;
-      }
-      }
-    }
-    one(buf, len);
-  }
-  free(buf);
-}
-
-static void fuzz_file(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (f == NULL)
-    return;
-  static char text[1 << 20];
-  size_t n = fread(text, 1, sizeof text, f);
-  fclose(f);
-  fuzz_seed(text, n, 1500);
-}
+static const struct cf_fuzz_replay replay = {
+  .name = "fuzz_ptx_load", .max_input = 1u << 20, .mutations = 6000,
+  .cut_samples = 400, .dict = dict, .n_dict = sizeof dict / sizeof *dict,
+  .builtin = builtin,
+};
 
 int main(int argc, char **argv) {
-  for (size_t i = 0; i < sizeof seeds / sizeof *seeds; i++)
-    fuzz_seed(seeds[i], strlen(seeds[i]), 20000);
-  for (int i = 1; i < argc; i++) {
-    DIR *d = opendir(argv[i]);
-    if (d == NULL) {
-      fuzz_file(argv[i]);
-      continue;
-    }
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-      if (e->d_name[0] == '.')
-        continue;
-      char p[4096];
-      snprintf(p, sizeof p, "%s/%s", argv[i], e->d_name);
-      fuzz_file(p);
-    }
-    closedir(d);
-  }
-  printf("ptx fuzz: ok\n");
-  return 0;
+  return cf_fuzz_replay_main(argc, argv, &replay);
 }
 #endif
