@@ -1,13 +1,17 @@
 /* cuferry-bench: what cuferry costs, each number beside a baseline measured
  * in the same run.
- *   null  the round trip of a forwarded call that does no work, against a
- *         raw frame ping-pong over the same transport (null.c)
- *   emu   the emulator's PTX interpreter: thread-instructions per second on
- *         an SGEMM and a reduction, on one core and on all (emu.c)
- *   launch  launches of an empty kernel on a stream through cuferry, against
- *         the same on the emulator loaded directly (launch.c)
+ *   latency    the round trip of a forwarded call that does no work, against
+ *              a raw frame ping-pong over the same transport (latency.c)
+ *   launch     launches of an empty kernel on a stream through cuferry,
+ *              against the same on the emulator loaded directly (launch.c)
+ *   bandwidth  host-to-device and device-to-host copies against a raw
+ *              stream of the same bytes over the same transport (bandwidth.c)
+ *   all        the three
+ *   emu        the emulator's PTX interpreter: thread-instructions per second
+ *              on an SGEMM and a reduction, on one core and on all (emu.c)
  * The program links the client stub like any CUDA program, so the null suite
  * also shows that the stub's whole path works. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +22,8 @@
 
 #define DEFAULT_ITERS 2000
 #define DEFAULT_LAUNCHES 100000
+#define DEFAULT_MAX_SIZE ((size_t)256 << 20)
+#define MAX_ROWS 1024
 
 uint64_t cf_bench_now_ns(void)
 {
@@ -54,78 +60,135 @@ void cf_bench_sibling(const char *self, const char *rel, char *buf, unsigned len
   snprintf(buf, len, "%.*s/../%s", slash ? (int)(slash - exe) : 1, slash ? exe : ".", rel);
 }
 
+static char *rows[MAX_ROWS];
+static int n_rows;
+
+void cf_bench_json(const char *fmt, ...)
+{
+  va_list ap;
+  char *row;
+
+  va_start(ap, fmt);
+  if (n_rows < MAX_ROWS && vasprintf(&row, fmt, ap) >= 0)
+    rows[n_rows++] = row;
+  va_end(ap);
+}
+
+const char *cf_bench_transport(void)
+{
+  const char *url = getenv("CUFERRY_SERVER");
+
+  return url && !strncmp(url, "tcp://", 6) ? "tcp" : "tls";
+}
+
 static void usage(FILE *to)
 {
   fprintf(to,
-          "usage: cuferry-bench [--server URL] [--iters N] [--json] [--emu LIB]\n"
-          "                     [--ptx FILE] [SUITE...]\n"
-          "  Suites (default: null):\n"
-          "    null  round trip of a forwarded call that does no work (cuCtxGetCurrent),\n"
-          "          beside raw ping-pongs of frames of the same size over TCP and\n"
-          "          over TLS on loopback, measured in the same run\n"
-          "    emu   the emulator's PTX interpreter: thread-instructions per second\n"
-          "          on an SGEMM and a reduction, one core and all cores\n"
-          "    launch  N launches of an empty kernel on one stream and a synchronise,\n"
-          "          through cuferry and on the emulator loaded directly, same run\n"
-          "  --server URL  the cuferryd to use (default: $CUFERRY_SERVER)\n"
-          "  --iters N     round trips per measurement (default %d)\n"
-          "  --launches N  launches in the launch suite (default %d)\n"
-          "  --json        one JSON object per suite instead of a table\n"
-          "  --emu LIB     the emulator library (default: the one built beside this tool)\n"
-          "  --ptx FILE    the emu suite's kernels (default: built beside this tool)\n",
-          DEFAULT_ITERS, DEFAULT_LAUNCHES);
+          "usage: cuferry-bench [--server URL] [--json] [--iters N] [--launches N]\n"
+          "                     [--max-size BYTES] [--emu LIB] [--ptx FILE] [SUITE...]\n"
+          "  Suites (default: latency):\n"
+          "    latency    round trip of a forwarded call that does no work\n"
+          "               (cuCtxGetCurrent) beside a raw ping-pong of frames of the same\n"
+          "               size over the same transport (and plain TCP), interleaved\n"
+          "    launch     N launches of an empty kernel on one stream and a synchronise,\n"
+          "               through cuferry and on the emulator loaded directly\n"
+          "    bandwidth  synchronous H2D and D2H copies, 4 KiB to --max-size, of zeros,\n"
+          "               random bytes and float32 data, beside a raw stream of the\n"
+          "               same bytes over the same transport\n"
+          "    all        latency, launch and bandwidth\n"
+          "    emu        the emulator's PTX interpreter: thread-instructions per second\n"
+          "               on an SGEMM and a reduction, one core and all cores\n"
+          "  --server URL      the cuferryd to use (default: $CUFERRY_SERVER, else the\n"
+          "                    client config file)\n"
+          "  --json            print every result as one JSON array instead of tables\n"
+          "  --iters N         round trips per latency measurement (default %d)\n"
+          "  --launches N      launches in the launch suite (default %d)\n"
+          "  --max-size BYTES  the bandwidth suite's largest copy (default %zu)\n"
+          "  --emu LIB         the emulator library (default: the one built beside this tool)\n"
+          "  --ptx FILE        the benchmark kernels (default: built beside this tool)\n",
+          DEFAULT_ITERS, DEFAULT_LAUNCHES, DEFAULT_MAX_SIZE);
 }
+
+/* argv[i] as a number in [lo, hi], or -1 after saying why. */
+static long long number(const char *opt, const char *text, long long lo, long long hi)
+{
+  char *end;
+  long long v = strtoll(text, &end, 10);
+
+  if (*end || v < lo || v > hi) {
+    fprintf(stderr, "cuferry-bench: %s \"%s\": want %lld..%lld\n", opt, text, lo, hi);
+    return -1;
+  }
+  return v;
+}
+
+static const struct {
+  const char *name;
+  int (*run)(const struct cf_bench_opts *);
+} suites[] = {
+  { "latency", cf_bench_latency },     { "launch", cf_bench_launch },
+  { "bandwidth", cf_bench_bandwidth }, { "emu", cf_bench_emu },
+};
+#define N_SUITES (sizeof suites / sizeof suites[0])
 
 int main(int argc, char **argv)
 {
-  struct cf_bench_opts o = { .iters = DEFAULT_ITERS, .launches = DEFAULT_LAUNCHES, .self = argv[0] };
-  const char *suites[8];
-  int nsuites = 0, rc = 0;
+  struct cf_bench_opts o = { .iters = DEFAULT_ITERS, .launches = DEFAULT_LAUNCHES,
+                             .max_size = DEFAULT_MAX_SIZE, .self = argv[0] };
+  int want[N_SUITES] = { 0 }, any = 0, rc = 0;
+  long long v;
 
   for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--server") && i + 1 < argc)
+    const char *a = argv[i];
+    size_t k = 0;
+
+    if (!strcmp(a, "--server") && i + 1 < argc)
       setenv("CUFERRY_SERVER", argv[++i], 1);
-    else if (!strcmp(argv[i], "--iters") && i + 1 < argc) {
-      char *end;
-      long v = strtol(argv[++i], &end, 10);
-      if (*end || v < 10 || v > 10000000) {
-        fprintf(stderr, "cuferry-bench: --iters \"%s\": want 10..10000000\n", argv[i]);
+    else if (!strcmp(a, "--iters") && i + 1 < argc) {
+      if ((v = number(a, argv[++i], 10, 10000000)) < 0)
         return 2;
-      }
       o.iters = (int)v;
-    } else if (!strcmp(argv[i], "--launches") && i + 1 < argc) {
-      char *end;
-      long v = strtol(argv[++i], &end, 10);
-      if (*end || v < 1 || v > 100000000) {
-        fprintf(stderr, "cuferry-bench: --launches \"%s\": want 1..100000000\n", argv[i]);
+    } else if (!strcmp(a, "--launches") && i + 1 < argc) {
+      if ((v = number(a, argv[++i], 1, 100000000)) < 0)
         return 2;
-      }
       o.launches = (int)v;
-    } else if (!strcmp(argv[i], "--json"))
+    } else if (!strcmp(a, "--max-size") && i + 1 < argc) {
+      if ((v = number(a, argv[++i], 4096, (long long)1 << 32)) < 0)
+        return 2;
+      o.max_size = (size_t)v;
+    } else if (!strcmp(a, "--json"))
       o.json = 1;
-    else if (!strcmp(argv[i], "--emu") && i + 1 < argc)
+    else if (!strcmp(a, "--emu") && i + 1 < argc)
       o.emu_path = argv[++i];
-    else if (!strcmp(argv[i], "--ptx") && i + 1 < argc)
+    else if (!strcmp(a, "--ptx") && i + 1 < argc)
       o.ptx_path = argv[++i];
-    else if ((!strcmp(argv[i], "null") || !strcmp(argv[i], "emu") ||
-              !strcmp(argv[i], "launch")) && nsuites < 8)
-      suites[nsuites++] = argv[i];
-    else if (!strcmp(argv[i], "--help")) {
+    else if (!strcmp(a, "--help")) {
       usage(stdout);
       return 0;
+    } else if (!strcmp(a, "all")) {
+      want[0] = want[1] = want[2] = any = 1;
     } else {
-      usage(stderr);
-      return 2;
+      while (k < N_SUITES && strcmp(a, suites[k].name))
+        k++;
+      if (k == N_SUITES) {
+        usage(stderr);
+        return 2;
+      }
+      want[k] = any = 1;
     }
   }
-  if (!nsuites)
-    suites[nsuites++] = "null";
-  for (int i = 0; i < nsuites; i++) {
-    int r = !strcmp(suites[i], "null")   ? cf_bench_null(&o)
-            : !strcmp(suites[i], "launch") ? cf_bench_launch(&o)
-                                           : cf_bench_emu(&o);
-    if (r == 1)
+  if (!any)
+    want[0] = 1;
+  for (size_t k = 0; k < N_SUITES; k++)
+    if (want[k] && suites[k].run(&o) == 1)
       rc = 1;
+  if (o.json) {
+    printf("[\n");
+    for (int i = 0; i < n_rows; i++)
+      printf("  %s%s\n", rows[i], i + 1 < n_rows ? "," : "");
+    printf("]\n");
   }
+  for (int i = 0; i < n_rows; i++)
+    free(rows[i]);
   return rc;
 }

@@ -1,6 +1,7 @@
-/* Shared pieces of cuferry-bench: latency statistics and the suites. Each
- * suite measures something and a baseline in the same run, and prints a
- * human table or one JSON object per line (--json). */
+/* Shared pieces of cuferry-bench: options, statistics, the result rows, the
+ * in-process baselines and the suites. Each suite measures something and a
+ * baseline in the same run, and prints a human table; with --json every row
+ * goes into one JSON array printed at the end instead. */
 #ifndef CF_BENCH_H
 #define CF_BENCH_H
 
@@ -14,6 +15,7 @@ struct cf_bench_opts {
   const char *emu_path; /* --emu: the emulator library, or NULL for the default */
   const char *ptx_path; /* --ptx: the benchmark kernels, or NULL for the default */
   int launches;         /* --launches: kernel launches in the launch suite */
+  size_t max_size;      /* --max-size: the bandwidth suite's largest copy */
 };
 
 struct cf_bench_stats {
@@ -62,8 +64,32 @@ struct cf_tls_ctx;
 int cf_bench_tls_pair(struct cf_tls_ctx **server, struct cf_tls_ctx **client, char *err,
                       size_t errlen);
 
+/* A result row: one JSON object (printf-style), kept for the array printed
+ * at the end with --json. Every row has at least name, unit, value or
+ * p50/p99/p999, baseline, baseline_value or baseline_p50, and ratio. */
+void cf_bench_json(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The transport the stub uses: "tls" or "tcp" from CUFERRY_SERVER's scheme,
+ * else "tls" (the default of the client's config). */
+const char *cf_bench_transport(void);
+
+/* The baselines' far end (loopback.c): a thread serving one connection on
+ * loopback, plain TCP or TLS, speaking cuferry frames. */
+enum { CF_BENCH_ECHO = 1, CF_BENCH_SINK = 2, CF_BENCH_SOURCE = 3 };
+struct cf_bench_peer;
+/* Start the thread and connect; source_len bytes are ready for the SOURCE
+ * op. NULL with err set on failure. */
+struct cf_bench_peer *cf_bench_peer_open(int tls, size_t source_len, char *err, size_t errlen);
+/* One frame there and its answer: ECHO sends body back, SINK takes the bulk
+ * and answers with nothing, SOURCE (body: u64 LE n) answers with n bytes
+ * into bulk_out. Returns 0 or a CF_E* code. */
+int cf_bench_peer_call(struct cf_bench_peer *p, uint32_t op, const void *body, size_t body_len,
+                       const void *bulk, size_t bulk_len, void *bulk_out, size_t bulk_cap);
+void cf_bench_peer_close(struct cf_bench_peer *p);
+
 /* The suites; each returns 0, 77 when it cannot run here (said why), or 1. */
-int cf_bench_null(const struct cf_bench_opts *o);
+int cf_bench_latency(const struct cf_bench_opts *o);
+int cf_bench_bandwidth(const struct cf_bench_opts *o);
 int cf_bench_emu(const struct cf_bench_opts *o);
 int cf_bench_launch(const struct cf_bench_opts *o);
 

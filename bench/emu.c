@@ -43,13 +43,15 @@ static int measure(struct cf_bench_emu *e, CUfunction f, const unsigned grid[2],
 static void report(const struct cf_bench_opts *o, const char *kernel, const char *cores,
                    const struct result *r, const struct result *single)
 {
-  double rate = r->instructions / r->seconds;
-  if (o->json)
-    printf("{\"suite\":\"emu\",\"kernel\":\"%s\",\"cores\":\"%s\",\"seconds\":%.4f,"
-           "\"thread_instructions\":%llu,\"per_second\":%.0f,\"speedup\":%.2f}\n",
-           kernel, cores, r->seconds, (unsigned long long)r->instructions, rate,
-           single->seconds / r->seconds);
-  else
+  double rate = r->instructions / r->seconds, base = single->instructions / single->seconds;
+
+  cf_bench_json("{\"suite\":\"emu\",\"name\":\"%s on %s\",\"unit\":\"thread-instr/s\","
+                "\"kernel\":\"%s\",\"cores\":\"%s\",\"seconds\":%.4f,"
+                "\"thread_instructions\":%llu,\"value\":%.0f,\"baseline\":\"one core\","
+                "\"baseline_value\":%.0f,\"ratio\":%.3f}",
+                kernel, cores, kernel, cores, r->seconds, (unsigned long long)r->instructions,
+                rate, base, single->seconds / r->seconds);
+  if (!o->json)
     printf("  %-8s %-9s %8.3f s %14llu %10.1f M/s %6.2fx\n", kernel, cores, r->seconds,
            (unsigned long long)r->instructions, rate / 1e6, single->seconds / r->seconds);
 }

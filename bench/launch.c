@@ -3,7 +3,8 @@
  * same on the emulator loaded directly in this process, in the same run.
  * Reports launches per second of each and the ratio of the remote time to
  * the local one; with the server on this host and on the emulator, the
- * ratio is what forwarding costs a launch-bound program. */
+ * ratio is what forwarding costs a launch-bound program. The ratio is of
+ * times, so lower is better (1.0: as fast as the local emulator). */
 #include <stdio.h>
 
 #include "bench.h"
@@ -78,14 +79,14 @@ int cf_bench_launch(const struct cf_bench_opts *o)
   if ((tl = run(&local, "local emulator", ptx, o->launches)) < 0 ||
       (tr = run(&remote, "through cuferry", ptx, o->launches)) < 0)
     return 1;
-  if (o->json)
-    printf("{\"suite\":\"launch\",\"name\":\"launch\",\"unit\":\"launches/s\","
-           "\"launches\":%d,\"value\":%.0f,\"baseline\":\"local emulator\","
-           "\"baseline_value\":%.0f,\"seconds\":%.4f,\"baseline_seconds\":%.4f,"
-           "\"ratio\":%.3f}\n",
-           o->launches, o->launches / tr, o->launches / tl, tr, tl, tr / tl);
-  else {
-    printf("%d launches of an empty kernel on one stream, then one synchronisation\n",
+  cf_bench_json("{\"suite\":\"launch\",\"name\":\"launch\",\"unit\":\"launches/s\","
+                "\"launches\":%d,\"transport\":\"%s\",\"value\":%.0f,"
+                "\"baseline\":\"local emulator\",\"baseline_value\":%.0f,\"seconds\":%.4f,"
+                "\"baseline_seconds\":%.4f,\"ratio\":%.3f}",
+                o->launches, cf_bench_transport(), o->launches / tr, o->launches / tl, tr, tl,
+                tr / tl);
+  if (!o->json) {
+    printf("launch: %d launches of an empty kernel on one stream, then one synchronisation\n",
            o->launches);
     printf("  %-28s %10.3f s %12.0f launches/s\n", "local emulator (baseline)", tl,
            o->launches / tl);

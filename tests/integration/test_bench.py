@@ -1,10 +1,9 @@
 #!/usr/bin/env python3
-"""cuferry-bench keeps working: its null suite against a real cuferryd over
-TLS (with its raw TCP and raw TLS baselines), its launch suite (through
-cuferryd and on the emulator loaded directly) and its emu suite against the
-emulator run and print well-formed JSON with
-every number present. Speed is never judged here (a slow CI machine must not
-fail a test); only that the tool measures.
+"""cuferry-bench keeps working: every suite (latency, launch, bandwidth over
+TLS against a real cuferryd, and emu against the emulator) runs, and --json
+prints one array of rows, each with a name, a unit, a value or percentiles,
+a baseline measured in the same run and the ratio. Speed is never judged
+here (a slow CI machine must not fail a test); only that the tool measures.
 
 usage: test_bench.py --cuferryd P --client-dir D --emu LIB BENCH PTX"""
 import json
@@ -13,11 +12,22 @@ import harness as h
 
 
 def run_json(cmd, env, label):
-    res = h.run(cmd, env, timeout=180, label=label)
+    res = h.run(cmd, env, timeout=240, label=label)
     h.check(res.returncode == 0, '%s exited %s:\n%s%s'
             % (label, h.describe_exit(res.returncode), res.stdout, res.stderr))
-    rows = [json.loads(l) for l in res.stdout.splitlines() if l.startswith('{')]
-    h.check(rows, '%s printed no JSON:\n%s' % (label, res.stdout))
+    try:
+        rows = json.loads(res.stdout)
+    except ValueError as e:
+        raise h.Failure('%s did not print a JSON array (%s):\n%s' % (label, e, res.stdout))
+    h.check(isinstance(rows, list) and rows, '%s printed no rows' % label)
+    for r in rows:
+        has_value = 'value' in r and 'baseline_value' in r
+        has_lat = all(k in r for k in ('p50', 'p99', 'p999', 'baseline_p50'))
+        h.check(r.get('name') and r.get('unit') and r.get('baseline') and
+                (has_value or has_lat) and r.get('ratio', 0) > 0,
+                '%s: a row lacks a field: %r' % (label, r))
+        h.check(all(r[k] > 0 for k in ('value', 'baseline_value', 'p50', 'baseline_p50')
+                    if k in r), '%s: nothing measured: %r' % (label, r))
     return rows
 
 
@@ -31,29 +41,26 @@ def main():
     h.need_file(args.bench, 'cuferry-bench')
     with h.server(args) as srv:
         env = h.program_env(args.client_dir, srv.url)
-        (row,) = run_json([args.bench, '--iters', '200', '--json', 'null'], env, 'null suite')
-        # The server is tls:// (the suite's default), and this build has TLS,
-        # so the raw TLS baseline must be there too.
-        h.check(row.get('transport') == 'tls', 'null suite: transport %r' % row.get('transport'))
-        for side in ('baseline_us', 'baseline_tls_us', 'cuferry_us'):
-            h.check(side in row and all(row[side][k] > 0 for k in ('p50', 'p99', 'p999')),
-                    'null suite: %s missing or has a zero percentile: %r' % (side, row))
-        h.check(row['ratio_p50'] > 0 and row['ratio_p50_tls'] > 0,
-                'null suite: no ratio: %r' % row)
-        (lrow,) = run_json([args.bench, '--launches', '2000', '--json', '--emu', args.emu,
-                            '--ptx', args.ptx, 'launch'], env, 'launch suite')
-        h.check(lrow['value'] > 0 and lrow['baseline_value'] > 0 and lrow['ratio'] > 0 and
-                lrow['unit'] == 'launches/s' and lrow['launches'] == 2000,
-                'launch suite: nothing measured: %r' % lrow)
-    rows = run_json([args.bench, '--json', '--emu', args.emu, '--ptx', args.ptx, 'emu'],
-                    h.program_env(args.client_dir), 'emu suite')
-    h.check(len(rows) == 4, 'emu suite: 4 rows expected, got %r' % rows)
-    for r in rows:
-        h.check(r['seconds'] > 0 and r['thread_instructions'] > 0,
-                'emu suite: nothing measured: %r' % r)
+        rows = run_json([args.bench, '--json', '--iters', '200', '--launches', '2000',
+                         '--max-size', str(1 << 20), '--emu', args.emu, '--ptx', args.ptx,
+                         'all'], env, 'all suites')
+        by_suite = {}
+        for r in rows:
+            by_suite.setdefault(r['suite'], []).append(r)
+        h.check(sorted(by_suite) == ['bandwidth', 'latency', 'launch'],
+                'suites: %r' % sorted(by_suite))
+        # Over TLS the null call is set against raw TLS and raw TCP.
+        h.check([r['baseline'] for r in by_suite['latency']] ==
+                ['raw tls ping-pong', 'raw tcp ping-pong'], 'latency rows: %r' % by_suite['latency'])
+        # 4 KiB, 64 KiB and 1 MiB, three kinds of data, both directions.
+        h.check(len(by_suite['bandwidth']) == 18, 'bandwidth: %d rows' % len(by_suite['bandwidth']))
+        launch = by_suite['launch'][0]
+    emu = run_json([args.bench, '--json', '--emu', args.emu, '--ptx', args.ptx, 'emu'],
+                   h.program_env(args.client_dir), 'emu suite')
+    h.check(len(emu) == 4, 'emu suite: 4 rows expected, got %r' % emu)
     h.log('bench ok: null p50 ratio %.2f; launch time ratio %.2f; sgemm %.1f M '
           'thread-instr/s on one core'
-          % (row['ratio_p50'], lrow['ratio'], rows[0]['per_second'] / 1e6))
+          % (by_suite['latency'][0]['ratio'], launch['ratio'], emu[0]['value'] / 1e6))
 
 
 if __name__ == '__main__':
