@@ -53,9 +53,17 @@ void cf__ctx_current_forget(void)
   current.known = 0;
 }
 
+int cf__ctx_current_cached(CUcontext *out)
+{
+  if (!current.known || current.pid != cf__pid())
+    return 0;
+  *out = current.ctx;
+  return 1;
+}
+
 CUresult cf__ctx_current(CUcontext *out)
 {
-  pid_t pid = getpid();
+  pid_t pid = cf__pid();
   *out = NULL;
   if (!current.known || current.pid != pid) {
     CUcontext ctx = NULL;

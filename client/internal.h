@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <cuda.h>
 #include <protobuf-c/protobuf-c.h>
@@ -23,6 +24,9 @@
 /* Connect and handshake, once per process. Returns CUDA_SUCCESS, or the
  * error every later call to cuInit will also return (logged once). */
 CUresult cf__session_init(void);
+
+/* This process's id, cached (renewed in a forked child). */
+pid_t cf__pid(void);
 
 /* The handshake's answer, or NULL before a successful cuInit. Valid until
  * the process ends. */
@@ -53,6 +57,73 @@ CUresult cf__client_call(uint32_t op, const ProtobufCMessage *req,
                          ProtobufCMessage **rep, void *bulk_out,
                          size_t bulk_out_cap);
 void cf__client_free_reply(ProtobufCMessage *rep);
+
+/* Forward an asynchronous call (an `async` row): send req and bulk_in as a
+ * NOREPLY frame, queued behind the session's other asynchronous calls, and
+ * return without waiting. An error the server meets in it is returned by
+ * the context's next synchronising call. The bulk is copied or written
+ * before this returns. Returns CUDA_SUCCESS when queued, or the errors of
+ * cf__client_call that can be known at once. */
+CUresult cf__client_call_async(uint32_t op, const ProtobufCMessage *req,
+                               const void *bulk_in, size_t bulk_in_len);
+
+/* --- vouch.c: when an asynchronous call may skip its round trip -------- */
+
+/* 1 with *ctx the calling thread's current context when asynchronous calls
+ * may go in it (there is one, and it has not faulted); else 0. */
+int cf__vouch_context(CUcontext *ctx);
+/* 1 when handle id has been used successfully in ctx and not destroyed. */
+int cf__vouch_handle(CUcontext ctx, uint64_t id);
+/* height rows of width elements of elem bytes from ptr, pitch apart, lie
+ * inside one allocation the client knows (or touch nothing). */
+int cf__vouch_span(uint64_t ptr, uint64_t pitch, uint64_t width, uint64_t height, uint64_t elem);
+/* What synchronous calls teach: a handle that worked in ctx, an allocation
+ * made or looked up, one freed, a handle destroyed, and the result of any
+ * call (a sticky error marks the current context as faulted). */
+void cf__vouch_note_handle(CUcontext ctx, uint64_t id);
+void cf__vouch_note_alloc(uint64_t base, uint64_t size);
+void cf__vouch_forget_alloc(uint64_t base);
+void cf__vouch_forget_handle(uint64_t id);
+void cf__vouch_note_result(CUresult r);
+/* A module, library or context ended: forget every handle and allocation. */
+void cf__vouch_reset(void);
+
+/* --- sendq.c: asynchronous calls not yet written ---------------------- */
+
+/* Queued bytes past which the queue is written at once, and the buffer size
+ * kept between bursts. A bulk over CF_SENDQ_INLINE_BULK is not copied but
+ * written (after the queue) before the call returns. */
+#define CF_SENDQ_FLUSH_BYTES ((size_t)256 << 10)
+#define CF_SENDQ_KEEP_BYTES ((size_t)1 << 20)
+#define CF_SENDQ_INLINE_BULK ((size_t)64 << 10)
+
+struct cf_sendq {
+  uint8_t *buf;        /* encoded frames, back to back */
+  size_t len, cap;
+  unsigned frames;     /* frames in buf */
+  uint64_t oldest_ns;  /* when the first of them was queued (monotonic) */
+};
+
+struct cf_frame_header;
+struct cf_conn;
+
+/* Append the frame h (its body_len and bulk_len must match) with copies of
+ * body and bulk. Returns 0 or CF_ENOMEM (nothing appended). */
+int cf__sendq_add(struct cf_sendq *q, const struct cf_frame_header *h, const void *body,
+                  size_t body_len, const void *bulk, size_t bulk_len);
+
+/* Write the queue and then, if h is not NULL, the frame h with body and
+ * bulk (h's lengths), in one writev; the queue is empty afterwards whatever happens.
+ * Returns 0 or the transport's error. */
+int cf__sendq_send(struct cf_sendq *q, struct cf_conn *c, const struct cf_frame_header *h,
+                   const void *body, const void *bulk);
+
+/* When the oldest queued frame has waited delay_ns (monotonic ns), or 0 when
+ * the queue is empty; and the monotonic clock in ns. */
+uint64_t cf__sendq_due_ns(const struct cf_sendq *q, uint64_t delay_ns);
+uint64_t cf__sendq_now_ns(void);
+
+void cf__sendq_free(struct cf_sendq *q);
 
 /* --- device.c ------------------------------------------------------------ */
 
@@ -166,6 +237,9 @@ void cf__cls_context_destroyed(CUcontext ctx);
  * after anything that may change the current context (context.c). */
 CUresult cf__ctx_current(CUcontext *out);
 void cf__ctx_current_forget(void);
+/* The cached current context without asking the server: 1 with *out set, 0
+ * when the cache is empty. */
+int cf__ctx_current_cached(CUcontext *out);
 
 /* --- stream_ext.c ---------------------------------------------------------- */
 

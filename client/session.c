@@ -4,8 +4,12 @@
  * path that every forwarded CUDA function goes through.
  *
  * Threads: any number of application threads call in; a mutex lets one call
- * at a time use the connection (the asynchronous, multi-lane pipeline comes
- * with the speed work). Each thread has a lane id, minted on its first call.
+ * at a time use the connection. Each thread has a lane id, minted on its
+ * first call. Asynchronous calls (`async` rows) are queued without waiting
+ * for a reply (sendq.c) and written with the next synchronous call, when the
+ * queue grows past CF_SENDQ_FLUSH_BYTES, or by the flusher thread once the
+ * oldest has waited FLUSH_DELAY_NS, so a lone launch is never held back
+ * long; the server latches their errors for the next synchronising call.
  * The session lives until the process exits; a destructor says goodbye to
  * the server so it can release the session at once. A child forked after
  * cuInit does not touch the parent's connection: its CUDA calls answer
@@ -16,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cf_api_ops.h"
@@ -30,6 +35,7 @@
 #define CONNECT_TIMEOUT_MS 5000
 #define HANDSHAKE_TIMEOUT_MS 30000
 #define SMALL_BODY 512
+#define FLUSH_DELAY_NS 200000 /* 0.2 ms: the longest a queued call waits */
 
 static struct {
   pthread_mutex_t lock;
@@ -45,10 +51,35 @@ static struct {
   char server[sizeof ((struct cf_client_config *)0)->server];
   struct cf_client_config cfg;
   struct cf_tls_ctx *tls;
+  struct cf_sendq queue;  /* asynchronous calls not yet written (sendq.c) */
+  pthread_cond_t queued;  /* signalled when the queue becomes non-empty */
+  int flusher_started;
 } S = {
   .lock = PTHREAD_MUTEX_INITIALIZER,
   .limits = { CF_FRAME_DEFAULT_MAX_BODY, CF_FRAME_DEFAULT_MAX_BULK },
 };
+
+/* The process id, kept rather than asked for on every call (getpid is a
+ * system call); a fork handler renews it in the child. */
+static pid_t cached_pid;
+static pthread_once_t pid_once = PTHREAD_ONCE_INIT;
+
+static void pid_refresh(void)
+{
+  cached_pid = getpid();
+}
+
+static void pid_init(void)
+{
+  cached_pid = getpid();
+  pthread_atfork(NULL, NULL, pid_refresh);
+}
+
+pid_t cf__pid(void)
+{
+  pthread_once(&pid_once, pid_init);
+  return cached_pid;
+}
 
 /* Lane ids: minted on a thread's first call and handed back when the thread
  * exits (a key destructor), so a program that starts threads over and over
@@ -185,7 +216,7 @@ static CUresult connect_server(void)
              *S.cfg.source ? ": server: " : ": ", err);
     return CUDA_ERROR_NO_DEVICE;
   }
-  S.owner = getpid();
+  S.owner = cf__pid();
   timeout = S.cfg.connect_timeout_ms > 0 ? S.cfg.connect_timeout_ms : CONNECT_TIMEOUT_MS;
   if (strcmp(u.scheme, "tls") == 0) {
     if ((rc = make_tls(err, sizeof err)) == 0)
@@ -213,7 +244,7 @@ CUresult cf__session_init(void)
     if (S.init_result == CUDA_SUCCESS)
       atomic_store_explicit(&published, S.welcome, memory_order_release);
     S.init_done = 1;
-  } else if (S.init_result == CUDA_SUCCESS && getpid() != S.owner) {
+  } else if (S.init_result == CUDA_SUCCESS && cf__pid() != S.owner) {
     /* As with a real driver, CUDA is not usable in a child after fork. */
     pthread_mutex_unlock(&S.lock);
     return CUDA_ERROR_NOT_INITIALIZED;
@@ -225,7 +256,7 @@ CUresult cf__session_init(void)
 const CfWelcome *cf__session_welcome(void)
 {
   const CfWelcome *w = atomic_load_explicit(&published, memory_order_acquire);
-  return w && getpid() == S.owner ? w : NULL;
+  return w && cf__pid() == S.owner ? w : NULL;
 }
 
 size_t cf__session_max_bulk(void)
@@ -234,13 +265,42 @@ size_t cf__session_max_bulk(void)
 }
 
 /* Send one call and read its reply; called with S.lock held. */
+/* req packed into small, or into *body from malloc when it does not fit;
+ * CUDA_ERROR_INVALID_VALUE when it or a bulk of bulk_len is over the
+ * server's limits. The caller frees *body when it is not small. */
+static CUresult pack_request(const ProtobufCMessage *req, size_t bulk_len,
+                             uint8_t small[static SMALL_BODY], uint8_t **body, size_t *len)
+{
+  *len = protobuf_c_message_get_packed_size(req);
+  *body = small;
+  if (*len > S.limits.max_body || bulk_len > S.limits.max_bulk)
+    return CUDA_ERROR_INVALID_VALUE;
+  if (*len > SMALL_BODY && !(*body = malloc(*len)))
+    return CUDA_ERROR_OUT_OF_MEMORY;
+  protobuf_c_message_pack(req, *body);
+  return CUDA_SUCCESS;
+}
+
+/* Whether calls may use the session now; with the lock held. */
+static CUresult session_usable(void)
+{
+  if (!S.init_done || S.init_result != CUDA_SUCCESS || cf__pid() != S.owner)
+    return CUDA_ERROR_NOT_INITIALIZED;
+  return S.broken ? CUDA_ERROR_DEVICE_UNAVAILABLE : CUDA_SUCCESS;
+}
+
 static int exchange(uint32_t op, const uint8_t *body, size_t body_len,
                     const void *bulk_in, size_t bulk_in_len, void *bulk_out,
                     size_t bulk_out_cap, struct cf_frame *f)
 {
   uint64_t seq = ++S.seq;
-  int rc = cf_frame_send(S.conn, CF_FRAME_CALL, lane(), op, seq, body, body_len,
-                         bulk_in, bulk_in_len);
+  struct cf_frame_header h;
+  int rc;
+
+  cf_frame_header_init(&h, CF_FRAME_CALL, op, seq, (uint32_t)body_len, bulk_in_len);
+  h.lane = lane();
+  /* The queued asynchronous calls go first, in the same write. */
+  rc = cf__sendq_send(&S.queue, S.conn, &h, body, bulk_in);
   if (rc != 0) {
     set_broken("sending", rc);
     return rc;
@@ -279,28 +339,22 @@ CUresult cf__client_call(uint32_t op, const ProtobufCMessage *req,
                          ProtobufCMessage **rep, void *bulk_out,
                          size_t bulk_out_cap)
 {
-  uint8_t small[SMALL_BODY], *body = small;
-  size_t body_len = protobuf_c_message_get_packed_size(req);
+  uint8_t small[SMALL_BODY], *body;
+  size_t body_len;
   struct cf_frame f;
-  CUresult r = CUDA_SUCCESS;
+  CUresult r;
 
   *rep = NULL;
-  if (body_len > S.limits.max_body || bulk_in_len > S.limits.max_bulk ||
-      bulk_out_cap > S.limits.max_bulk)
+  if (bulk_out_cap > S.limits.max_bulk)
     return CUDA_ERROR_INVALID_VALUE;
-  if (body_len > sizeof small && !(body = malloc(body_len)))
-    return CUDA_ERROR_OUT_OF_MEMORY;
-  protobuf_c_message_pack(req, body);
+  if ((r = pack_request(req, bulk_in_len, small, &body, &body_len)) != CUDA_SUCCESS)
+    return r;
 
   pthread_mutex_lock(&S.lock);
-  if (!S.init_done || S.init_result != CUDA_SUCCESS || getpid() != S.owner)
-    r = CUDA_ERROR_NOT_INITIALIZED;
-  else if (S.broken)
+  if ((r = session_usable()) == CUDA_SUCCESS &&
+      exchange(op, body, body_len, bulk_in, bulk_in_len, bulk_out, bulk_out_cap, &f) != 0)
     r = CUDA_ERROR_DEVICE_UNAVAILABLE;
-  else if (exchange(op, body, body_len, bulk_in, bulk_in_len, bulk_out,
-                    bulk_out_cap, &f) != 0)
-    r = CUDA_ERROR_DEVICE_UNAVAILABLE;
-  else {
+  else if (r == CUDA_SUCCESS) {
     uint64_t got_bulk = f.h.bulk_len; /* cf_frame_release clears f */
     *rep = protobuf_c_message_unpack(rep_desc, cf_proto_allocator(), f.h.body_len, f.body);
     cf_frame_release(&f);
@@ -320,18 +374,118 @@ CUresult cf__client_call(uint32_t op, const ProtobufCMessage *req,
   if (body != small)
     free(body);
   switch (op) { /* calls that may change the thread's current context */
-  case CF_OP_cuCtxCreate_v2:
   case CF_OP_cuCtxDestroy_v2:
+  case CF_OP_cuDevicePrimaryCtxRelease_v2:
+  case CF_OP_cuDevicePrimaryCtxReset_v2:
+    cf__vouch_reset(); /* and may end a context with everything in it */
+    /* fall through */
+  case CF_OP_cuCtxCreate_v2:
   case CF_OP_cuCtxSetCurrent:
   case CF_OP_cuCtxPushCurrent_v2:
   case CF_OP_cuCtxPopCurrent_v2:
-  case CF_OP_cuDevicePrimaryCtxRelease_v2:
-  case CF_OP_cuDevicePrimaryCtxReset_v2:
     cf__ctx_current_forget();
     break;
   default:
     break;
   }
+  if (*rep)
+    cf__vouch_note_result((CUresult)((const struct reply_head *)*rep)->result);
+  return r;
+}
+
+/* The flusher: writes the queue once its oldest call has waited
+ * FLUSH_DELAY_NS, so that an asynchronous call followed by no other call
+ * still reaches the server. Runs for the life of the process; holds the
+ * session lock except while it sleeps. */
+static void *flusher_main(void *arg)
+{
+  (void)arg;
+  pthread_mutex_lock(&S.lock);
+  while (S.conn) {
+    uint64_t due = cf__sendq_due_ns(&S.queue, FLUSH_DELAY_NS);
+
+    if (!due) {
+      pthread_cond_wait(&S.queued, &S.lock);
+    } else if (cf__sendq_now_ns() >= due) {
+      int rc = cf__sendq_send(&S.queue, S.conn, NULL, NULL, NULL);
+
+      if (rc)
+        set_broken("sending", rc);
+    } else {
+      struct timespec ts = { (time_t)(due / 1000000000u), (long)(due % 1000000000u) };
+
+      pthread_cond_timedwait(&S.queued, &S.lock, &ts);
+    }
+  }
+  pthread_mutex_unlock(&S.lock);
+  return NULL;
+}
+
+/* Start the flusher on the first asynchronous call; with the lock held. 0 or
+ * -1 (no thread: the caller writes its call at once instead). */
+static int flusher_start(void)
+{
+  pthread_condattr_t a;
+  pthread_attr_t ta;
+  pthread_t t;
+  int ok;
+
+  if (S.flusher_started)
+    return S.flusher_started > 0 ? 0 : -1;
+  S.flusher_started = -1;
+  if (pthread_condattr_init(&a) || pthread_condattr_setclock(&a, CLOCK_MONOTONIC) ||
+      pthread_cond_init(&S.queued, &a))
+    return -1;
+  pthread_condattr_destroy(&a);
+  pthread_attr_init(&ta);
+  pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
+  ok = pthread_create(&t, &ta, flusher_main, NULL) == 0;
+  pthread_attr_destroy(&ta);
+  if (!ok) {
+    pthread_cond_destroy(&S.queued);
+    return -1;
+  }
+  S.flusher_started = 1;
+  return 0;
+}
+
+CUresult cf__client_call_async(uint32_t op, const ProtobufCMessage *req,
+                               const void *bulk_in, size_t bulk_in_len)
+{
+  uint8_t small[SMALL_BODY], *body;
+  size_t body_len;
+  struct cf_frame_header h;
+  CUresult r;
+  int rc;
+
+  if ((r = pack_request(req, bulk_in_len, small, &body, &body_len)) != CUDA_SUCCESS)
+    return r;
+
+  pthread_mutex_lock(&S.lock);
+  if ((r = session_usable()) == CUDA_SUCCESS) {
+    int was_empty = S.queue.frames == 0;
+
+    cf_frame_header_init(&h, CF_FRAME_CALL, op, ++S.seq, (uint32_t)body_len, bulk_in_len);
+    h.lane = lane();
+    h.flags = CF_FRAME_F_NOREPLY;
+    if (bulk_in_len > CF_SENDQ_INLINE_BULK || flusher_start() != 0) {
+      rc = cf__sendq_send(&S.queue, S.conn, &h, body, bulk_in);
+    } else if ((rc = cf__sendq_add(&S.queue, &h, body, body_len, bulk_in, bulk_in_len)) ==
+               CF_ENOMEM) {
+      rc = cf__sendq_send(&S.queue, S.conn, &h, body, bulk_in);
+    } else if (S.queue.len >= CF_SENDQ_FLUSH_BYTES) {
+      rc = cf__sendq_send(&S.queue, S.conn, NULL, NULL, NULL);
+    } else if (was_empty) {
+      pthread_cond_signal(&S.queued);
+    }
+    if (rc) {
+      set_broken("sending", rc);
+      r = CUDA_ERROR_DEVICE_UNAVAILABLE;
+    }
+  }
+  pthread_mutex_unlock(&S.lock);
+  if (body != small)
+    free(body);
   return r;
 }
 
@@ -345,11 +499,18 @@ void cf__client_free_reply(ProtobufCMessage *rep)
 __attribute__((destructor)) static void session_end(void)
 {
   pthread_mutex_lock(&S.lock);
-  if (S.conn && getpid() == S.owner) {
-    if (!S.broken)
-      cf_frame_send(S.conn, CF_FRAME_BYE, 0, 0, ++S.seq, NULL, 0, NULL, 0);
+  if (S.conn && cf__pid() == S.owner) {
+    if (!S.broken) {
+      struct cf_frame_header h;
+
+      cf_frame_header_init(&h, CF_FRAME_BYE, 0, ++S.seq, 0, 0);
+      cf__sendq_send(&S.queue, S.conn, &h, NULL, NULL); /* queued calls first */
+    }
     cf_conn_close(S.conn);
-    S.conn = NULL;
+    S.conn = NULL; /* the flusher sees it and ends */
+    if (S.flusher_started > 0)
+      pthread_cond_signal(&S.queued);
+    cf__sendq_free(&S.queue);
   }
   pthread_mutex_unlock(&S.lock);
 }

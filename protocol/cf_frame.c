@@ -113,7 +113,8 @@ int cf_frame_header_decode(const uint8_t in[static CF_FRAME_HEADER_SIZE],
     return CF_EVERSION;
   if (h->type < CF_FRAME_HELLO || h->type > CF_FRAME_TYPE_MAX_)
     return CF_EPROTO;
-  if (h->flags != 0 || reserved != 0)
+  if (reserved != 0 || (h->flags & ~CF_FRAME_F_NOREPLY) ||
+      (h->flags && h->type != CF_FRAME_CALL))
     return CF_EPROTO;
   if (h->body_len > lim->max_body)
     return CF_ETOOBIG;
@@ -133,7 +134,7 @@ int cf_frame_send(struct cf_conn *c, enum cf_frame_type type, uint32_t lane,
   struct cf_frame_header h;
   uint8_t hdr[CF_FRAME_HEADER_SIZE];
   struct iovec iov[3];
-  int n = 0;
+  int n;
 
   if (!c || (body_len && !body) || (bulk_len && !bulk))
     return CF_EINVAL;
@@ -141,19 +142,27 @@ int cf_frame_send(struct cf_conn *c, enum cf_frame_type type, uint32_t lane,
     return CF_ETOOBIG;
   cf_frame_header_init(&h, type, op, seq, (uint32_t)body_len, (uint64_t)bulk_len);
   h.lane = lane;
-  cf_frame_header_encode(&h, hdr);
-
-  iov[n].iov_base = hdr;
-  iov[n++].iov_len = sizeof hdr;
-  if (body_len) {
-    iov[n].iov_base = (void *)body; /* iovec is not const-correct */
-    iov[n++].iov_len = body_len;
-  }
-  if (bulk_len) {
-    iov[n].iov_base = (void *)bulk;
-    iov[n++].iov_len = bulk_len;
-  }
+  n = cf_frame_iov(&h, hdr, body, bulk, iov);
   return cf_conn_writev(c, iov, n);
+}
+
+int cf_frame_iov(const struct cf_frame_header *h, uint8_t hdr[static CF_FRAME_HEADER_SIZE],
+                 const void *body, const void *bulk, struct iovec iov[static 3])
+{
+  int n = 0;
+
+  cf_frame_header_encode(h, hdr);
+  iov[n].iov_base = hdr;
+  iov[n++].iov_len = CF_FRAME_HEADER_SIZE;
+  if (h->body_len) {
+    iov[n].iov_base = (void *)body; /* iovec is not const-correct */
+    iov[n++].iov_len = h->body_len;
+  }
+  if (h->bulk_len) {
+    iov[n].iov_base = (void *)bulk;
+    iov[n++].iov_len = (size_t)h->bulk_len;
+  }
+  return n;
 }
 
 int cf_frame_recv(struct cf_conn *c, const struct cf_frame_limits *lim,

@@ -6,7 +6,7 @@
  *    0   4  magic     CF_FRAME_MAGIC ("CFRY" read as bytes)
  *    4   2  version   CF_PROTOCOL_VERSION
  *    6   1  type      enum cf_frame_type
- *    7   1  flags     reserved, 0
+ *    7   1  flags     CF_FRAME_F_*; 0 on every frame type but CALL
  *    8   4  lane      the client thread's lane
  *   12   4  op        wire id of the call (CF_FRAME_CALL/REPLY), else 0
  *   16   8  seq       sequence number, per connection and direction
@@ -27,6 +27,11 @@
 #define CF_FRAME_MAGIC 0x59524643u /* bytes 'C' 'F' 'R' 'Y' */
 #define CF_PROTOCOL_VERSION 1
 #define CF_FRAME_HEADER_SIZE 40
+
+/* Frame flags. NOREPLY: the server runs the call and sends no reply; an
+ * error it meets is latched for the next synchronising call (the client's
+ * asynchronous calls). */
+#define CF_FRAME_F_NOREPLY 0x01u
 
 /* Default caps; the server may lower them per session. */
 #define CF_FRAME_DEFAULT_MAX_BODY (1u << 20)           /* 1 MiB */
@@ -91,6 +96,12 @@ struct cf_frame {
 int cf_frame_send(struct cf_conn *c, enum cf_frame_type type, uint32_t lane,
                   uint32_t op, uint64_t seq, const void *body, size_t body_len,
                   const void *bulk, size_t bulk_len);
+
+/* The iovec of the frame h (its lengths say which parts there are): the
+ * header encoded into hdr, then body and bulk. Returns the count (1 to 3). */
+struct iovec;
+int cf_frame_iov(const struct cf_frame_header *h, uint8_t hdr[static CF_FRAME_HEADER_SIZE],
+                 const void *body, const void *bulk, struct iovec iov[static 3]);
 
 /* Receive one frame. The header is checked against lim before any
  * allocation. If bulk_dst is given and the bulk fits in bulk_cap, the bulk is

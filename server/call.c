@@ -64,6 +64,7 @@ static void on_gone(void *arg, enum cf_handle_kind kind, void *real)
   if (kind == CF_HK_CONTEXT) {
     cf__lanes_context_gone(w->lanes, real);
     cf__quota_context_gone(w, real);
+    cf__latch_context_gone(w, real);
   } else if (kind == CF_HK_ARRAY || kind == CF_HK_MIPMAPPED) {
     cf__quota_release(w, CF_QUOTA_ARRAY, (uint64_t)(uintptr_t)real);
   }

@@ -50,6 +50,7 @@ struct cf_call {
   uint64_t bulk_out_len;
   uint8_t *reply_body;    /* the packed reply, from cf__call_reply() */
   size_t reply_len;
+  CUresult result;        /* the reply's result, set by the handler */
 };
 
 /* The stream ids the client sends for CUDA's special stream handles. */

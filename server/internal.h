@@ -378,9 +378,12 @@ struct cf_output;
 int cf__output_capture(struct cf_output **out);
 
 /* Send what the driver printed since the last flush as CF_FRAME_OUTPUT
- * frames of at most max_body bytes. NULL o sends nothing. Returns 0 or a
- * cf_frame_send error. */
-int cf__output_flush(struct cf_output *o, struct cf_conn *conn, uint32_t max_body);
+ * frames of at most max_body bytes. With drain, first take what the pipe
+ * holds right now (a synchronising call, whose kernels have finished, must
+ * be answered after their output); without, only what the reader thread has
+ * already taken, which costs no system call. NULL o sends nothing. Returns
+ * 0 or a cf_frame_send error. */
+int cf__output_flush(struct cf_output *o, struct cf_conn *conn, uint32_t max_body, int drain);
 
 struct cf_worker {
   struct cf_conn *conn;
@@ -398,7 +401,26 @@ struct cf_worker {
   struct cf_quota_map *quota_map; /* what it holds (quota.c); NULL until then */
   uint32_t logged_ops[64];  /* unknown ops already logged */
   size_t n_logged_ops;
+  struct {
+    void *ctx;              /* the context current at the failed call */
+    CUresult err;
+  } latched[8];             /* asynchronous errors not yet reported (latch.c) */
+  size_t n_latched;
 };
+
+/* ---- Latched asynchronous errors (latch.c) ------------------------------ */
+
+/* A call sent without waiting for its reply failed with r in ctx (the
+ * context current for it, NULL for none): keep r for ctx's next
+ * synchronising call, unless ctx already has an error pending. */
+void cf__latch_set(struct cf_worker *w, void *ctx, CUresult r);
+
+/* The error pending for ctx, now reported and forgotten; CUDA_SUCCESS when
+ * there is none. */
+CUresult cf__latch_take(struct cf_worker *w, void *ctx);
+
+/* The driver destroyed ctx: forget its pending error. */
+void cf__latch_context_gone(struct cf_worker *w, void *ctx);
 
 /* ---- Device-memory quota (quota.c) ------------------------------------- */
 

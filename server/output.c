@@ -2,10 +2,12 @@
  * and the emulator both write it there) belongs to the client's program, not
  * to the server's terminal. The worker points fd 1 at a pipe; a reader thread
  * keeps the pipe drained into a bounded buffer (so a kernel printing a lot
- * never blocks on a full pipe), and before every reply the worker collects
- * what is there and sends it as CF_FRAME_OUTPUT frames, which the client
- * writes to its own stdout. A synchronising call's reply therefore follows
- * everything its kernels printed, as on a local GPU.
+ * never blocks on a full pipe), and before every reply the worker sends what
+ * it holds as CF_FRAME_OUTPUT frames, which the client writes to its own
+ * stdout. Before the reply to a synchronising call (or one that ends a
+ * context or module) the worker also empties the pipe itself, so that reply
+ * follows everything its kernels printed, as on a local GPU; other replies
+ * skip that system call.
  *
  * Threads: the reader thread and the worker's thread share the pipe and the
  * buffer under one mutex. Output beyond the cap between two replies is
@@ -109,7 +111,7 @@ int cf__output_capture(struct cf_output **out)
   return 0;
 }
 
-int cf__output_flush(struct cf_output *o, struct cf_conn *conn, uint32_t max_body)
+int cf__output_flush(struct cf_output *o, struct cf_conn *conn, uint32_t max_body, int drain)
 {
   int r = 0;
 
@@ -117,7 +119,8 @@ int cf__output_flush(struct cf_output *o, struct cf_conn *conn, uint32_t max_bod
     return 0;
   fflush(stdout); /* what the driver left in stdio's buffer */
   pthread_mutex_lock(&o->lock);
-  pull(o);
+  if (drain)
+    pull(o);
   if (o->dropped && o->len + sizeof truncated - 1 <= OUTPUT_CAP) {
     memcpy(o->buf + o->len, truncated, sizeof truncated - 1);
     o->len += sizeof truncated - 1;

@@ -21,6 +21,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "cf_api_ops.h"
 #include "cf_error.h"
 #include "cf_log.h"
 #include "config.h"
@@ -98,8 +99,40 @@ static int reply_status(struct cf_call *c, CUresult result)
   return cf__call_reply(c, &st.base);
 }
 
-/* Run one call and send its reply. Returns 0, or a CF_E* code that ends the
- * session (already logged). */
+/* The context current for the call now (NULL for none), the key of its
+ * latched errors. */
+static void *current_context(struct cf_worker *w)
+{
+  CUcontext ctx = NULL;
+
+  if (w->drv.cuCtxGetCurrent && w->drv.cuCtxGetCurrent(&ctx) != CUDA_SUCCESS)
+    ctx = NULL;
+  return ctx;
+}
+
+/* Whether the reply to e must follow everything the driver has printed:
+ * synchronising calls, and those that end a context or module (which wait
+ * for its work). */
+static int drains_output(const struct cf_op_entry *e)
+{
+  if (!e)
+    return 0;
+  switch (e->op) {
+  case CF_OP_cuCtxDestroy_v2:
+  case CF_OP_cuDevicePrimaryCtxRelease_v2:
+  case CF_OP_cuDevicePrimaryCtxReset_v2:
+  case CF_OP_cuModuleUnload:
+  case CF_OP_cuLibraryUnload:
+    return 1;
+  default:
+    return (e->flags & CF_OPF_SYNCS) != 0;
+  }
+}
+
+/* Run one call and send its reply; a NOREPLY call sends none, and its error
+ * is latched for the context's next synchronising call, which answers with
+ * it (latch.c). Returns 0, or a CF_E* code that ends the session (already
+ * logged). */
 static int serve_call(struct cf_worker *w, const struct cf_frame *f)
 {
   const struct cf_op_entry *e = cf__dispatch_find(f->h.op);
@@ -107,6 +140,7 @@ static int serve_call(struct cf_worker *w, const struct cf_frame *f)
     .w = w, .drv = &w->drv, .lane = f->h.lane,
     .bulk_in = f->bulk, .bulk_in_len = f->h.bulk_len,
   };
+  int noreply = (f->h.flags & CF_FRAME_F_NOREPLY) != 0;
   int r;
 
   if ((r = cf__lanes_switch(w->lanes, f->h.lane)) != 0) {
@@ -117,11 +151,13 @@ static int serve_call(struct cf_worker *w, const struct cf_frame *f)
   if (!e) {
     note_unknown_op(w, f->h.op);
     r = reply_status(&c, CUDA_ERROR_NOT_SUPPORTED);
+    c.result = CUDA_ERROR_NOT_SUPPORTED;
   } else {
     r = e->handler(&c, f->body, f->h.body_len);
     if (r == CF_ENOMEM) {
       cf__call_reset(&c);
       r = reply_status(&c, CUDA_ERROR_OUT_OF_MEMORY);
+      c.result = CUDA_ERROR_OUT_OF_MEMORY;
     } else if (r) {
       cf_error("session %" PRIu64 ": %s: %s request (op %u, seq %" PRIu64
                "): %s; ending the session", w->session_id, w->peer, e->name,
@@ -130,8 +166,22 @@ static int serve_call(struct cf_worker *w, const struct cf_frame *f)
       return r;
     }
   }
+  if (r == 0 && noreply) {
+    if (c.result != CUDA_SUCCESS)
+      cf__latch_set(w, current_context(w), c.result);
+    cf__call_reset(&c);
+    return 0;
+  }
+  if (r == 0 && e && (e->flags & CF_OPF_SYNCS) && c.result == CUDA_SUCCESS) {
+    CUresult latched = cf__latch_take(w, current_context(w));
+
+    if (latched != CUDA_SUCCESS) {
+      cf__call_reset(&c);
+      r = reply_status(&c, latched);
+    }
+  }
   if (r == 0)
-    r = cf__output_flush(w->output, w->conn, w->lim.max_body);
+    r = cf__output_flush(w->output, w->conn, w->lim.max_body, drains_output(e));
   if (r == 0)
     r = cf_frame_send(w->conn, CF_FRAME_REPLY, f->h.lane, f->h.op, f->h.seq,
                       c.reply_body, c.reply_len, c.bulk_out,

@@ -20,135 +20,19 @@ usage: test_hostile_calls.py --cuferryd P --client-dir D --proto CF_API_PROTO
                              --ptx VECTOR_ADD_PTX -- PROGRAM ARGS..."""
 import random
 import re
-import socket
 import struct
 import time
 
 import harness as h
+from rawcall import Session, by_name, parse_proto
 
 SEED = 20240611
 CALLS = 1500
 CALLS_PER_SESSION = 30
 TIME_BUDGET = 60.0      # s of hostile calls
-CALL_TIMEOUT = 20.0     # s for one reply
+CALL_TIMEOUT = 20.0     # s for one reply (rawcall.Session)
 CLOSE_LOG_WAIT = 3.0    # s for the server to log a closed session's end
 U64 = (1 << 64) - 1
-
-
-def parse_proto(path):
-    """{op: (cuda name, [(num, type, field) of Req], [(num, type, field) of
-    Rep])} from the generated cf_api.proto."""
-    ops, cur, which = {}, None, None
-    with open(path) as f:
-        for line in f:
-            m = re.match(r'\s*//\s*op (\d+): (\w+)', line)
-            if m:
-                cur = int(m.group(1))
-                ops[cur] = (m.group(2), [], [])
-                continue
-            m = re.match(r'\s*message (\w+)\s*\{', line)
-            if m:
-                name = m.group(1)
-                which = (1 if name.endswith('Req') else
-                         2 if name.endswith('Rep') else None)
-                continue
-            m = re.match(r'\s*(repeated\s+)?(\w+)\s+(\w+)\s*=\s*(\d+);', line)
-            if m and cur is not None and which:
-                if not m.group(1):
-                    ops[cur][which].append((int(m.group(4)), m.group(2),
-                                            m.group(3)))
-    h.check(ops, 'no ops found in %s' % path)
-    return ops
-
-
-def zigzag(v):
-    return (v << 1) ^ (v >> 63) if v >= 0 else ((-v) << 1) - 1
-
-
-def encode(fields):
-    """fields: [(num, type, value)] -> protobuf bytes."""
-    out = b''
-    for num, typ, v in fields:
-        if typ in ('uint64', 'uint32', 'bool'):
-            out += h.pb_varint(num << 3) + h.pb_varint(v & U64)
-        elif typ in ('int32', 'int64', 'enum'):
-            out += h.pb_varint(num << 3) + h.pb_varint(v & U64)
-        elif typ in ('sint32', 'sint64'):
-            out += h.pb_varint(num << 3) + h.pb_varint(zigzag(v) & U64)
-        elif typ in ('string', 'bytes'):
-            b = v.encode('latin-1') if isinstance(v, str) else v
-            out += h.pb_varint(num << 3 | 2) + h.pb_varint(len(b)) + b
-        elif typ == 'float':
-            out += h.pb_varint(num << 3 | 5) + struct.pack('<f', v)
-        elif typ == 'double':
-            out += h.pb_varint(num << 3 | 1) + struct.pack('<d', v)
-        else:
-            # A message or an unknown type: send it as bytes.
-            out += h.pb_varint(num << 3 | 2) + h.pb_varint(len(v)) + v
-    return out
-
-
-def unzig(v):
-    return (v >> 1) ^ -(v & 1)
-
-
-class Session:
-    def __init__(self, srv, ops):
-        self.ops = ops
-        self.sock = h.connect(srv)
-        h.handshake(self.sock)
-        self.sock.settimeout(CALL_TIMEOUT)
-        self.seq = 0
-        self.closed = False
-
-    def call(self, op, fields, bulk=b''):
-        """Returns (result, {field name: value}) or None when the server
-        closed the session. Raises Failure on a hang or a bad reply."""
-        self.seq += 1
-        body = encode(fields)
-        try:
-            self.sock.sendall(h.frame(h.CALL, body, bulk, op=op,
-                                      seq=self.seq))
-            fh, rbody, _ = h.recv_frame(self.sock, max_body=16 << 20,
-                                        max_bulk=128 << 20)
-        except socket.timeout:
-            raise h.Failure('no reply within %.0f s to op %d %s %r (bulk %d)'
-                            % (CALL_TIMEOUT, op, self.ops.get(op, ('?',))[0],
-                               fields, len(bulk)))
-        except (h.Failure, ConnectionResetError, BrokenPipeError):
-            self.closed = True
-            return None
-        h.check(fh['type'] == h.REPLY and fh['seq'] == self.seq,
-                'op %d: answered by frame type %d seq %d, expected REPLY '
-                'seq %d' % (op, fh['type'], fh['seq'], self.seq))
-        dec = h.pb_decode(rbody)
-        rep = {}
-        for num, typ, name in self.ops.get(op, (None, [], []))[2]:
-            if num in dec and isinstance(dec[num][0], int):
-                v = dec[num][0]
-                rep[name] = unzig(v) if typ.startswith('sint') else v
-        # An op the server does not know is answered with CfStatus, whose
-        # result is a plain int32.
-        raw = dec.get(1, [0])[0] if dec.get(1) else 0
-        result = rep.pop('result', raw if isinstance(raw, int) else 0)
-        return result, rep
-
-    def close(self):
-        with_suppress(self.sock.close)
-
-
-def with_suppress(fn):
-    try:
-        fn()
-    except OSError:
-        pass
-
-
-def by_name(ops, cuda_name):
-    for op, (name, _, _) in ops.items():
-        if name == cuda_name:
-            return op
-    return None
 
 
 def setup(sess, ops, ptx):
@@ -246,7 +130,7 @@ def wild_launches(srv, ops, ptx, ended_lines):
     for a, b, c, n in ((0, 0, 0, 256), (0xdead0000, 0xdead0000, 0xdead0000, 64),
                        ('d', 'd', 'd+4096', 1024), ('d', 'd', 'd-4', 8),
                        ('d', 'd', 'd', -1), ('d', 'd', 1 << 63, 32)):
-        sess = Session(srv, ops)
+        sess = Session(srv, ops, CALL_TIMEOUT)
         pool = setup(sess, ops, ptx)
         d = pool.get('dptr', 0)
 
@@ -308,7 +192,7 @@ def main():
             if sess is None or sess.closed or sent % CALLS_PER_SESSION == 0:
                 if sess is not None:
                     sess.close()
-                sess = Session(srv, ops)
+                sess = Session(srv, ops, CALL_TIMEOUT)
                 stats['sessions'] += 1
                 pool = setup(sess, ops, ptx)
                 if stats['sessions'] == 1:

@@ -184,6 +184,10 @@ class Row:
                 raise DefError(f"line {self.lineno}: {self.name}: bad attribute '{a}'")
         return out
 
+    def attr_value(self, key):
+        """The value of a key=VALUE attribute, or None."""
+        return next((a.split("=", 1)[1] for a in self.attrs if a.startswith(key + "=")), None)
+
     @property
     def msg(self):
         """protobuf message base name: cuMemAlloc_v2 -> CuMemAllocV2"""
@@ -276,6 +280,22 @@ def check_forwarded(row, path):
             raise DefError(f"{where}: inout is not supported yet")
     if bulks["in"] > 1 or bulks["out"] > 1:
         raise DefError(f"{path}:{row.lineno}: at most one bulk per direction")
+    if "async" in row.attrs and any(p.dir == "out" for p in row.params):
+        raise DefError(f"{path}:{row.lineno}: {row.name}: an async row has no outputs "
+                       "(nothing waits for its reply)")
+    pmap = {p.name: p for p in row.params}
+    alloc = row.attr_value("allocates")
+    if alloc is not None:
+        f = alloc.split(":")
+        if len(f) not in (2, 3) or any(n not in pmap or pmap[n].kind() != "scalar" for n in f) \
+                or pmap[f[0]].dir != "out":
+            raise DefError(f"{path}:{row.lineno}: {row.name}: allocates=OUTPTR:SIZE[:ROWS] "
+                           "names scalar parameters, the first an out one")
+    freed = row.attr_value("frees")
+    if freed is not None and (freed not in pmap or pmap[freed].dir != "in"):
+        raise DefError(f"{path}:{row.lineno}: {row.name}: frees=PTR names an in parameter")
+    if "async" in row.attrs and "syncs" in row.attrs:
+        raise DefError(f"{path}:{row.lineno}: {row.name}: a row is async or syncs, not both")
     scalars = {p.name for p in row.params if p.dir == "in" and p.kind() == "scalar"}
     for ptr, pitch, width, height, elem, ctx in row.spans:
         where = f"{path}:{row.lineno}: {row.name}: span of {ptr}"
@@ -362,10 +382,17 @@ def emit_proto(rows, _aliases, _exports):
 
 
 # ---------------------------------------------------------------- ops
+def op_flags(r):
+    """The row's CF_OPF_* flags as a C expression."""
+    f = [n for a, n in (("async", "CF_OPF_ASYNC"), ("syncs", "CF_OPF_SYNCS")) if a in r.attrs]
+    return " | ".join(f) if f else "0"
+
+
 def emit_ops_h(rows, _aliases, _exports):
     out = [HEADER, "/* Wire op ids of the forwarded calls and their flags. */",
            "#ifndef CF_API_OPS_H", "#define CF_API_OPS_H", "", "#include <stdint.h>", "",
-           "#define CF_OPF_ASYNC 0x1u /* may be queued without a reply (issue 6) */", "",
+           "#define CF_OPF_ASYNC 0x1u /* sent without waiting for a reply; errors are latched */",
+           "#define CF_OPF_SYNCS 0x2u /* returns the context's latched asynchronous error */", "",
            "enum cf_op {"]
     for r in rows:
         if r.forwarded:
@@ -384,7 +411,7 @@ def emit_ops_c(rows, _aliases, _exports):
            "struct op_row { uint32_t op; const char *name; unsigned flags; };", "",
            "static const struct op_row op_rows[] = {  /* sorted by op */"]
     for r in fw:
-        flags = "CF_OPF_ASYNC" if "async" in r.attrs else "0"
+        flags = op_flags(r)
         out.append(f'  {{ {r.op}, "{r.name}", {flags} }},')
     out += ["};", "",
             "static const struct op_row *find(uint32_t op)",
@@ -449,6 +476,37 @@ def client_rpc_body(r):
             out.append(f"  req.{p.name.lower()} = (char *){p.name};")
     bi = f"{bulk_in.name}, (size_t){bulk_in.size}" if bulk_in else "NULL, 0"
     bo = f"{bulk_out.name}, (size_t){bulk_out.size}" if bulk_out else "NULL, 0"
+    handles = [p for p in view(r, "rpc") if p.dir == "in" and p.kind() == "handle"]
+    is_async = "async" in r.attrs
+    if is_async:
+        # Sent without waiting only when the client can vouch that a local
+        # driver would not fail it at the call (client/vouch.c); otherwise a
+        # round trip, whose answer then vouches for its handles.
+        out.append("  CUcontext vctx = NULL;")
+        conds = ["cf__vouch_context(&vctx)"]
+        for p in handles:
+            hid = f"(uint64_t)(uintptr_t){p.name}"
+            if p.vtype == "CUcontext":
+                conds.append(f"{p.name} == vctx")
+            elif p.vtype == "CUstream":  # NULL, CU_STREAM_LEGACY, CU_STREAM_PER_THREAD
+                conds.append(f"({hid} <= 2 || cf__vouch_handle(vctx, {hid}))")
+            else:
+                conds.append(f"cf__vouch_handle(vctx, {hid})")
+        for ptr, pitch, width, height, elem, _ctx in r.spans:
+            conds.append(f"cf__vouch_span({ptr}, {pitch or 0}, {width}, {height or 1}, {elem})")
+        for p in view(r, "rpc"):
+            if p.dir == "in" and p.name.lower() == "flags":  # the client checks no flags
+                conds.append(f"{p.name} == 0")
+        out.append("  if (" + " &&\n      ".join(conds) + ")")
+        out.append(f"    return cf__client_call_async(CF_OP_{r.name}, &req.base, {bi});")
+    for p in handles:  # a destroyed handle is vouched for no more
+        if "kills" in p.mods and p.vtype in ("CUstream", "CUevent"):
+            out.append(f"  cf__vouch_forget_handle((uint64_t)(uintptr_t){p.name});")
+        elif "kills" in p.mods and p.vtype in ("CUmodule", "CUlibrary", "CUcontext", "CUmemoryPool"):
+            out.append("  cf__vouch_reset();")
+    freed = r.attr_value("frees")
+    if freed:
+        out.append(f"  cf__vouch_forget_alloc((uint64_t){freed});")
     out.append(f"  r = cf__client_call(CF_OP_{r.name}, &req.base, {bi},")
     out.append(f"                      &{snake(R)}__descriptor, (ProtobufCMessage **)&rep, {bo});")
     out.append("  if (r != CUDA_SUCCESS)")
@@ -474,6 +532,23 @@ def client_rpc_body(r):
                 out.append("      r = CUDA_ERROR_UNKNOWN;")
                 out.append(f"    else {guard}memcpy({p.name}, rep->{p.name.lower()}.data, sizeof(CUuuid));")
         out.append("  }")
+    alloc = r.attr_value("allocates")
+    if alloc:
+        f = alloc.split(":")
+        pm = {p.name: p for p in r.params}
+        val = lambda n: f"*{n}" if pm[n].dir == "out" else n
+        outs_used = [n for n in f if pm[n].dir == "out" and "opt" in pm[n].mods]
+        guard = " && ".join(["r == CUDA_SUCCESS"] + outs_used)
+        size = f"(uint64_t){val(f[1])}" + (f" * (uint64_t){val(f[2])}" if len(f) == 3 else "")
+        out.append(f"  if ({guard})")
+        out.append(f"    cf__vouch_note_alloc((uint64_t){val(f[0])}, {size});")
+    if is_async and handles:
+        notes = [p for p in handles if p.vtype != "CUcontext"]
+        if notes:
+            out.append("  if (r == CUDA_SUCCESS && vctx) {")
+            for p in notes:
+                out.append(f"    cf__vouch_note_handle(vctx, (uint64_t)(uintptr_t){p.name});")
+            out.append("  }")
     out.append("  cf__client_free_reply(&rep->base);")
     out.append("  return r;")
     out.append("}")
@@ -695,7 +770,7 @@ def dispatch_handler(r):
             lines += ["  if (r == CUDA_SUCCESS) {"] + real_post + ["  }"]
         if any(p.kind() == "bulk" and p.dir == "out" for p in r.params):
             lines += ["  if (r != CUDA_SUCCESS)", "    c->bulk_out_len = 0;"]
-    lines += ["  rep.result = (int32_t)r;",
+    lines += ["  rep.result = (int32_t)r;", "  c->result = r;",
               "  rc = cf__call_reply(c, &rep.base);",
               f"  {snake(Q)}__free_unpacked(req, cf_proto_allocator());",
               "  return rc;", "}", ""]
@@ -731,7 +806,7 @@ def emit_dispatch(rows, _aliases, _exports):
         out += dispatch_handler(r)
     out.append("static const struct cf_op_entry op_table[] = {  /* sorted by op */")
     for r in fw:
-        flags = "CF_OPF_ASYNC" if "async" in r.attrs else "0"
+        flags = op_flags(r)
         out.append(f'  {{ CF_OP_{r.name}, "{r.name}", op_{r.name}, {flags} }},')
     out += ["};", "",
             "const struct cf_op_entry *cf__dispatch_find(uint32_t op)",

@@ -162,7 +162,19 @@ static void test_header_malformed(void)
   ASSERT_EQ(decode_mut(6, 0, &h), CF_EPROTO);
   ASSERT_EQ(decode_mut(6, CF_FRAME_TYPE_MAX_ + 1, &h), CF_EPROTO);
   ASSERT_EQ(decode_mut(6, 0xff, &h), CF_EPROTO);
-  ASSERT_EQ(decode_mut(7, 1, &h), CF_EPROTO);          /* flags */
+  /* Flags: NOREPLY is known on a CALL (valid_header's type), nothing else
+   * anywhere, and no flag on other frame types. */
+  ASSERT_EQ(decode_mut(7, CF_FRAME_F_NOREPLY, &h), 0);
+  ASSERT_UEQ(h.flags, CF_FRAME_F_NOREPLY);
+  ASSERT_EQ(decode_mut(7, 2, &h), CF_EPROTO);
+  ASSERT_EQ(decode_mut(7, 0x80, &h), CF_EPROTO);
+  {
+    struct cf_frame_header g;
+    cf_frame_header_init(&g, CF_FRAME_REPLY, 7, 9, 3, 5);
+    g.flags = CF_FRAME_F_NOREPLY;
+    cf_frame_header_encode(&g, b);
+    ASSERT_EQ(cf_frame_header_decode(b, &deflim, &h), CF_EPROTO);
+  }
   for (i = 28; i < 32; i++)
     ASSERT_EQ(decode_mut(i, 0x80, &h), CF_EPROTO);     /* reserved */
 
