@@ -19,18 +19,9 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cf_error.h"
-
-static int64_t now_ms(void)
-{
-  struct timespec t;
-
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 void cf__admit_sanitise(char *dst, size_t len, const char *src)
 {
@@ -82,7 +73,7 @@ static int read_line(int fd, char *buf, size_t len, int64_t deadline_ms)
 
   for (;;) {
     struct pollfd p = { .fd = fd, .events = POLLIN };
-    int64_t left = deadline_ms - now_ms();
+    int64_t left = deadline_ms - cf_monotonic_ms();
     ssize_t n;
 
     if (left <= 0)
@@ -121,7 +112,7 @@ int cf__admit_ask(int fd, const char *identity, uint32_t pid, const char *client
   cf__admit_sanitise(name, sizeof name, client);
   snprintf(line, sizeof line, "admit %s %" PRIu32 " %s\n", ident, pid, name);
   if ((r = write_all(fd, line, strlen(line))) != 0 ||
-      (r = read_line(fd, line, sizeof line, now_ms() + timeout_ms)) != 0) {
+      (r = read_line(fd, line, sizeof line, cf_monotonic_ms() + timeout_ms)) != 0) {
     snprintf(why, whylen, "the supervisor did not answer (%s)", cf_strerror(r));
     return r;
   }

@@ -51,28 +51,6 @@ static void on_handle_closed(uv_handle_t *h)
     free(s);
 }
 
-static void peer_name(uv_tcp_t *tcp, char *buf, size_t len)
-{
-  struct sockaddr_storage ss;
-  int n = sizeof ss;
-  char ip[64] = "?";
-
-  snprintf(buf, len, "unknown peer");
-  if (uv_tcp_getpeername(tcp, (struct sockaddr *)&ss, &n) != 0)
-    return;
-  if (ss.ss_family == AF_INET) {
-    const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
-
-    uv_ip4_name(a, ip, sizeof ip);
-    snprintf(buf, len, "%s:%u", ip, (unsigned)ntohs(a->sin_port));
-  } else if (ss.ss_family == AF_INET6) {
-    const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
-
-    uv_ip6_name(a, ip, sizeof ip);
-    snprintf(buf, len, "[%s]:%u", ip, (unsigned)ntohs(a->sin6_port));
-  }
-}
-
 /* Stop listening to the worker (it is admitted, refused or gone). */
 static void close_control(struct cf_session *s)
 {
@@ -341,7 +319,14 @@ void cf__srv_session_accept(struct cf_supervisor *sv, uv_stream_t *server)
     uv_close((uv_handle_t *)tcp, on_tcp_closed);
     return;
   }
-  peer_name(tcp, peer, sizeof peer);
+  {
+    uv_os_fd_t fd;
+
+    if (uv_fileno((uv_handle_t *)tcp, &fd) == 0)
+      cf_socket_peer(fd, peer, sizeof peer);
+    else
+      snprintf(peer, sizeof peer, "?");
+  }
   if (sv->n_pending >= CF_SRV_MAX_PENDING) {
     cf_warn("%s: %d connections are already waiting to authenticate; closing", peer,
             CF_SRV_MAX_PENDING);

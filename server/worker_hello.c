@@ -11,7 +11,6 @@
  * An authentication failure says only that, never which part failed. */
 #include "internal.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <grp.h>
 #include <inttypes.h>
@@ -19,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cf_error.h"
@@ -78,37 +76,6 @@ static void refuse_plain(int fd, const char *reason)
 }
 
 /* "host:port" of the socket's peer, for logs. */
-static void peer_of(int fd, char *buf, size_t len)
-{
-  struct sockaddr_storage ss;
-  socklen_t n = sizeof ss;
-  char host[INET6_ADDRSTRLEN] = "?";
-  unsigned port = 0;
-
-  snprintf(buf, len, "unknown peer");
-  if (getpeername(fd, (struct sockaddr *)&ss, &n) != 0)
-    return;
-  if (ss.ss_family == AF_INET) {
-    const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
-    inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
-    port = ntohs(a->sin_port);
-    snprintf(buf, len, "%s:%u", host, port);
-  } else if (ss.ss_family == AF_INET6) {
-    const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
-    inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
-    port = ntohs(a->sin6_port);
-    snprintf(buf, len, "[%s]:%u", host, port);
-  }
-}
-
-static int64_t now_ms(void)
-{
-  struct timespec t;
-
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* Become o->user (when running as root): no way back, no supplementary
  * groups. Anything the worker needs from root (the TLS key, the tokens
  * file) is read before. */
@@ -160,7 +127,7 @@ static int open_conn(struct cf_worker *w, int fd, struct cf_tls_ctx *tls, int ti
 static int read_hello(struct cf_worker *w, int64_t deadline, CfHello **out)
 {
   const struct cf_frame_limits lim = { CF_SRV_MAX_HELLO_BODY, 0 };
-  int64_t left = deadline - now_ms();
+  int64_t left = deadline - cf_monotonic_ms();
   struct cf_frame f;
   char why[128];
   int rc, r;
@@ -189,7 +156,7 @@ static int read_hello(struct cf_worker *w, int64_t deadline, CfHello **out)
 
 int cf__worker_greet(struct cf_worker *w, const struct cf_srv_options *o, int fd)
 {
-  int64_t deadline = now_ms() + CF_SRV_HELLO_TIMEOUT_MS;
+  int64_t deadline = cf_monotonic_ms() + CF_SRV_HELLO_TIMEOUT_MS;
   struct cf_tls_ctx *tls = NULL;
   struct cf_tokens *tokens = NULL;
   struct cf_srv_auth auth = { 0 };
@@ -197,7 +164,7 @@ int cf__worker_greet(struct cf_worker *w, const struct cf_srv_options *o, int fd
   CfHello *hello = NULL;
   int r = CF_EINVAL;
 
-  peer_of(fd, w->peer, sizeof w->peer);
+  cf_socket_peer(fd, w->peer, sizeof w->peer);
   /* What needs the supervisor's rights comes first: the key and tokens. */
   if (strcmp(o->listen.scheme, "tls") == 0) {
     struct cf_tls_config tc = { o->tls_client_ca, o->tls_cert, o->tls_key };

@@ -70,6 +70,13 @@ int cf_conn_set_timeout(struct cf_conn *c, int timeout_ms);
 /* The peer address as "host:port" (for logs); always NUL-terminated. */
 void cf_conn_peer(const struct cf_conn *c, char *buf, size_t len);
 
+/* The peer of the connected socket fd as "host:port" ("[v6]:port"),
+ * "unix" or "?" into buf (always NUL-terminated), for logs. */
+void cf_socket_peer(int fd, char *buf, size_t len);
+
+/* Milliseconds on CLOCK_MONOTONIC, for deadlines. */
+int64_t cf_monotonic_ms(void);
+
 /* Close and free; NULL is ignored. A TLS connection first tries to send its
  * close_notify without blocking. */
 void cf_conn_close(struct cf_conn *c);

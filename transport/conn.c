@@ -66,7 +66,7 @@ int cf__conn_errno(int e)
   }
 }
 
-int64_t cf__conn_now_ms(void)
+int64_t cf_monotonic_ms(void)
 {
   struct timespec ts;
 

@@ -63,9 +63,6 @@ void cf__conn_seterr(char *err, size_t errlen, const char *fmt, ...)
  * memory -> CF_ENOMEM, anything else -> CF_EIO. */
 int cf__conn_errno(int e);
 
-/* CLOCK_MONOTONIC in milliseconds. */
-int64_t cf__conn_now_ms(void);
-
 /* ---- Socket helpers (tcp.c), reused by stream transports over TCP ------- */
 
 /* Resolve u->host and connect a TCP socket within timeout_ms (<= 0: no
@@ -74,9 +71,6 @@ int64_t cf__conn_now_ms(void);
  * CF_E* code with a reason in err. */
 int cf__tcp_connect_fd(const struct cf_url *u, int timeout_ms, int *fd,
                        char *err, size_t errlen);
-
-/* Write the peer address of fd as "host:port", "[v6]:port" or "unix". */
-void cf__tcp_format_peer(int fd, char *buf, size_t len);
 
 /* Wait until fd is ready for events (POLLIN, POLLOUT) or deadline_ms
  * (monotonic; < 0: never) passes. Returns 0, CF_ETIMEDOUT or CF_EIO. */

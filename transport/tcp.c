@@ -36,7 +36,7 @@ int cf__tcp_wait_fd(int fd, short events, int64_t deadline_ms)
   for (;;) {
     wait = -1;
     if (deadline_ms >= 0) {
-      int64_t left = deadline_ms - cf__conn_now_ms();
+      int64_t left = deadline_ms - cf_monotonic_ms();
       if (left <= 0)
         return CF_ETIMEDOUT;
       wait = left > 1000000000 ? 1000000000 : (int)left;
@@ -72,7 +72,7 @@ int cf__tcp_setup_fd(int fd)
   return 0;
 }
 
-void cf__tcp_format_peer(int fd, char *buf, size_t len)
+void cf_socket_peer(int fd, char *buf, size_t len)
 {
   struct sockaddr_storage ss;
   socklen_t sl = sizeof ss;
@@ -152,7 +152,7 @@ int cf__tcp_connect_fd(const struct cf_url *u, int timeout_ms, int *fd,
 {
   struct addrinfo hints, *res = NULL, *ai;
   char port[8];
-  int64_t deadline = timeout_ms > 0 ? cf__conn_now_ms() + timeout_ms : -1;
+  int64_t deadline = timeout_ms > 0 ? cf_monotonic_ms() + timeout_ms : -1;
   int rc = CF_ENOTFOUND, sys_err = 0, gai;
 
   *fd = -1;
@@ -201,7 +201,7 @@ static int tcp_wrap(int fd, struct cf_conn **out)
   c->ops = &cf__tcp_ops;
   c->fd = fd;
   c->timeout_ms = 0;
-  cf__tcp_format_peer(fd, c->peer, sizeof c->peer);
+  cf_socket_peer(fd, c->peer, sizeof c->peer);
   *out = c;
   return 0;
 }
@@ -285,7 +285,7 @@ static int tcp_writev(struct cf_conn *c, const struct iovec *iov, int iovcnt)
 static int tcp_read_exact(struct cf_conn *c, void *buf, size_t len)
 {
   uint8_t *p = buf;
-  int64_t deadline = c->timeout_ms > 0 ? cf__conn_now_ms() + c->timeout_ms : -1;
+  int64_t deadline = c->timeout_ms > 0 ? cf_monotonic_ms() + c->timeout_ms : -1;
   ssize_t r;
   int rc;
 

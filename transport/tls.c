@@ -280,7 +280,7 @@ static int tls_read_exact(struct cf_conn *c, void *buf, size_t len)
 
   if (!tc->healthy)
     return CF_EIO;
-  tc->deadline_ms = c->timeout_ms > 0 ? cf__conn_now_ms() + c->timeout_ms : -1;
+  tc->deadline_ms = c->timeout_ms > 0 ? cf_monotonic_ms() + c->timeout_ms : -1;
   while (len > 0) {
     ERR_clear_error();
     tc->io_err = 0;
@@ -314,7 +314,7 @@ static void tls_close(struct cf_conn *c)
   if (tc->healthy) {
     /* close_notify, one try without blocking: a stuck peer must not hold
      * up the close. */
-    tc->deadline_ms = cf__conn_now_ms();
+    tc->deadline_ms = cf_monotonic_ms();
     (void)SSL_shutdown(tc->ssl);
   }
   if (c->fd >= 0)

@@ -194,7 +194,7 @@ static int set_expected_host(SSL *ssl, const char *host)
 int cf_conn_connect_tls(const struct cf_url *u, struct cf_tls_ctx *ctx, int timeout_ms,
                         struct cf_conn **out, char *err, size_t errlen)
 {
-  int64_t deadline = timeout_ms > 0 ? cf__conn_now_ms() + timeout_ms : -1;
+  int64_t deadline = timeout_ms > 0 ? cf_monotonic_ms() + timeout_ms : -1;
   struct cf_tls_conn *tc;
   int fd, rc;
 
@@ -232,7 +232,7 @@ int cf_conn_connect_tls(const struct cf_url *u, struct cf_tls_ctx *ctx, int time
     rc = CF_EAUTH;
     goto fail;
   }
-  cf__tcp_format_peer(fd, tc->base.peer, sizeof tc->base.peer);
+  cf_socket_peer(fd, tc->base.peer, sizeof tc->base.peer);
   *out = &tc->base;
   return 0;
 
@@ -296,7 +296,7 @@ static int peek_client_hello(int fd, int64_t deadline, int timeout_ms, int *plai
 int cf_conn_accept_tls(int fd, struct cf_tls_ctx *ctx, int timeout_ms, struct cf_conn **out,
                        int *plain, char *err, size_t errlen)
 {
-  int64_t deadline = timeout_ms > 0 ? cf__conn_now_ms() + timeout_ms : -1;
+  int64_t deadline = timeout_ms > 0 ? cf_monotonic_ms() + timeout_ms : -1;
   struct cf_tls_conn *tc;
   int rc, type = 0, dummy;
   socklen_t sl = sizeof type;
@@ -336,7 +336,7 @@ int cf_conn_accept_tls(int fd, struct cf_tls_ctx *ctx, int timeout_ms, struct cf
     cf__tls_conn_free(tc);
     return rc;
   }
-  cf__tcp_format_peer(fd, tc->base.peer, sizeof tc->base.peer);
+  cf_socket_peer(fd, tc->base.peer, sizeof tc->base.peer);
   *out = &tc->base;
   return 0;
 }
