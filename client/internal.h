@@ -67,6 +67,21 @@ void cf__client_free_reply(ProtobufCMessage *rep);
 CUresult cf__client_call_async(uint32_t op, const ProtobufCMessage *req,
                                const void *bulk_in, size_t bulk_in_len);
 
+/* Calls of one op whose replies carry bulk (the pieces of a large
+ * device-to-host copy), pipelined: up to window requests in flight, the
+ * replies read in order straight into each call's bulk_out, which must come
+ * back whole. After a failed reply no more requests go, but those in
+ * flight are drained. Returns CUDA_SUCCESS, the first failed call's result,
+ * or the errors of cf__client_call. */
+struct cf_pipelined_call {
+  const ProtobufCMessage *req;
+  void *bulk_out;
+  size_t bulk_out_cap;
+};
+CUresult cf__client_call_pipelined(uint32_t op, const ProtobufCMessageDescriptor *rep_desc,
+                                   const struct cf_pipelined_call *calls, size_t n,
+                                   size_t window);
+
 /* --- vouch.c: when an asynchronous call may skip its round trip -------- */
 
 /* 1 with *ctx the calling thread's current context when asynchronous calls

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "cf_api.pb-c.h"
+#include "cf_api_ops.h"
 #include "cf_client_rpc.h"
 #include "internal.h"
 
@@ -184,26 +186,84 @@ CF_EXPORT CUresult CUDAAPI cuMemHostUnregister(void *p)
 
 /* --- copies -------------------------------------------------------------- */
 
+/* Copies go in pieces of CF_COPY_CHUNK (CUFERRY_CHUNK_SIZE bytes, 64 KiB to
+ * the server's bulk limit), pipelined so that the network, the server and
+ * its device copy overlap and neither side holds more than a few pieces:
+ * - first, the whole range must lie in one allocation (whole_range), so a
+ *   bad copy fails before any piece moves, as it does locally;
+ * - host to device: every piece but the last goes without waiting (an
+ *   asynchronous copy on the legacy stream, or on the caller's stream for
+ *   the async form, vouch.c permitting); the last, synchronous form,
+ *   answers for all of them, a failure latched on the server included.
+ * - device to host: CF_COPY_WINDOW requests in flight, each reply landing
+ *   in the caller's buffer (cf__client_call_pipelined). The async form is
+ *   done by the time it returns, which is before the stream's next
+ *   synchronisation, as CUDA requires. */
+#define CF_COPY_CHUNK ((size_t)4 << 20)
+#define CF_COPY_WINDOW 4
+
 static size_t chunk_size(void)
 {
-  size_t max = cf__session_max_bulk();
-  return max ? max : (size_t)1 << 20;
+  static size_t chosen;
+  size_t max = cf__session_max_bulk(), want = chosen;
+
+  if (!want) {
+    const char *e = getenv("CUFERRY_CHUNK_SIZE");
+    char *end;
+    unsigned long long v = e ? strtoull(e, &end, 10) : 0;
+
+    want = e && !*end && v >= ((size_t)64 << 10) ? (size_t)v : CF_COPY_CHUNK;
+    chosen = want;
+  }
+  if (!max)
+    max = (size_t)1 << 20;
+  return want < max ? want : max;
 }
 
-/* hStream is NULL for the synchronous forms. The asynchronous forms are
- * carried synchronously for now, which CUDA's ordering allows. */
+/* Whether [p, p+n) may be copied in pieces: CUDA_SUCCESS when it lies in
+ * one allocation the client knows, after asking the server for the one
+ * around p if need be (one round trip, which also teaches vouch.c);
+ * otherwise the error the whole copy must give before any piece moves. */
+static CUresult whole_range(CUdeviceptr p, size_t n)
+{
+  CUdeviceptr base;
+  size_t size;
+  CUresult r;
+
+  if (cf__vouch_span(p, 0, n, 1, 1))
+    return CUDA_SUCCESS;
+  r = cf__rpc_cuMemGetAddressRange_v2(&base, &size, p);
+  if (r == CUDA_ERROR_NOT_FOUND)
+    r = CUDA_ERROR_INVALID_VALUE;
+  if (r != CUDA_SUCCESS)
+    return r;
+  cf__vouch_note_alloc(base, size);
+  return cf__vouch_span(p, 0, n, 1, 1) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
+}
+
+/* hStream is NULL for the synchronous forms. */
 static CUresult htod(CUdeviceptr dst, const void *src, size_t n, CUstream s, int async)
 {
   const uint8_t *p = src;
   size_t step = chunk_size();
+  CUcontext ctx;
+  int ahead;
   CUresult r = CUDA_SUCCESS;
 
   if (!src && n)
     return CUDA_ERROR_INVALID_VALUE;
+  if (n > step && (r = whole_range(dst, n)) != CUDA_SUCCESS)
+    return r;
+  ahead = n > step && !async && cf__vouch_context(&ctx);
   do {
     size_t k = n < step ? n : step;
-    r = async ? cf__rpc_cuMemcpyHtoDAsync_v2(dst, p, k, s)
-              : cf__rpc_cuMemcpyHtoD_v2(dst, p, k);
+
+    if (async)
+      r = cf__rpc_cuMemcpyHtoDAsync_v2(dst, p, k, s);
+    else if (ahead && k < n)
+      r = cf__rpc_cuMemcpyHtoDAsync_v2(dst, p, k, CU_STREAM_LEGACY);
+    else
+      r = cf__rpc_cuMemcpyHtoD_v2(dst, p, k);
     dst += k;
     p += k;
     n -= k;
@@ -213,20 +273,54 @@ static CUresult htod(CUdeviceptr dst, const void *src, size_t n, CUstream s, int
 
 static CUresult dtoh(void *dst, CUdeviceptr src, size_t n, CUstream s, int async)
 {
-  uint8_t *p = dst;
-  size_t step = chunk_size();
-  CUresult r = CUDA_SUCCESS;
+  size_t step = chunk_size(), count = n ? (n + step - 1) / step : 1;
+  struct cf_pipelined_call *calls;
+  CuMemcpyDtoHV2Req *req;
+  CuMemcpyDtoHAsyncV2Req *areq;
+  CUresult r;
 
   if (!dst && n)
     return CUDA_ERROR_INVALID_VALUE;
-  do {
-    size_t k = n < step ? n : step;
-    r = async ? cf__rpc_cuMemcpyDtoHAsync_v2(p, src, k, s)
-              : cf__rpc_cuMemcpyDtoH_v2(p, src, k);
-    src += k;
-    p += k;
-    n -= k;
-  } while (r == CUDA_SUCCESS && n > 0);
+  if (count == 1)
+    return async ? cf__rpc_cuMemcpyDtoHAsync_v2(dst, src, n, s)
+                 : cf__rpc_cuMemcpyDtoH_v2(dst, src, n);
+  if ((r = whole_range(src, n)) != CUDA_SUCCESS)
+    return r;
+  calls = calloc(count, sizeof *calls);
+  req = async ? NULL : calloc(count, sizeof *req);
+  areq = async ? calloc(count, sizeof *areq) : NULL;
+  if (!calls || (!req && !areq)) {
+    free(calls);
+    free(req);
+    free(areq);
+    return CUDA_ERROR_OUT_OF_MEMORY;
+  }
+  for (size_t i = 0; i < count; i++) {
+    size_t off = i * step, k = n - off < step ? n - off : step;
+
+    if (async) {
+      cu_memcpy_dto_hasync_v2_req__init(&areq[i]);
+      areq[i].srcdevice = (uint64_t)(src + off);
+      areq[i].bytecount = k;
+      areq[i].hstream = (uint64_t)(uintptr_t)s;
+      calls[i].req = &areq[i].base;
+    } else {
+      cu_memcpy_dto_hv2_req__init(&req[i]);
+      req[i].srcdevice = (uint64_t)(src + off);
+      req[i].bytecount = k;
+      calls[i].req = &req[i].base;
+    }
+    calls[i].bulk_out = (uint8_t *)dst + off;
+    calls[i].bulk_out_cap = k;
+  }
+  r = async ? cf__client_call_pipelined(CF_OP_cuMemcpyDtoHAsync_v2,
+                                        &cu_memcpy_dto_hasync_v2_rep__descriptor, calls, count,
+                                        CF_COPY_WINDOW)
+            : cf__client_call_pipelined(CF_OP_cuMemcpyDtoH_v2, &cu_memcpy_dto_hv2_rep__descriptor,
+                                        calls, count, CF_COPY_WINDOW);
+  free(calls);
+  free(req);
+  free(areq);
   return r;
 }
 

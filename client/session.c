@@ -393,6 +393,81 @@ CUresult cf__client_call(uint32_t op, const ProtobufCMessage *req,
   return r;
 }
 
+CUresult cf__client_call_pipelined(uint32_t op, const ProtobufCMessageDescriptor *rep_desc,
+                                   const struct cf_pipelined_call *calls, size_t n,
+                                   size_t window)
+{
+  uint64_t first_seq;
+  size_t sent = 0, got = 0;
+  CUresult r, first_err = CUDA_SUCCESS;
+  int rc = 0;
+
+  pthread_mutex_lock(&S.lock);
+  if ((r = session_usable()) != CUDA_SUCCESS) {
+    pthread_mutex_unlock(&S.lock);
+    return r;
+  }
+  first_seq = S.seq + 1;
+  while (got < n && rc == 0) {
+    /* Keep up to window requests in flight; none after a failure. */
+    while (sent < n && sent - got < window && first_err == CUDA_SUCCESS && rc == 0) {
+      uint8_t small[SMALL_BODY], *body;
+      size_t len;
+      struct cf_frame_header h;
+
+      if ((r = pack_request(calls[sent].req, 0, small, &body, &len)) != CUDA_SUCCESS) {
+        first_err = r;
+        break;
+      }
+      cf_frame_header_init(&h, CF_FRAME_CALL, op, ++S.seq, (uint32_t)len, 0);
+      h.lane = lane();
+      rc = cf__sendq_send(&S.queue, S.conn, &h, body, NULL);
+      if (body != small)
+        free(body);
+      sent++;
+    }
+    if (got == sent || rc)
+      break;
+    {
+      const struct cf_pipelined_call *c = &calls[got];
+      struct cf_frame f;
+      ProtobufCMessage *rep;
+
+      while ((rc = cf_frame_recv(S.conn, &S.limits, c->bulk_out, c->bulk_out_cap, &f)) == 0 &&
+             f.h.type == CF_FRAME_OUTPUT) {
+        fwrite(f.body, 1, f.h.body_len, stdout);
+        fflush(stdout);
+        cf_frame_release(&f);
+      }
+      if (rc)
+        break;
+      if (f.h.type != CF_FRAME_REPLY || f.h.seq != first_seq + got || f.h.op != op ||
+          (f.h.bulk_len && f.bulk != c->bulk_out) ||
+          !(rep = protobuf_c_message_unpack(rep_desc, cf_proto_allocator(), f.h.body_len,
+                                            f.body))) {
+        cf_frame_release(&f);
+        rc = CF_EPROTO;
+        break;
+      }
+      r = (CUresult)((const struct reply_head *)rep)->result;
+      if (r == CUDA_SUCCESS && f.h.bulk_len != c->bulk_out_cap)
+        r = CUDA_ERROR_UNKNOWN; /* a short answer to a copy */
+      if (r != CUDA_SUCCESS && first_err == CUDA_SUCCESS)
+        first_err = r;
+      protobuf_c_message_free_unpacked(rep, cf_proto_allocator());
+      cf_frame_release(&f);
+      got++;
+    }
+  }
+  if (rc) {
+    set_broken(rc == CF_EPROTO ? "reply out of order or malformed" : "pipelined calls", rc);
+    first_err = CUDA_ERROR_DEVICE_UNAVAILABLE;
+  }
+  pthread_mutex_unlock(&S.lock);
+  cf__vouch_note_result(first_err);
+  return first_err;
+}
+
 /* The flusher: writes the queue once its oldest call has waited
  * FLUSH_DELAY_NS, so that an asynchronous call followed by no other call
  * still reaches the server. Runs for the life of the process; holds the

@@ -5,10 +5,12 @@ runs must pass (exit 0, no FAIL line, PASS last) and print identical "digest"
 lines.
 
 usage: test_program.py --cuferryd P --client-dir D --emu SO [--env K=V]...
+                       [--stub-env K=V]...
                        [--stub-log-once REGEX]... [--expect-stdout REGEX]...
                        [--stub-only] [--no-unsupported] -- PROGRAM [ARGS...]
 --env sets a variable for the server and the direct run (e.g. a small
-CUFERRY_EMU_MEMORY). --stub-log-once: the stub run's stderr must hold exactly
+CUFERRY_EMU_MEMORY); --stub-env one for the program run through the stub
+(e.g. CUFERRY_CHUNK_SIZE). --stub-log-once: the stub run's stderr must hold exactly
 one line matching REGEX (the "not supported yet" notice, logged once).
 --expect-stdout: both runs' stdout must hold a line matching REGEX (e.g. a
 device printf line, which must reach the program that owns the context).
@@ -25,6 +27,7 @@ import harness as h
 def main():
     p = h.parser(__doc__)
     p.add_argument('--env', action='append', default=[], metavar='K=V')
+    p.add_argument('--stub-env', action='append', default=[], metavar='K=V')
     p.add_argument('--stub-log-once', action='append', default=[],
                    metavar='REGEX')
     p.add_argument('--expect-stdout', action='append', default=[],
@@ -55,7 +58,8 @@ def main():
             problems.append(str(e))
 
     with h.server(args, extra) as srv:
-        env = h.program_env(args.client_dir, srv.url)
+        env = h.program_env(args.client_dir, srv.url,
+                            dict(kv.split('=', 1) for kv in args.stub_env))
         remote = h.run(args.program, env, args.timeout,
                        label=name + ' via cuferryd')
         try:
