@@ -53,7 +53,9 @@ static struct {
   struct cf_tls_ctx *tls;
   struct cf_sendq queue;  /* asynchronous calls not yet written (sendq.c) */
   pthread_cond_t queued;  /* signalled when the queue becomes non-empty */
-  int flusher_started;
+  int flusher_started;    /* 1: running, -1: failed or stopped at exit */
+  int flusher_stop;
+  pthread_t flusher;
 } S = {
   .lock = PTHREAD_MUTEX_INITIALIZER,
   .limits = { CF_FRAME_DEFAULT_MAX_BODY, CF_FRAME_DEFAULT_MAX_BULK },
@@ -470,13 +472,13 @@ CUresult cf__client_call_pipelined(uint32_t op, const ProtobufCMessageDescriptor
 
 /* The flusher: writes the queue once its oldest call has waited
  * FLUSH_DELAY_NS, so that an asynchronous call followed by no other call
- * still reaches the server. Runs for the life of the process; holds the
- * session lock except while it sleeps. */
+ * still reaches the server. Runs until the process exits (flusher_stop);
+ * holds the session lock except while it sleeps. */
 static void *flusher_main(void *arg)
 {
   (void)arg;
   pthread_mutex_lock(&S.lock);
-  while (S.conn) {
+  while (S.conn && !S.flusher_stop) {
     uint64_t due = cf__sendq_due_ns(&S.queue, FLUSH_DELAY_NS);
 
     if (!due) {
@@ -496,14 +498,37 @@ static void *flusher_main(void *arg)
   return NULL;
 }
 
+/* At exit, before OpenSSL's own exit handler (registered earlier, so run
+ * later) tears down its per-thread state: write what is queued and end the
+ * flusher, whose exit then frees what OpenSSL keeps for it. Later
+ * asynchronous calls (from other exit handlers) are written at once. */
+static void flusher_stop(void)
+{
+  int join = 0;
+
+  pthread_mutex_lock(&S.lock);
+  if (S.flusher_started > 0 && cf__pid() == S.owner) {
+    if (S.conn && !S.broken) {
+      int rc = cf__sendq_send(&S.queue, S.conn, NULL, NULL, NULL);
+
+      if (rc)
+        set_broken("sending", rc);
+    }
+    S.flusher_stop = 1;
+    S.flusher_started = -1;
+    pthread_cond_signal(&S.queued);
+    join = 1;
+  }
+  pthread_mutex_unlock(&S.lock);
+  if (join)
+    pthread_join(S.flusher, NULL);
+}
+
 /* Start the flusher on the first asynchronous call; with the lock held. 0 or
  * -1 (no thread: the caller writes its call at once instead). */
 static int flusher_start(void)
 {
   pthread_condattr_t a;
-  pthread_attr_t ta;
-  pthread_t t;
-  int ok;
 
   if (S.flusher_started)
     return S.flusher_started > 0 ? 0 : -1;
@@ -512,15 +537,12 @@ static int flusher_start(void)
       pthread_cond_init(&S.queued, &a))
     return -1;
   pthread_condattr_destroy(&a);
-  pthread_attr_init(&ta);
-  pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
-  ok = pthread_create(&t, &ta, flusher_main, NULL) == 0;
-  pthread_attr_destroy(&ta);
-  if (!ok) {
+  if (pthread_create(&S.flusher, NULL, flusher_main, NULL) != 0) {
     pthread_cond_destroy(&S.queued);
     return -1;
   }
   S.flusher_started = 1;
+  atexit(flusher_stop);
   return 0;
 }
 
@@ -582,9 +604,7 @@ __attribute__((destructor)) static void session_end(void)
       cf__sendq_send(&S.queue, S.conn, &h, NULL, NULL); /* queued calls first */
     }
     cf_conn_close(S.conn);
-    S.conn = NULL; /* the flusher sees it and ends */
-    if (S.flusher_started > 0)
-      pthread_cond_signal(&S.queued);
+    S.conn = NULL;
     cf__sendq_free(&S.queue);
   }
   pthread_mutex_unlock(&S.lock);
