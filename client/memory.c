@@ -191,10 +191,10 @@ CF_EXPORT CUresult CUDAAPI cuMemHostUnregister(void *p)
  * its device copy overlap and neither side holds more than a few pieces:
  * - first, the whole range must lie in one allocation (whole_range), so a
  *   bad copy fails before any piece moves, as it does locally;
- * - host to device: every piece but the last goes without waiting (an
- *   asynchronous copy on the legacy stream, or on the caller's stream for
- *   the async form, vouch.c permitting); the last, synchronous form,
- *   answers for all of them, a failure latched on the server included.
+ * - host to device: every piece but the last goes without waiting for its
+ *   reply (the synchronous copy sent NOREPLY: the server runs it as it
+ *   comes and latches a failure; for the async form, the caller's stream,
+ *   vouch.c permitting); the last piece's reply answers for all of them.
  * - device to host: CF_COPY_WINDOW requests in flight, each reply landing
  *   in the caller's buffer (cf__client_call_pipelined). The async form is
  *   done by the time it returns, which is before the stream's next
@@ -258,12 +258,17 @@ static CUresult htod(CUdeviceptr dst, const void *src, size_t n, CUstream s, int
   do {
     size_t k = n < step ? n : step;
 
-    if (async)
+    if (async) {
       r = cf__rpc_cuMemcpyHtoDAsync_v2(dst, p, k, s);
-    else if (ahead && k < n)
-      r = cf__rpc_cuMemcpyHtoDAsync_v2(dst, p, k, CU_STREAM_LEGACY);
-    else
+    } else if (ahead && k < n) {
+      CuMemcpyHtoDV2Req req = CU_MEMCPY_HTO_DV2_REQ__INIT;
+
+      req.dstdevice = (uint64_t)dst;
+      req.bytecount = k;
+      r = cf__client_call_async(CF_OP_cuMemcpyHtoD_v2, &req.base, p, k);
+    } else {
       r = cf__rpc_cuMemcpyHtoD_v2(dst, p, k);
+    }
     dst += k;
     p += k;
     n -= k;
