@@ -175,9 +175,12 @@ static CUresult handshake(void)
   }
   /* The token has done its work: do not keep it in memory. */
   explicit_bzero(S.cfg.token, sizeof S.cfg.token);
-  if (S.welcome->max_body)
+  /* The server may lower the frame limits, not raise them: they also bound
+   * what this process allocates for a reply, so a server cannot make it
+   * take bodies or bulks past the defaults. */
+  if (S.welcome->max_body && S.welcome->max_body < S.limits.max_body)
     S.limits.max_body = S.welcome->max_body;
-  if (S.welcome->max_bulk)
+  if (S.welcome->max_bulk && S.welcome->max_bulk < S.limits.max_bulk)
     S.limits.max_bulk = S.welcome->max_bulk;
   cf_debug("session %llu on %s: %s, %zu device(s)",
            (unsigned long long)S.welcome->session_id, S.server,
