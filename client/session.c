@@ -294,24 +294,15 @@ static CUresult session_usable(void)
   return S.broken ? CUDA_ERROR_DEVICE_UNAVAILABLE : CUDA_SUCCESS;
 }
 
-static int exchange(uint32_t op, const uint8_t *body, size_t body_len,
-                    const void *bulk_in, size_t bulk_in_len, void *bulk_out,
-                    size_t bulk_out_cap, struct cf_frame *f)
+/* The reply to call seq of op into *f, its bulk straight into bulk_out.
+ * Device output (printf in kernels) comes before the reply, as frames of
+ * its own; it goes to this program's stdout, where a local GPU's would.
+ * Returns 0, or the error with the session marked broken. */
+static int receive_reply(uint32_t op, uint64_t seq, void *bulk_out, size_t bulk_out_cap,
+                         struct cf_frame *f)
 {
-  uint64_t seq = ++S.seq;
-  struct cf_frame_header h;
   int rc;
 
-  cf_frame_header_init(&h, CF_FRAME_CALL, op, seq, (uint32_t)body_len, bulk_in_len);
-  h.lane = lane();
-  /* The queued asynchronous calls go first, in the same write. */
-  rc = cf__sendq_send(&S.queue, S.conn, &h, body, bulk_in);
-  if (rc != 0) {
-    set_broken("sending", rc);
-    return rc;
-  }
-  /* Device output (printf in kernels) comes before the reply, as frames of
-   * its own; it goes to this program's stdout, where a local GPU's would. */
   while ((rc = cf_frame_recv(S.conn, &S.limits, bulk_out, bulk_out_cap, f)) == 0 &&
          f->h.type == CF_FRAME_OUTPUT) {
     fwrite(f->body, 1, f->h.body_len, stdout);
@@ -329,6 +320,25 @@ static int exchange(uint32_t op, const uint8_t *body, size_t body_len,
     return CF_EPROTO;
   }
   return 0;
+}
+
+static int exchange(uint32_t op, const uint8_t *body, size_t body_len,
+                    const void *bulk_in, size_t bulk_in_len, void *bulk_out,
+                    size_t bulk_out_cap, struct cf_frame *f)
+{
+  uint64_t seq = ++S.seq;
+  struct cf_frame_header h;
+  int rc;
+
+  cf_frame_header_init(&h, CF_FRAME_CALL, op, seq, (uint32_t)body_len, bulk_in_len);
+  h.lane = lane();
+  /* The queued asynchronous calls go first, in the same write. */
+  rc = cf__sendq_send(&S.queue, S.conn, &h, body, bulk_in);
+  if (rc != 0) {
+    set_broken("sending", rc);
+    return rc;
+  }
+  return receive_reply(op, seq, bulk_out, bulk_out_cap, f);
 }
 
 /* Every reply message starts with sint32 result = 1 (tools/gen/gen_api.py),
@@ -438,19 +448,12 @@ CUresult cf__client_call_pipelined(uint32_t op, const ProtobufCMessageDescriptor
       struct cf_frame f;
       ProtobufCMessage *rep;
 
-      while ((rc = cf_frame_recv(S.conn, &S.limits, c->bulk_out, c->bulk_out_cap, &f)) == 0 &&
-             f.h.type == CF_FRAME_OUTPUT) {
-        fwrite(f.body, 1, f.h.body_len, stdout);
-        fflush(stdout);
-        cf_frame_release(&f);
-      }
-      if (rc)
+      if ((rc = receive_reply(op, first_seq + got, c->bulk_out, c->bulk_out_cap, &f)) != 0)
         break;
-      if (f.h.type != CF_FRAME_REPLY || f.h.seq != first_seq + got || f.h.op != op ||
-          (f.h.bulk_len && f.bulk != c->bulk_out) ||
-          !(rep = protobuf_c_message_unpack(rep_desc, cf_proto_allocator(), f.h.body_len,
+      if (!(rep = protobuf_c_message_unpack(rep_desc, cf_proto_allocator(), f.h.body_len,
                                             f.body))) {
         cf_frame_release(&f);
+        set_broken("malformed reply", CF_EPROTO);
         rc = CF_EPROTO;
         break;
       }
@@ -465,7 +468,7 @@ CUresult cf__client_call_pipelined(uint32_t op, const ProtobufCMessageDescriptor
     }
   }
   if (rc) {
-    set_broken(rc == CF_EPROTO ? "reply out of order or malformed" : "pipelined calls", rc);
+    set_broken("sending", rc); /* a no-op when receiving already said why */
     first_err = CUDA_ERROR_DEVICE_UNAVAILABLE;
   }
   pthread_mutex_unlock(&S.lock);
