@@ -172,7 +172,7 @@ static int serve_call(struct cf_worker *w, const struct cf_frame *f)
     cf__call_reset(&c);
     return 0;
   }
-  if (r == 0 && e && (e->flags & CF_OPF_SYNCS) && c.result == CUDA_SUCCESS) {
+  if (r == 0 && e && (e->flags & CF_OPF_SYNCS) && c.result == CUDA_SUCCESS && w->n_latched) {
     CUresult latched = cf__latch_take(w, current_context(w));
 
     if (latched != CUDA_SUCCESS) {
