@@ -6,8 +6,9 @@
  * stream sends frames of RAW_CHUNK bytes, each acknowledged (host to
  * device) or asked for (device to host), one at a time: what the link
  * carries without cuferry's pipelining, so a ratio over 1 is possible.
- * Compression: rows say which mode carried the data; today every copy
- * travels raw ("none"). */
+ * Each copy runs once per compression mode (--compression; the stub's
+ * cuferry_set_compression sets it for both directions), and each row says
+ * what share of the bytes went over the wire (the stub's counters). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 
 #include "bench.h"
 #include "cf_frame.h"
+#include "cuferry.h"
 
 #define TARGET_BYTES ((uint64_t)32 << 20) /* moved per measurement, at least */
 #define MIN_REPS 3
@@ -110,34 +112,66 @@ int cf_bench_bandwidth(const struct cf_bench_opts *o)
   }
   if (!o->json)
     printf("bandwidth: synchronous copies over %s, GB/s (raw = the same bytes in 4 MiB "
-           "frames, one at a time)\n  %-4s %8s %-8s %-5s %9s %9s %7s\n",
-           tr, "dir", "size", "data", "comp", "cuferry", "raw", "ratio");
+           "frames, one at a time; wire = bytes sent / bytes copied)\n"
+           "  %-4s %8s %-8s %-7s %9s %9s %7s %7s\n",
+           tr, "dir", "size", "data", "comp", "cuferry", "raw", "ratio", "wire");
   for (int h2d = 1; h2d >= 0; h2d--)
     for (size_t n = 4096; n <= max; n *= n < (1u << 20) ? 16 : 4)
       for (int k = 0; k < 3; k++) {
         int reps = (int)(TARGET_BYTES / n);
-        double tb, tc, gb_b, gb_c;
+        double tb, gb_b;
         char sz[32];
 
         reps = reps < MIN_REPS ? MIN_REPS : reps > MAX_REPS ? MAX_REPS : reps;
         fill(buf, n, k);
-        if ((tb = raw(p, h2d, buf, n, reps)) < 0 || (tc = remote(d, h2d, buf, n, reps)) < 0)
+        /* A download reads what the device holds: this kind of data. */
+        if (!h2d && (r = cuMemcpyHtoD(d, buf, n)) != CUDA_SUCCESS) {
+          fprintf(stderr, "cuferry-bench: bandwidth: upload failed (%d)\n", (int)r);
+          goto out;
+        }
+        /* One untimed copy each way first: the first of a new size is
+         * slower (buffers and pages on both sides), whatever the mode. */
+        if (raw(p, h2d, buf, n, 1) < 0 || remote(d, h2d, buf, n, 1) < 0 ||
+            (tb = raw(p, h2d, buf, n, reps)) < 0)
           goto out;
         gb_b = (double)n * reps / tb / 1e9;
-        gb_c = (double)n * reps / tc / 1e9;
         size_name(n, sz, sizeof sz);
-        cf_bench_json("{\"suite\":\"bandwidth\",\"name\":\"%s %s %s\",\"unit\":\"GB/s\","
-                      "\"direction\":\"%s\",\"bytes\":%zu,\"data\":\"%s\","
-                      "\"compression\":\"none\",\"transport\":\"%s\",\"value\":%.4f,"
-                      "\"baseline\":\"raw %s stream\",\"baseline_value\":%.4f,\"ratio\":%.3f}",
-                      h2d ? "h2d" : "d2h", sz, kinds[k], h2d ? "h2d" : "d2h", n, kinds[k], tr,
-                      gb_c, tr, gb_b, gb_c / gb_b);
-        if (!o->json)
-          printf("  %-4s %8s %-8s %-5s %9.3f %9.3f %6.2fx\n", h2d ? "h2d" : "d2h", sz,
-                 kinds[k], "none", gb_c, gb_b, gb_c / gb_b);
+        for (const char *m = o->compression; *m;) {
+          size_t len = strcspn(m, ",");
+          char mode[32];
+          struct cuferry_compression_stats s0, s1;
+          double tc, gb_c, wire;
+          uint64_t raw_bytes, wire_bytes;
+
+          snprintf(mode, sizeof mode, "%.*s", (int)len, m);
+          m += len + (m[len] == ',');
+          if ((r = cuferry_set_compression(mode)) != CUDA_SUCCESS) {
+            fprintf(stderr, "cuferry-bench: bandwidth: compression \"%s\": %d\n", mode, (int)r);
+            goto out;
+          }
+          cuferry_get_compression_stats(&s0);
+          if ((tc = remote(d, h2d, buf, n, reps)) < 0)
+            goto out;
+          cuferry_get_compression_stats(&s1);
+          raw_bytes = h2d ? s1.sent_raw - s0.sent_raw : s1.received_raw - s0.received_raw;
+          wire_bytes = h2d ? s1.sent_wire - s0.sent_wire : s1.received_wire - s0.received_wire;
+          wire = raw_bytes ? (double)wire_bytes / (double)raw_bytes : 1.0;
+          gb_c = (double)n * reps / tc / 1e9;
+          cf_bench_json("{\"suite\":\"bandwidth\",\"name\":\"%s %s %s %s\",\"unit\":\"GB/s\","
+                        "\"direction\":\"%s\",\"bytes\":%zu,\"data\":\"%s\","
+                        "\"compression\":\"%s\",\"wire_ratio\":%.5f,\"transport\":\"%s\","
+                        "\"value\":%.4f,\"baseline\":\"raw %s stream\",\"baseline_value\":%.4f,"
+                        "\"ratio\":%.3f}",
+                        h2d ? "h2d" : "d2h", sz, kinds[k], mode, h2d ? "h2d" : "d2h", n,
+                        kinds[k], mode, wire, tr, gb_c, tr, gb_b, gb_c / gb_b);
+          if (!o->json)
+            printf("  %-4s %8s %-8s %-7s %9.3f %9.3f %6.2fx %7.4f\n", h2d ? "h2d" : "d2h", sz,
+                   kinds[k], mode, gb_c, gb_b, gb_c / gb_b, wire);
+        }
       }
   rc = 0;
 out:
+  cuferry_set_compression("auto");
   if (d)
     cuMemFree(d);
   cf_bench_peer_close(p);

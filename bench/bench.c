@@ -19,10 +19,12 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "cf_codec.h"
 
 #define DEFAULT_ITERS 2000
 #define DEFAULT_LAUNCHES 100000
 #define DEFAULT_MAX_SIZE ((size_t)256 << 20)
+#define DEFAULT_COMPRESSION "none,lz4,zstd,auto"
 #define MAX_ROWS 1024
 
 uint64_t cf_bench_now_ns(void)
@@ -85,7 +87,8 @@ static void usage(FILE *to)
 {
   fprintf(to,
           "usage: cuferry-bench [--server URL] [--json] [--iters N] [--launches N]\n"
-          "                     [--max-size BYTES] [--emu LIB] [--ptx FILE] [SUITE...]\n"
+          "                     [--max-size BYTES] [--compression MODES] [--emu LIB]\n"
+          "                     [--ptx FILE] [SUITE...]\n"
           "  Suites (default: latency):\n"
           "    latency    round trip of a forwarded call that does no work\n"
           "               (cuCtxGetCurrent) beside a raw ping-pong of frames of the same\n"
@@ -93,8 +96,8 @@ static void usage(FILE *to)
           "    launch     N launches of an empty kernel on one stream and a synchronise,\n"
           "               through cuferry and on the emulator loaded directly\n"
           "    bandwidth  synchronous H2D and D2H copies, 4 KiB to --max-size, of zeros,\n"
-          "               random bytes and float32 data, beside a raw stream of the\n"
-          "               same bytes over the same transport\n"
+          "               random bytes and float32 data, in each compression mode,\n"
+          "               beside a raw stream of the same bytes over the same transport\n"
           "    all        latency, launch and bandwidth\n"
           "    emu        the emulator's PTX interpreter: thread-instructions per second\n"
           "               on an SGEMM and a reduction, one core and all cores\n"
@@ -104,9 +107,11 @@ static void usage(FILE *to)
           "  --iters N         round trips per latency measurement (default %d)\n"
           "  --launches N      launches in the launch suite (default %d)\n"
           "  --max-size BYTES  the bandwidth suite's largest copy (default %zu)\n"
+          "  --compression MODES  the bandwidth suite's modes, comma-separated, of none,\n"
+          "                    lz4, zstd[:LEVEL] and auto (default %s)\n"
           "  --emu LIB         the emulator library (default: the one built beside this tool)\n"
           "  --ptx FILE        the benchmark kernels (default: built beside this tool)\n",
-          DEFAULT_ITERS, DEFAULT_LAUNCHES, DEFAULT_MAX_SIZE);
+          DEFAULT_ITERS, DEFAULT_LAUNCHES, DEFAULT_MAX_SIZE, DEFAULT_COMPRESSION);
 }
 
 /* argv[i] as a number in [lo, hi], or -1 after saying why. */
@@ -122,6 +127,30 @@ static long long number(const char *opt, const char *text, long long lo, long lo
   return v;
 }
 
+/* Whether list is a comma-separated list of compression modes; says why not. */
+static int modes_ok(const char *list)
+{
+  if (!*list) {
+    fprintf(stderr, "cuferry-bench: --compression: no mode given\n");
+    return 0;
+  }
+  while (*list) {
+    size_t len = strcspn(list, ",");
+    char mode[32], why[160];
+    enum cf_compress_mode m;
+    int level;
+
+    snprintf(mode, sizeof mode, "%.*s", (int)len, list);
+    if (len >= sizeof mode || cf_compress_parse(mode, &m, &level, why, sizeof why) != 0) {
+      fprintf(stderr, "cuferry-bench: --compression: %s\n",
+              len >= sizeof mode ? "mode too long" : why);
+      return 0;
+    }
+    list += len + (list[len] == ',');
+  }
+  return 1;
+}
+
 static const struct {
   const char *name;
   int (*run)(const struct cf_bench_opts *);
@@ -134,7 +163,8 @@ static const struct {
 int main(int argc, char **argv)
 {
   struct cf_bench_opts o = { .iters = DEFAULT_ITERS, .launches = DEFAULT_LAUNCHES,
-                             .max_size = DEFAULT_MAX_SIZE, .self = argv[0] };
+                             .max_size = DEFAULT_MAX_SIZE, .self = argv[0],
+                             .compression = DEFAULT_COMPRESSION };
   int want[N_SUITES] = { 0 }, any = 0, rc = 0;
   long long v;
 
@@ -156,6 +186,10 @@ int main(int argc, char **argv)
       if ((v = number(a, argv[++i], 4096, (long long)1 << 32)) < 0)
         return 2;
       o.max_size = (size_t)v;
+    } else if (!strcmp(a, "--compression") && i + 1 < argc) {
+      o.compression = argv[++i];
+      if (!modes_ok(o.compression))
+        return 2;
     } else if (!strcmp(a, "--json"))
       o.json = 1;
     else if (!strcmp(a, "--emu") && i + 1 < argc)

@@ -16,6 +16,7 @@ struct cf_bench_opts {
   const char *ptx_path; /* --ptx: the benchmark kernels, or NULL for the default */
   int launches;         /* --launches: kernel launches in the launch suite */
   size_t max_size;      /* --max-size: the bandwidth suite's largest copy */
+  const char *compression; /* --compression: the bandwidth suite's modes, comma-separated */
 };
 
 struct cf_bench_stats {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The bandwidth suite across an emulated slow link, to show what the copy
 # path does where the network, not the machine, is the limit:
-#   sudo bench/slowlink.sh [BUILD_DIR] [RATE] [MAX_SIZE]
-# (defaults: build, 1gbit, 67108864). Root only. Two network namespaces made
+#   sudo bench/slowlink.sh [BUILD_DIR] [RATE] [MAX_SIZE] [COMPRESSION]
+# (defaults: build, 1gbit, 67108864, none,lz4,zstd,auto). Root only. Two network namespaces made
 # here are joined by a veth pair shaped with tbf to RATE in both directions,
 # with addresses that exist only inside them; cuferryd (plain TCP, emulator
 # driver) runs in one and cuferry-bench in the other. Every row is printed
@@ -15,6 +15,7 @@ cd "$(dirname "$0")/.."
 build=${1:-build}
 rate=${2:-1gbit}
 max_size=${3:-67108864}
+modes=${4:-none,lz4,zstd,auto}
 [ "$(id -u)" -eq 0 ] || { echo "$0: needs root (network namespaces, tc)" >&2; exit 2; }
 for f in "$build/server/cuferryd" "$build/bench/cuferry-bench"; do
   [ -x "$f" ] || { echo "$0: $f is missing: build first (ninja -C $build)" >&2; exit 2; }
@@ -65,13 +66,14 @@ url=$(grep -o "tcp://[0-9.]*:[0-9]*" "$log" | head -n 1) || true
 echo "bandwidth over a $rate veth link ($url), emulator driver, plain TCP"
 CUFERRY_CONFIG=/dev/null LD_LIBRARY_PATH="$build/client" \
   ip netns exec "$cli_ns" timeout 600 "$build/bench/cuferry-bench" --server "$url" \
-  --max-size "$max_size" --json bandwidth >"$out"
+  --max-size "$max_size" --compression "$modes" --json bandwidth >"$out"
 python3 - "$out" "$bits" <<'PY'
 import json, sys
 rows = json.load(open(sys.argv[1]))
 link = int(sys.argv[2]) / 8e9  # GB/s
-print("  %-4s %8s %-8s %-5s %9s %9s" % ("dir", "bytes", "data", "comp", "GB/s", "x link"))
+print("  %-4s %8s %-8s %-7s %9s %9s %7s" % ("dir", "bytes", "data", "comp", "GB/s", "x link",
+                                              "wire"))
 for r in rows:
-    print("  %-4s %8d %-8s %-5s %9.3f %8.2fx" % (r["direction"], r["bytes"], r["data"],
-          r["compression"], r["value"], r["value"] / link))
+    print("  %-4s %8d %-8s %-7s %9.3f %8.2fx %7.4f" % (r["direction"], r["bytes"], r["data"],
+          r["compression"], r["value"], r["value"] / link, r["wire_ratio"]))
 PY

@@ -9,8 +9,8 @@
  * at the top, in no section: server, ca, cert, key, token, token_file,
  * compression, connect_timeout, call_timeout. Relative paths are taken
  * relative to the file's directory. Then CUFERRY_SERVER, CUFERRY_CA,
- * CUFERRY_CERT, CUFERRY_KEY and CUFERRY_TOKEN replace their key when set and
- * not empty.
+ * CUFERRY_CERT, CUFERRY_KEY, CUFERRY_TOKEN and CUFERRY_COMPRESSION replace
+ * their key when set and not empty.
  *
  * Secrets: a token must not be readable by other users. token_file must be
  * a regular file of ours (or root's) with no group or other permissions
@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cf_codec.h"
 #include "cf_error.h"
 #include "cf_ini.h"
 #include "cf_transport.h"
@@ -172,14 +173,13 @@ static int set_key(struct load *l, const char *key, const char *value,
     return put(c->server, sizeof c->server, what, value, err, errlen);
   }
   if (!strcmp(key, "compression")) {
-    static const char *const ok[] = { "auto", "none", "lz4", "zstd" };
+    enum cf_compress_mode mode;
+    int level;
+    char why[160];
 
-    for (size_t i = 0; i < 4; i++)
-      if (!strcmp(value, ok[i]))
-        return put(c->compression, sizeof c->compression, what, value, err,
-                   errlen);
-    return cf_fail(err, errlen, CF_EINVAL, "%s: \"%s\" is not auto, none, lz4 or zstd", what,
-               value);
+    if (cf_compress_parse(value, &mode, &level, why, sizeof why) != 0)
+      return cf_fail(err, errlen, CF_EINVAL, "%s: %s", what, why);
+    return put(c->compression, sizeof c->compression, what, value, err, errlen);
   }
   if (!strcmp(key, "connect_timeout"))
     return parse_duration(what, value, &c->connect_timeout_ms, err, errlen);
@@ -267,7 +267,7 @@ int cf__client_config_load(struct cf_client_config *c, char *err,
   } env_keys[] = {
     { "CUFERRY_SERVER", "server" }, { "CUFERRY_CA", "ca" },
     { "CUFERRY_CERT", "cert" },     { "CUFERRY_KEY", "key" },
-    { "CUFERRY_TOKEN", "token" },
+    { "CUFERRY_TOKEN", "token" },   { "CUFERRY_COMPRESSION", "compression" },
   };
   struct load l = { c, NULL, 0, 0 };
   struct stat st;

@@ -133,10 +133,9 @@ int cf__sendq_add(struct cf_sendq *q, const struct cf_frame_header *h, const voi
 int cf__sendq_send(struct cf_sendq *q, struct cf_conn *c, const struct cf_frame_header *h,
                    const void *body, const void *bulk);
 
-/* When the oldest queued frame has waited delay_ns (monotonic ns), or 0 when
- * the queue is empty; and the monotonic clock in ns. */
+/* When the oldest queued frame has waited delay_ns (cf_monotonic_ns), or 0
+ * when the queue is empty. */
 uint64_t cf__sendq_due_ns(const struct cf_sendq *q, uint64_t delay_ns);
-uint64_t cf__sendq_now_ns(void);
 
 void cf__sendq_free(struct cf_sendq *q);
 

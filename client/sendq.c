@@ -13,19 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
-#include <time.h>
 
 #include "cf_error.h"
 #include "cf_frame.h"
 #include "cf_transport.h"
-
-static uint64_t now_ns(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 int cf__sendq_add(struct cf_sendq *q, const struct cf_frame_header *h, const void *body,
                   size_t body_len, const void *bulk, size_t bulk_len)
@@ -52,7 +43,7 @@ int cf__sendq_add(struct cf_sendq *q, const struct cf_frame_header *h, const voi
     memcpy(q->buf + q->len, bulk, bulk_len);
   q->len += bulk_len;
   if (q->frames++ == 0)
-    q->oldest_ns = now_ns();
+    q->oldest_ns = cf_monotonic_ns();
   return 0;
 }
 
@@ -84,11 +75,6 @@ int cf__sendq_send(struct cf_sendq *q, struct cf_conn *c, const struct cf_frame_
 uint64_t cf__sendq_due_ns(const struct cf_sendq *q, uint64_t delay_ns)
 {
   return q->frames ? q->oldest_ns + delay_ns : 0;
-}
-
-uint64_t cf__sendq_now_ns(void)
-{
-  return now_ns();
 }
 
 void cf__sendq_free(struct cf_sendq *q)

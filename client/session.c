@@ -10,6 +10,9 @@
  * queue grows past CF_SENDQ_FLUSH_BYTES, or by the flusher thread once the
  * oldest has waited FLUSH_DELAY_NS, so a lone launch is never held back
  * long; the server latches their errors for the next synchronising call.
+ * A call's bulk (a copy's piece, a module image) is compressed as the
+ * `compression` setting says (cf_codec.h); the server compresses its replies'
+ * bulk as the handshake asked.
  * The session lives until the process exits; a destructor says goodbye to
  * the server so it can release the session at once. A child forked after
  * cuInit does not touch the parent's connection: its CUDA calls answer
@@ -24,8 +27,10 @@
 #include <unistd.h>
 
 #include "cf_api_ops.h"
+#include "cf_client_rpc.h"
 #include "cf_error.h"
 #include "config.h"
+#include "cuferry.h"
 #include "cf_frame.h"
 #include "cf_log.h"
 #include "cf_proto.h"
@@ -52,6 +57,8 @@ static struct {
   struct cf_client_config cfg;
   struct cf_tls_ctx *tls;
   struct cf_sendq queue;  /* asynchronous calls not yet written (sendq.c) */
+  struct cf_compressor z; /* compresses the bulk of calls (cf_codec.h) */
+  uint64_t received_raw, received_wire; /* replies' bulk */
   pthread_cond_t queued;  /* signalled when the queue becomes non-empty */
   int flusher_started;    /* 1: running, -1: failed or stopped at exit */
   int flusher_stop;
@@ -145,6 +152,7 @@ static CUresult handshake(void)
   hello.client_name = program_invocation_short_name;
   hello.client_pid = (uint32_t)getpid();
   hello.token = S.cfg.token;
+  hello.compression = S.cfg.compression;
   if ((rc = cf_proto_pack(&hello.base, &body, &body_len)) != 0 ||
       (rc = cf_frame_send(S.conn, CF_FRAME_HELLO, 0, 0, 0, body, body_len, NULL, 0)) != 0) {
     free(body);
@@ -220,6 +228,14 @@ static CUresult connect_server(void)
     cf_error("%s%s%s", *S.cfg.source ? S.cfg.source : "CUFERRY_SERVER",
              *S.cfg.source ? ": server: " : ": ", err);
     return CUDA_ERROR_NO_DEVICE;
+  }
+  {
+    enum cf_compress_mode mode;
+    int level;
+
+    if (cf_compress_parse(S.cfg.compression, &mode, &level, err, sizeof err) != 0)
+      mode = CF_COMPRESS_AUTO, level = 1; /* config load checked it */
+    cf_compressor_init(&S.z, mode, level);
   }
   S.owner = cf__pid();
   timeout = S.cfg.connect_timeout_ms > 0 ? S.cfg.connect_timeout_ms : CONNECT_TIMEOUT_MS;
@@ -313,6 +329,8 @@ static int receive_reply(uint32_t op, uint64_t seq, void *bulk_out, size_t bulk_
     set_broken("receiving", rc);
     return rc;
   }
+  S.received_raw += f->h.bulk_len;
+  S.received_wire += f->wire_bulk_len;
   if (f->h.type != CF_FRAME_REPLY || f->h.seq != seq || f->h.op != op ||
       (f->h.bulk_len && f->bulk != bulk_out)) {
     cf_frame_release(f);
@@ -332,8 +350,10 @@ static int exchange(uint32_t op, const uint8_t *body, size_t body_len,
 
   cf_frame_header_init(&h, CF_FRAME_CALL, op, seq, (uint32_t)body_len, bulk_in_len);
   h.lane = lane();
+  cf_frame_pack_bulk(S.conn, &h, &S.z, &bulk_in);
   /* The queued asynchronous calls go first, in the same write. */
   rc = cf__sendq_send(&S.queue, S.conn, &h, body, bulk_in);
+  cf_compressor_release(&S.z);
   if (rc != 0) {
     set_broken("sending", rc);
     return rc;
@@ -489,7 +509,7 @@ static void *flusher_main(void *arg)
 
     if (!due) {
       pthread_cond_wait(&S.queued, &S.lock);
-    } else if (cf__sendq_now_ns() >= due) {
+    } else if (cf_monotonic_ns() >= due) {
       int rc = cf__sendq_send(&S.queue, S.conn, NULL, NULL, NULL);
 
       if (rc)
@@ -571,16 +591,18 @@ CUresult cf__client_call_async(uint32_t op, const ProtobufCMessage *req,
     cf_frame_header_init(&h, CF_FRAME_CALL, op, ++S.seq, (uint32_t)body_len, bulk_in_len);
     h.lane = lane();
     h.flags = CF_FRAME_F_NOREPLY;
-    if (bulk_in_len > CF_SENDQ_INLINE_BULK || flusher_start() != 0) {
+    cf_frame_pack_bulk(S.conn, &h, &S.z, &bulk_in);
+    if (h.bulk_len > CF_SENDQ_INLINE_BULK || flusher_start() != 0) {
       rc = cf__sendq_send(&S.queue, S.conn, &h, body, bulk_in);
-    } else if ((rc = cf__sendq_add(&S.queue, &h, body, body_len, bulk_in, bulk_in_len)) ==
-               CF_ENOMEM) {
+    } else if ((rc = cf__sendq_add(&S.queue, &h, body, body_len, bulk_in,
+                                   (size_t)h.bulk_len)) == CF_ENOMEM) {
       rc = cf__sendq_send(&S.queue, S.conn, &h, body, bulk_in);
     } else if (S.queue.len >= CF_SENDQ_FLUSH_BYTES) {
       rc = cf__sendq_send(&S.queue, S.conn, NULL, NULL, NULL);
     } else if (was_empty) {
       pthread_cond_signal(&S.queued);
     }
+    cf_compressor_release(&S.z);
     if (rc) {
       set_broken("sending", rc);
       r = CUDA_ERROR_DEVICE_UNAVAILABLE;
@@ -590,6 +612,36 @@ CUresult cf__client_call_async(uint32_t op, const ProtobufCMessage *req,
   if (body != small)
     free(body);
   return r;
+}
+
+CF_EXPORT CUresult cuferry_set_compression(const char *mode)
+{
+  enum cf_compress_mode m;
+  int level;
+  char why[160];
+  CUresult r;
+
+  if (!mode || cf_compress_parse(mode, &m, &level, why, sizeof why) != 0)
+    return CUDA_ERROR_INVALID_VALUE;
+  pthread_mutex_lock(&S.lock);
+  r = session_usable();
+  pthread_mutex_unlock(&S.lock);
+  if (r == CUDA_SUCCESS && (r = cf__rpc_cfSetCompression(mode)) == CUDA_SUCCESS) {
+    pthread_mutex_lock(&S.lock);
+    cf_compressor_set(&S.z, m, level);
+    pthread_mutex_unlock(&S.lock);
+  }
+  return r;
+}
+
+CF_EXPORT void cuferry_get_compression_stats(struct cuferry_compression_stats *out)
+{
+  pthread_mutex_lock(&S.lock);
+  out->sent_raw = S.z.stats.raw_bytes;
+  out->sent_wire = S.z.stats.wire_bytes;
+  out->received_raw = S.received_raw;
+  out->received_wire = S.received_wire;
+  pthread_mutex_unlock(&S.lock);
 }
 
 void cf__client_free_reply(ProtobufCMessage *rep)
@@ -612,6 +664,7 @@ __attribute__((destructor)) static void session_end(void)
     cf_conn_close(S.conn);
     S.conn = NULL;
     cf__sendq_free(&S.queue);
+    cf_compressor_free(&S.z);
   }
   pthread_mutex_unlock(&S.lock);
 }

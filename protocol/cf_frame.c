@@ -83,7 +83,7 @@ void cf_frame_header_encode(const struct cf_frame_header *h,
   put_u32(out + 12, h->op);
   put_u64(out + 16, h->seq);
   put_u32(out + 24, h->body_len);
-  put_u32(out + 28, 0); /* reserved */
+  put_u32(out + 28, h->raw_len);
   put_u64(out + 32, h->bulk_len);
 }
 
@@ -91,7 +91,7 @@ int cf_frame_header_decode(const uint8_t in[static CF_FRAME_HEADER_SIZE],
                            const struct cf_frame_limits *lim,
                            struct cf_frame_header *h)
 {
-  uint32_t reserved;
+  enum cf_codec codec;
 
   if (!lim)
     lim = &default_limits;
@@ -103,7 +103,7 @@ int cf_frame_header_decode(const uint8_t in[static CF_FRAME_HEADER_SIZE],
   h->op = get_u32(in + 12);
   h->seq = get_u64(in + 16);
   h->body_len = get_u32(in + 24);
-  reserved = get_u32(in + 28);
+  h->raw_len = get_u32(in + 28);
   h->bulk_len = get_u64(in + 32);
 
   /* Magic first: if it is wrong nothing else in the header means anything. */
@@ -113,9 +113,15 @@ int cf_frame_header_decode(const uint8_t in[static CF_FRAME_HEADER_SIZE],
     return CF_EVERSION;
   if (h->type < CF_FRAME_HELLO || h->type > CF_FRAME_TYPE_MAX_)
     return CF_EPROTO;
-  if (reserved != 0 || (h->flags & ~CF_FRAME_F_NOREPLY) ||
-      (h->flags && h->type != CF_FRAME_CALL))
+  codec = cf_frame_codec(h);
+  if ((h->flags & ~(CF_FRAME_F_NOREPLY | CF_FRAME_F_CODEC_MASK)) ||
+      ((h->flags & CF_FRAME_F_NOREPLY) && h->type != CF_FRAME_CALL) ||
+      codec > CF_CODEC_MAX_ ||
+      (codec && h->type != CF_FRAME_CALL && h->type != CF_FRAME_REPLY) ||
+      (codec ? h->raw_len == 0 || h->bulk_len == 0 : h->raw_len != 0))
     return CF_EPROTO;
+  if (h->raw_len > lim->max_bulk)
+    return CF_ETOOBIG;
   if (h->body_len > lim->max_body)
     return CF_ETOOBIG;
   /* The bulk is allocated as bulk_len + 1 bytes, so it must stay below
@@ -146,6 +152,47 @@ int cf_frame_send(struct cf_conn *c, enum cf_frame_type type, uint32_t lane,
   return cf_conn_writev(c, iov, n);
 }
 
+void cf_frame_pack_bulk(struct cf_conn *c, struct cf_frame_header *h, struct cf_compressor *z,
+                        const void **bulk)
+{
+  const void *out;
+  size_t out_len;
+  enum cf_codec codec;
+  uint64_t rate;
+  int lower;
+
+  if (!z || !h->bulk_len || h->bulk_len > UINT32_MAX || cf_frame_codec(h))
+    return;
+  if (z->mode == CF_COMPRESS_AUTO && h->bulk_len >= CF_COMPRESS_MIN &&
+      cf_conn_link_rate(c, &rate, &lower) == 0)
+    cf_compressor_note_link(z, (double)rate, lower);
+  codec = cf_compress(z, *bulk, (size_t)h->bulk_len, &out, &out_len);
+  if (codec == CF_CODEC_RAW)
+    return;
+  h->flags |= (uint8_t)(codec << CF_FRAME_F_CODEC_SHIFT);
+  h->raw_len = (uint32_t)h->bulk_len;
+  h->bulk_len = out_len;
+  *bulk = out;
+}
+
+int cf_frame_send_packed(struct cf_conn *c, struct cf_compressor *z,
+                         const struct cf_frame_header *h, const void *body, const void *bulk)
+{
+  struct cf_frame_header p = *h;
+  uint8_t hdr[CF_FRAME_HEADER_SIZE];
+  struct iovec iov[3];
+  int n, rc;
+
+  if (!c || (p.body_len && !body) || (p.bulk_len && !bulk))
+    return CF_EINVAL;
+  cf_frame_pack_bulk(c, &p, z, &bulk);
+  n = cf_frame_iov(&p, hdr, body, bulk, iov);
+  rc = cf_conn_writev(c, iov, n);
+  if (z)
+    cf_compressor_release(z);
+  return rc;
+}
+
 int cf_frame_iov(const struct cf_frame_header *h, uint8_t hdr[static CF_FRAME_HEADER_SIZE],
                  const void *body, const void *bulk, struct iovec iov[static 3])
 {
@@ -163,6 +210,39 @@ int cf_frame_iov(const struct cf_frame_header *h, uint8_t hdr[static CF_FRAME_HE
     iov[n++].iov_len = (size_t)h->bulk_len;
   }
   return n;
+}
+
+/* Read the compressed bulk of f and decode it into bulk_dst (if raw_len
+ * fits bulk_cap) or a NUL-padded allocation of raw_len + 1 bytes (decode
+ * checked raw_len against the limit); then f->h describes the raw bulk. */
+static int recv_compressed(struct cf_conn *c, void *bulk_dst, size_t bulk_cap,
+                           struct cf_frame *f)
+{
+  size_t wire = (size_t)f->h.bulk_len, raw = f->h.raw_len;
+  uint8_t *packed = malloc(wire);
+  int rc;
+
+  if (!packed)
+    return CF_ENOMEM;
+  if ((rc = cf_conn_read_exact(c, packed, wire)) < 0) {
+    free(packed);
+    return rc;
+  }
+  if (bulk_dst && raw <= bulk_cap) {
+    f->bulk = bulk_dst;
+    f->bulk_is_caller_owned = 1;
+  } else if ((f->bulk = malloc(raw + 1)) != NULL) {
+    f->bulk[raw] = 0;
+  } else {
+    free(packed);
+    return CF_ENOMEM;
+  }
+  rc = cf_decompress(cf_frame_codec(&f->h), packed, wire, f->bulk, raw);
+  free(packed);
+  f->h.flags &= (uint8_t)~CF_FRAME_F_CODEC_MASK;
+  f->h.bulk_len = raw;
+  f->h.raw_len = 0;
+  return rc;
 }
 
 int cf_frame_recv(struct cf_conn *c, const struct cf_frame_limits *lim,
@@ -198,7 +278,12 @@ int cf_frame_recv(struct cf_conn *c, const struct cf_frame_limits *lim,
     f->body[f->h.body_len] = 0;
   }
 
-  if (f->h.bulk_len > 0) {
+  f->wire_bulk_len = f->h.bulk_len;
+  if (cf_frame_codec(&f->h)) {
+    rc = recv_compressed(c, bulk_dst, bulk_cap, f);
+    if (rc < 0)
+      goto fail;
+  } else if (f->h.bulk_len > 0) {
     /* decode checked bulk_len < SIZE_MAX. */
     size_t n = (size_t)f->h.bulk_len;
     if (bulk_dst && n <= bulk_cap) {

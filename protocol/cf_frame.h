@@ -11,8 +11,14 @@
  *   12   4  op        wire id of the call (CF_FRAME_CALL/REPLY), else 0
  *   16   8  seq       sequence number, per connection and direction
  *   24   4  body_len  protobuf body length
- *   28   4  reserved  0
- *   32   8  bulk_len  bulk payload length
+ *   28   4  raw_len   the bulk's decoded length when it is compressed, else 0
+ *   32   8  bulk_len  bulk payload length, as sent
+ *
+ * A CALL or REPLY may carry its bulk compressed (cf_codec.h): the codec is in
+ * flags bits 1-2 and raw_len says how long the bulk is once decoded. The
+ * receiver checks raw_len against the bulk limit before it allocates, decodes
+ * into a buffer of exactly raw_len bytes and refuses anything that does not
+ * come out that long; above the frame layer every bulk is raw.
  *
  * Every length is checked against struct cf_frame_limits before anything is
  * allocated or read. */
@@ -22,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cf_codec.h"
 #include "cf_transport.h"
 
 #define CF_FRAME_MAGIC 0x59524643u /* bytes 'C' 'F' 'R' 'Y' */
@@ -32,6 +39,9 @@
  * error it meets is latched for the next synchronising call (the client's
  * asynchronous calls). */
 #define CF_FRAME_F_NOREPLY 0x01u
+/* Frame flags bits 1-2: the bulk's enum cf_codec (CALL and REPLY only). */
+#define CF_FRAME_F_CODEC_SHIFT 1
+#define CF_FRAME_F_CODEC_MASK 0x06u
 
 /* Default caps; the server may lower them per session. */
 #define CF_FRAME_DEFAULT_MAX_BODY (1u << 20)           /* 1 MiB */
@@ -58,8 +68,14 @@ struct cf_frame_header {
   uint32_t op;
   uint64_t seq;
   uint32_t body_len;
+  uint32_t raw_len;
   uint64_t bulk_len;
 };
+
+static inline enum cf_codec cf_frame_codec(const struct cf_frame_header *h)
+{
+  return (enum cf_codec)((h->flags & CF_FRAME_F_CODEC_MASK) >> CF_FRAME_F_CODEC_SHIFT);
+}
 
 struct cf_frame_limits {
   uint32_t max_body;
@@ -76,8 +92,9 @@ void cf_frame_header_encode(const struct cf_frame_header *h,
                             uint8_t out[static CF_FRAME_HEADER_SIZE]);
 
 /* Parse and check a header: magic (CF_EMAGIC), version (CF_EVERSION; h->version
- * then holds the peer's version so the caller can name both), type and
- * reserved fields (CF_EPROTO), body and bulk lengths against lim (CF_ETOOBIG).
+ * then holds the peer's version so the caller can name both), type, flags and
+ * raw_len's presence (CF_EPROTO), body, bulk and raw lengths against lim
+ * (CF_ETOOBIG).
  * *h is always filled with what was read. Returns 0 or the code above. */
 int cf_frame_header_decode(const uint8_t in[static CF_FRAME_HEADER_SIZE],
                            const struct cf_frame_limits *lim,
@@ -89,6 +106,7 @@ struct cf_frame {
   uint8_t *body;   /* owned, or NULL when body_len == 0 */
   uint8_t *bulk;   /* owned, or the caller's bulk_dst, or NULL when empty */
   int bulk_is_caller_owned;
+  uint64_t wire_bulk_len; /* the bulk's length as sent */
 };
 
 /* Send one frame: header (built from h; body_len and bulk_len taken from the
@@ -96,6 +114,19 @@ struct cf_frame {
 int cf_frame_send(struct cf_conn *c, enum cf_frame_type type, uint32_t lane,
                   uint32_t op, uint64_t seq, const void *body, size_t body_len,
                   const void *bulk, size_t bulk_len);
+
+/* Send the frame h (its lengths say which parts there are), its bulk
+ * compressed as z decides (z NULL: raw), in one writev. Returns 0 or a
+ * cf_conn_writev error. */
+int cf_frame_send_packed(struct cf_conn *c, struct cf_compressor *z,
+                         const struct cf_frame_header *h, const void *body, const void *bulk);
+
+/* Compress the bulk of the frame h, to go over c, as z decides (auto first
+ * learns c's link rate): on a codec, sets its flag, raw_len and the new
+ * bulk_len in h and points *bulk at the encoded bytes (valid until z's next
+ * use). Payloads over UINT32_MAX bytes stay raw. */
+void cf_frame_pack_bulk(struct cf_conn *c, struct cf_frame_header *h, struct cf_compressor *z,
+                        const void **bulk);
 
 /* The iovec of the frame h (its lengths say which parts there are): the
  * header encoded into hdr, then body and bulk. Returns the count (1 to 3). */
@@ -105,7 +136,10 @@ int cf_frame_iov(const struct cf_frame_header *h, uint8_t hdr[static CF_FRAME_HE
 
 /* Receive one frame. The header is checked against lim before any
  * allocation. If bulk_dst is given and the bulk fits in bulk_cap, the bulk is
- * read straight into it (f->bulk == bulk_dst); otherwise it is allocated.
+ * read (or decoded) straight into it (f->bulk == bulk_dst); otherwise it is
+ * allocated. A compressed bulk is decoded here: f->h then describes the raw
+ * bulk (bulk_len its decoded length, no codec flag) and f->wire_bulk_len
+ * says what travelled; corrupt data is CF_EPROTO.
  * Returns 0, a cf_frame_header_decode error (the stream is then unusable) or a
  * cf_conn_read_exact error. On error *f holds no allocations, and f->h still
  * holds the header if one was read (to log the peer's version). Free with

@@ -406,7 +406,17 @@ struct cf_worker {
     CUresult err;
   } latched[8];             /* asynchronous errors not yet reported (latch.c) */
   size_t n_latched;
+  struct cf_compressor z;   /* compresses replies' bulk as the client asked */
 };
+
+/* The zstd level a client may ask of the server for its replies: higher ones
+ * cost the server's CPU more than they save on any link. */
+#define CF_SRV_MAX_ZSTD_LEVEL 9
+
+/* Compress replies as the client's hello or cfSetCompression asks (s: a
+ * cf_compress_parse form; "" is auto). Returns 0, or CF_EINVAL with the
+ * reason in why (the mode is then unchanged). */
+int cf__worker_set_compression(struct cf_worker *w, const char *s, char *why, size_t whylen);
 
 /* ---- Latched asynchronous errors (latch.c) ------------------------------ */
 

@@ -133,6 +133,43 @@ static int drains_output(const struct cf_op_entry *e)
  * is latched for the context's next synchronising call, which answers with
  * it (latch.c). Returns 0, or a CF_E* code that ends the session (already
  * logged). */
+/* The reply to the call of frame f, its bulk compressed as the client asked. */
+static int send_reply(struct cf_worker *w, const struct cf_frame *f, const struct cf_call *c)
+{
+  struct cf_frame_header h;
+
+  if (c->reply_len > UINT32_MAX)
+    return CF_ETOOBIG;
+  cf_frame_header_init(&h, CF_FRAME_REPLY, f->h.op, f->h.seq, (uint32_t)c->reply_len,
+                       c->bulk_out_len);
+  h.lane = f->h.lane;
+  return cf_frame_send_packed(w->conn, &w->z, &h, c->reply_body, c->bulk_out);
+}
+
+int cf__worker_set_compression(struct cf_worker *w, const char *s, char *why, size_t whylen)
+{
+  enum cf_compress_mode mode;
+  int level;
+
+  if (cf_compress_parse(*s ? s : "auto", &mode, &level, why, whylen) != 0)
+    return CF_EINVAL;
+  if (mode == CF_COMPRESS_ZSTD && level > CF_SRV_MAX_ZSTD_LEVEL)
+    level = CF_SRV_MAX_ZSTD_LEVEL;
+  cf_compressor_set(&w->z, mode, level);
+  return 0;
+}
+
+CUresult cf__srv_cfSetCompression(struct cf_call *c, const CfSetCompressionReq *req,
+                                  CfSetCompressionRep *rep)
+{
+  char why[160];
+
+  (void)rep;
+  return cf__worker_set_compression(c->w, req->mode ? req->mode : "", why, sizeof why) == 0
+             ? CUDA_SUCCESS
+             : CUDA_ERROR_INVALID_VALUE;
+}
+
 static int serve_call(struct cf_worker *w, const struct cf_frame *f)
 {
   const struct cf_op_entry *e = cf__dispatch_find(f->h.op);
@@ -183,9 +220,7 @@ static int serve_call(struct cf_worker *w, const struct cf_frame *f)
   if (r == 0)
     r = cf__output_flush(w->output, w->conn, w->lim.max_body, drains_output(e));
   if (r == 0)
-    r = cf_frame_send(w->conn, CF_FRAME_REPLY, f->h.lane, f->h.op, f->h.seq,
-                      c.reply_body, c.reply_len, c.bulk_out,
-                      (size_t)c.bulk_out_len);
+    r = send_reply(w, f, &c);
   if (r)
     cf_error("session %" PRIu64 ": %s: sending the reply to op %u failed: %s",
              w->session_id, w->peer, f->h.op, cf_strerror(r));
@@ -239,6 +274,7 @@ int cf__worker_run(const struct cf_srv_options *o)
   memset(&w, 0, sizeof w);
   w.session_id = o->session_id;
   w.lim = o->lim;
+  cf_compressor_init(&w.z, CF_COMPRESS_AUTO, 1);
   snprintf(w.peer, sizeof w.peer, "client");
   snprintf(log_tag, sizeof log_tag, "cuferryd[session %" PRIu64 "]",
            o->session_id);
@@ -284,6 +320,7 @@ out:
   cf_conn_close(w.conn);
   cf_tls_ctx_free(w.tls);
   cf__quota_free(&w);
+  cf_compressor_free(&w.z);
   /* The driver stays loaded: exit releases it, and unloading a real driver
    * with live contexts is not safe. */
   return status;

@@ -74,8 +74,16 @@ void cf_conn_peer(const struct cf_conn *c, char *buf, size_t len);
  * "unix" or "?" into buf (always NUL-terminated), for logs. */
 void cf_socket_peer(int fd, char *buf, size_t len);
 
-/* Milliseconds on CLOCK_MONOTONIC, for deadlines. */
+/* The rate data crosses the link at, as TCP measured it (bytes per second);
+ * *lower_bound when the sender was not keeping the link busy, so the link
+ * may well be faster. -1 when there is no measurement (not TCP, nothing sent
+ * yet, an old kernel). */
+int cf_conn_link_rate(const struct cf_conn *c, uint64_t *bytes_per_s, int *lower_bound);
+
+/* Milliseconds on CLOCK_MONOTONIC, for deadlines; and nanoseconds, for
+ * timing writes and delays. */
 int64_t cf_monotonic_ms(void);
+uint64_t cf_monotonic_ns(void);
 
 /* Close and free; NULL is ignored. A TLS connection first tries to send its
  * close_notify without blocking. */

@@ -74,6 +74,14 @@ int64_t cf_monotonic_ms(void)
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+uint64_t cf_monotonic_ns(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 int cf_conn_connect(const struct cf_url *u, int timeout_ms, struct cf_conn **out,
                     char *err, size_t errlen)
 {

@@ -47,6 +47,7 @@ SKIP = 77
 MAGIC = 0x59524643
 PROTOCOL_VERSION = 1
 HEADER = struct.Struct('<IHBBIIQIIQ')
+CODEC_MASK = 0x06  # frame flags bits 1-2: the bulk's codec (protocol/cf_frame.h)
 assert HEADER.size == 40
 HELLO, WELCOME, REFUSE, CALL, REPLY, BYE = 1, 2, 3, 4, 5, 6
 
@@ -577,11 +578,14 @@ def pb_decode(data):
 
 
 def hello_body(version=PROTOCOL_VERSION, name='cuferry-integration-test',
-               pid=None, token=None):
+               pid=None, token=None, compression='none'):
+    """A CfHello. compression: what the server may do to its replies' bulk;
+    'none' by default, since these raw clients read bulk as it comes."""
     token = _default_token if token is None else token
     return (pb_field(1, version) + pb_field(2, name) +
             pb_field(3, os.getpid() if pid is None else pid) +
-            (pb_field(5, token) if token else b''))
+            (pb_field(5, token) if token else b'') +
+            (pb_field(6, compression) if compression else b''))
 
 
 def tls_wrap(sock, ca, server_hostname='127.0.0.1', cert=None, key=None):
@@ -623,6 +627,8 @@ def recv_frame(sock, max_body=1 << 20, max_bulk=1 << 20):
     check(magic == MAGIC, 'reply has bad magic 0x%08x' % magic)
     check(body_len <= max_body and bulk_len <= max_bulk,
           'reply lengths too large: body %d bulk %d' % (body_len, bulk_len))
+    check(not flags & CODEC_MASK, 'compressed bulk (flags 0x%02x) to a client '
+          'that asked for none' % flags)
     body = recv_exact(sock, body_len)
     bulk = recv_exact(sock, bulk_len)
     return dict(magic=magic, version=version, type=ftype, flags=flags,

@@ -2,11 +2,15 @@
 """cuferry-bench keeps working: every suite (latency, launch, bandwidth over
 TLS against a real cuferryd, and emu against the emulator) runs, and --json
 prints one array of rows, each with a name, a unit, a value or percentiles,
-a baseline measured in the same run and the ratio. Speed is never judged
-here (a slow CI machine must not fail a test); only that the tool measures.
+a baseline measured in the same run and the ratio. Bandwidth rows come in
+every compression mode, and their wire ratios show the modes at work (zeros
+shrink under lz4 and zstd, random bytes and mode none go raw). Speed is never
+judged here (a slow CI machine must not fail a test); only that the tool
+measures.
 
 usage: test_bench.py --cuferryd P --client-dir D --emu LIB BENCH PTX"""
 import json
+import subprocess
 
 import harness as h
 
@@ -52,8 +56,24 @@ def main():
         # Over TLS the null call is set against raw TLS and raw TCP.
         h.check([r['baseline'] for r in by_suite['latency']] ==
                 ['raw tls ping-pong', 'raw tcp ping-pong'], 'latency rows: %r' % by_suite['latency'])
-        # 4 KiB, 64 KiB and 1 MiB, three kinds of data, both directions.
-        h.check(len(by_suite['bandwidth']) == 18, 'bandwidth: %d rows' % len(by_suite['bandwidth']))
+        # 4 KiB, 64 KiB and 1 MiB, three kinds of data, both directions,
+        # four compression modes; the stub's counters say what was sent.
+        bw = by_suite['bandwidth']
+        h.check(len(bw) == 72, 'bandwidth: %d rows' % len(bw))
+        h.check(sorted(set(r['compression'] for r in bw)) == ['auto', 'lz4', 'none', 'zstd'],
+                'bandwidth modes: %r' % sorted(set(r['compression'] for r in bw)))
+        for r in bw:
+            want_raw = r['compression'] == 'none' or r['data'] == 'random'
+            h.check(r['wire_ratio'] == 1.0 if want_raw else r['wire_ratio'] <= 1.0,
+                    '%s: wire ratio %r' % (r['name'], r['wire_ratio']))
+            if r['data'] == 'zeros' and r['compression'] in ('lz4', 'zstd'):
+                h.check(r['wire_ratio'] < 0.05, '%s: zeros not compressed (%r)'
+                        % (r['name'], r['wire_ratio']))
+        # A mode the stub does not know is refused before anything runs.
+        proc = subprocess.run([args.bench, '--compression', 'none,gzip', 'bandwidth'], env=env,
+                              capture_output=True, text=True, timeout=60)
+        h.check(proc.returncode == 2 and 'gzip' in proc.stderr,
+                '--compression none,gzip: exit %d, %r' % (proc.returncode, proc.stderr))
         launch = by_suite['launch'][0]
     emu = run_json([args.bench, '--json', '--emu', args.emu, '--ptx', args.ptx, 'emu'],
                    h.program_env(args.client_dir), 'emu suite')

@@ -2,7 +2,9 @@
 """Handshake over a raw socket: a valid HELLO gets WELCOME (protocol version
 1); a HELLO from a version-99 client (header and body say 99) and a HELLO
 whose body alone says 99 each get a REFUSE whose reason names both versions,
-and the connection is then closed. The server keeps serving afterwards.
+and the connection is then closed. A HELLO asking for a compression mode
+the server does not know is refused, naming it. The server keeps serving
+afterwards.
 
 usage: test_handshake.py --cuferryd P"""
 import re
@@ -45,6 +47,14 @@ def main():
             h.check(closed, 'connection still open 5 s after BYE')
         expect_refuse(srv, 'header and body version 99', version=99)
         expect_refuse(srv, 'body version 99')
+        with h.connect(srv) as s:
+            s.sendall(h.frame(h.HELLO, h.hello_body(compression='gzip')))
+            fh, body, _ = h.recv_frame(s)
+            reason = h.pb_decode(body).get(2, [b''])[0].decode('utf-8', 'replace')
+            h.check(fh['type'] == h.REFUSE and 'gzip' in reason,
+                    'HELLO with compression "gzip": frame type %d, reason %r'
+                    % (fh['type'], reason))
+            h.log('compression "gzip": REFUSE "%s"' % reason)
         with h.connect(srv) as s:
             h.handshake(s)
         h.check(srv.proc.poll() is None, 'cuferryd exited')
