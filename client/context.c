@@ -4,7 +4,8 @@
  * CUDA_ERROR_NOT_SUPPORTED and the rest are carried by cuCtxCreate_v2.
  * Destruction: when a context ends (cuCtxDestroy, a primary context's reset
  * or last release), the context-local storage cudart keeps in it runs its
- * destructors here, on the client, where that storage lives.
+ * destructors here, on the client, where that storage lives, and the
+ * cached function attributes go (funcattr.c).
  * The calling thread's current context is cached here (cf__ctx_current), so
  * that context-local storage can resolve the NULL context cudart passes on
  * every runtime call without a round trip; session.c forgets the cache
@@ -121,15 +122,19 @@ CF_EXPORT CUresult CUDAAPI cuDevicePrimaryCtxRelease_v2(CUdevice dev)
   int active = 1;
   CUresult r = cf__rpc_cuDevicePrimaryCtxRelease_v2(dev);
   if (r == CUDA_SUCCESS &&
-      cf__rpc_cuDevicePrimaryCtxGetState(dev, &flags, &active) == CUDA_SUCCESS && !active)
+      cf__rpc_cuDevicePrimaryCtxGetState(dev, &flags, &active) == CUDA_SUCCESS && !active) {
+    cf__funcattr_forget_all();
     primary_gone(dev);
+  }
   return r;
 }
 
 CF_EXPORT CUresult CUDAAPI cuDevicePrimaryCtxReset_v2(CUdevice dev)
 {
   CUresult r = cf__rpc_cuDevicePrimaryCtxReset_v2(dev);
-  if (r == CUDA_SUCCESS)
+  if (r == CUDA_SUCCESS) {
+    cf__funcattr_forget_all();
     primary_gone(dev);
+  }
   return r;
 }

@@ -271,4 +271,19 @@ CUresult CUDAAPI cuStreamGetCaptureInfo_v2(CUstream hStream,
  * for equal strings. NULL when s is NULL or memory ran out. Thread-safe. */
 const char *cf__intern_string(const char *s);
 
+/* --- funcattr.c: cached function attributes ---------------------------- */
+
+/* Forget every cached function attribute: a module, library or context
+ * ended (functions the client cannot list ended with it). Call after the
+ * call that ended them. Thread-safe. */
+void cf__funcattr_forget_all(void);
+
+/* --- image.c: module images sent once per session ------------------------ */
+
+/* Load the image b of len bytes as cuModuleLoadData (library NULL) or
+ * cuLibraryLoadData (module NULL) does: by its SHA-256 when this process
+ * has sent it to the server before, else (or when the server no longer
+ * holds it) with its bytes. Returns the call's CUresult. */
+CUresult cf__image_load(CUmodule *module, CUlibrary *library, const uint8_t *b, size_t len);
+
 #endif

@@ -1,7 +1,8 @@
 /* Module and library images: cuModuleLoad and cuLibraryLoadFromFile read the
  * file here and ship its bytes; cuModuleLoadData(Ex) and cuLibraryLoadData
  * work out how long the image is (PTX text, a fatbin container or wrapper,
- * an ELF cubin) so that exactly those bytes travel. */
+ * an ELF cubin) so that exactly those bytes travel; image.c sends them, once
+ * per session. */
 #include <elf.h>
 #include <endian.h>
 #include <errno.h>
@@ -80,7 +81,7 @@ CF_EXPORT CUresult CUDAAPI cuModuleLoadData(CUmodule *module, const void *image)
     return CUDA_ERROR_INVALID_VALUE;
   if (!(b = unwrap(image)))
     return CUDA_ERROR_INVALID_IMAGE;
-  return cf__rpc_cuModuleLoadData(module, b, image_size(b));
+  return cf__image_load(module, NULL, b, image_size(b));
 }
 
 CF_EXPORT CUresult CUDAAPI cuModuleLoadDataEx(CUmodule *module, const void *image,
@@ -146,7 +147,7 @@ CF_EXPORT CUresult CUDAAPI cuModuleLoad(CUmodule *module, const char *fname)
     return CUDA_ERROR_NOT_INITIALIZED;
   if ((r = cf__client_read_file(fname, &buf, &len)) != CUDA_SUCCESS)
     return r;
-  r = cf__rpc_cuModuleLoadData(module, buf, len);
+  r = cf__image_load(module, NULL, buf, len);
   free(buf);
   return r;
 }
@@ -175,7 +176,7 @@ CF_EXPORT CUresult CUDAAPI cuLibraryLoadData(CUlibrary *library, const void *cod
     return CUDA_ERROR_INVALID_VALUE;
   if (!(b = unwrap(code)))
     return CUDA_ERROR_INVALID_IMAGE;
-  return cf__rpc_cuLibraryLoadData(library, b, image_size(b));
+  return cf__image_load(NULL, library, b, image_size(b));
 }
 
 CF_EXPORT CUresult CUDAAPI cuLibraryLoadFromFile(CUlibrary *library, const char *fileName,
@@ -198,7 +199,7 @@ CF_EXPORT CUresult CUDAAPI cuLibraryLoadFromFile(CUlibrary *library, const char 
     return CUDA_ERROR_NOT_INITIALIZED;
   if ((r = cf__client_read_file(fileName, &buf, &len)) != CUDA_SUCCESS)
     return r;
-  r = cf__rpc_cuLibraryLoadData(library, buf, len);
+  r = cf__image_load(NULL, library, buf, len);
   free(buf);
   return r;
 }

@@ -83,7 +83,7 @@ static CUresult func_attr(CUfunction f, CUdevice d, CUfunction_attribute a, int 
 {
   if (((uintptr_t)f & ID_KIND_MASK) == ID_KIND_KERNEL)
     return cf__rpc_cuKernelGetAttribute(v, a, (CUkernel)f, d);
-  return cf__rpc_cuFuncGetAttribute(v, a, f);
+  return cuFuncGetAttribute(v, a, f); /* cached (funcattr.c) */
 }
 
 /* The device of the current context and both attribute sets. */

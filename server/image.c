@@ -1,14 +1,20 @@
 /* cuModuleLoadData and cuLibraryLoadData on the server: the image comes off
- * the network, and the NVIDIA driver trusts the sizes inside fatbin and ELF
- * headers, so before the driver sees an image we check that everything those
- * headers describe lies inside the bytes the client sent. PTX text needs no check: the frame
- * layer NUL-terminates every bulk payload. A fatbin wrapper holds a client
- * pointer, meaningless here (the stub sends the container instead).
+ * the network (or, named by its hash, from the images the session sent
+ * before: image_cache.c), and the NVIDIA driver trusts the sizes inside
+ * fatbin and ELF headers, so before the driver sees an image we check that
+ * everything those headers describe lies inside the bytes the client sent.
+ * PTX text needs no check: the frame layer NUL-terminates every bulk
+ * payload (and image_cache.c keeps that NUL). A fatbin wrapper holds a
+ * client pointer, meaningless here (the stub sends the container instead).
  * Worker thread only. */
 #include "internal.h"
 
 #include <elf.h>
+#include <inttypes.h>
 #include <string.h>
+
+#include "cf_error.h"
+#include "cf_log.h"
 
 #define FATBIN_MAGIC 0xBA55ED50u
 #define FATBIN_WRAPPER_MAGIC 0x466243b1u
@@ -97,24 +103,71 @@ int cf__srv_image_ok(const uint8_t *b, uint64_t size)
   return 1;
 }
 
+/* The image a load names, into *img and *len: the request's bulk, or with
+ * hex (a name; no bulk then) the image this session sent before under that
+ * hash (image_cache.c). CUDA_ERROR_NOT_FOUND asks the client for the bytes:
+ * a driver load of no bytes cannot answer it. */
+static CUresult image_of(struct cf_call *c, uint64_t size, const char *hex, const uint8_t **img,
+                         uint64_t *len)
+{
+  uint8_t hash[CF_IMAGE_HASH_BYTES];
+
+  *img = NULL;
+  *len = 0;
+  if (hex && *hex) {
+    if (c->bulk_in_len || size || cf__image_hash_parse(hex, hash) != 0)
+      return CUDA_ERROR_INVALID_VALUE;
+    if (!(*img = cf__image_cache_get(hash, len))) {
+      cf_debug("image %s: not held, the client must send it", hex);
+      return CUDA_ERROR_NOT_FOUND;
+    }
+    cf_debug("image %s: %" PRIu64 " bytes held, not sent again", hex, *len);
+    return CUDA_SUCCESS;
+  }
+  if (c->bulk_in_len != size || !cf__srv_image_ok(c->bulk_in, c->bulk_in_len))
+    return CUDA_ERROR_INVALID_IMAGE;
+  *img = c->bulk_in;
+  *len = c->bulk_in_len;
+  return CUDA_SUCCESS;
+}
+
+/* The driver loaded the request's bulk: keep it for the session's next
+ * loads of the same image. Failing to keep it costs only a resend. */
+static void keep(const struct cf_call *c)
+{
+  uint8_t hash[CF_IMAGE_HASH_BYTES];
+  char hex[2 * CF_IMAGE_HASH_BYTES + 1];
+  int rc = cf__image_cache_put(c->bulk_in, c->bulk_in_len, hash);
+
+  cf__image_hash_hex(hash, hex);
+  if (rc == 0)
+    cf_debug("image %s: %" PRIu64 " bytes received and kept", hex, c->bulk_in_len);
+  else
+    cf_debug("image %s: %" PRIu64 " bytes received, not kept: %s", rc == CF_ETOOBIG ? "-" : hex,
+             c->bulk_in_len, cf_strerror(rc));
+}
+
 CUresult cf__srv_cuLibraryLoadData(struct cf_call *c, const CuLibraryLoadDataReq *req,
                                    CuLibraryLoadDataRep *rep)
 {
   CUlibrary lib = NULL;
+  const uint8_t *img;
+  uint64_t len;
   CUresult r;
 
   if (!c->drv->cuLibraryLoadData)
     return CUDA_ERROR_NOT_SUPPORTED;
-  if (c->bulk_in_len != req->codesize || !cf__srv_image_ok(c->bulk_in, c->bulk_in_len))
-    return CUDA_ERROR_INVALID_IMAGE;
-  if ((r = c->drv->cuLibraryLoadData(&lib, c->bulk_in, NULL, NULL, 0, NULL, NULL, 0)) !=
-      CUDA_SUCCESS)
+  if ((r = image_of(c, req->codesize, req->codehash, &img, &len)) != CUDA_SUCCESS)
+    return r;
+  if ((r = c->drv->cuLibraryLoadData(&lib, img, NULL, NULL, 0, NULL, NULL, 0)) != CUDA_SUCCESS)
     return r;
   rep->library = cf__handle_register_new(c, CF_HK_LIBRARY, lib, 0);
   if (!rep->library) {
     c->drv->cuLibraryUnload(lib);
     return CUDA_ERROR_OUT_OF_MEMORY;
   }
+  if (img == c->bulk_in)
+    keep(c);
   return CUDA_SUCCESS;
 }
 
@@ -122,18 +175,22 @@ CUresult cf__srv_cuModuleLoadData(struct cf_call *c, const CuModuleLoadDataReq *
                                   CuModuleLoadDataRep *rep)
 {
   CUmodule mod = NULL;
+  const uint8_t *img;
+  uint64_t len;
   CUresult r;
 
   if (!c->drv->cuModuleLoadData)
     return CUDA_ERROR_NOT_SUPPORTED;
-  if (c->bulk_in_len != req->imagesize || !cf__srv_image_ok(c->bulk_in, c->bulk_in_len))
-    return CUDA_ERROR_INVALID_IMAGE;
-  if ((r = c->drv->cuModuleLoadData(&mod, c->bulk_in)) != CUDA_SUCCESS)
+  if ((r = image_of(c, req->imagesize, req->imagehash, &img, &len)) != CUDA_SUCCESS)
+    return r;
+  if ((r = c->drv->cuModuleLoadData(&mod, img)) != CUDA_SUCCESS)
     return r;
   rep->module = cf__handle_register_new(c, CF_HK_MODULE, mod, 0);
   if (!rep->module) {
     c->drv->cuModuleUnload(mod);
     return CUDA_ERROR_OUT_OF_MEMORY;
   }
+  if (img == c->bulk_in)
+    keep(c);
   return CUDA_SUCCESS;
 }

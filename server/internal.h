@@ -534,4 +534,37 @@ int cf__srv_copy_packed_ok(uint64_t width, uint64_t height, uint64_t depth, uint
  * space at 32764 bytes). */
 #define CF_MAX_KERNEL_PARAMS 32768u
 
+/* ---- Module images kept for the session (image_cache.c) ---------------- */
+
+#define CF_IMAGE_HASH_BYTES 32 /* SHA-256 */
+#define CF_IMAGE_CACHE_DEFAULT ((uint64_t)256 << 20)
+
+/* SHA-256 of len bytes at b into hash. Returns 0 or CF_EIO. */
+int cf__image_hash(const uint8_t *b, uint64_t len, uint8_t hash[static CF_IMAGE_HASH_BYTES]);
+
+/* Parse 64 lowercase hex digits (all of hex) into hash. Returns 0 or
+ * CF_EINVAL (hash zeroed). */
+int cf__image_hash_parse(const char *hex, uint8_t hash[static CF_IMAGE_HASH_BYTES]);
+
+/* hash as 64 lowercase hex digits and a NUL. */
+void cf__image_hash_hex(const uint8_t hash[static CF_IMAGE_HASH_BYTES],
+                        char hex[static 2 * CF_IMAGE_HASH_BYTES + 1]);
+
+/* The image kept under hash (a hash this process computed), made the most
+ * recently used, with *len its size; NULL (and *len 0) when none is. The
+ * bytes are followed by a NUL and stay valid until the next
+ * cf__image_cache_put. */
+const uint8_t *cf__image_cache_get(const uint8_t hash[static CF_IMAGE_HASH_BYTES],
+                                   uint64_t *len);
+
+/* Keep a copy of the len bytes at b under their SHA-256, computed here and
+ * written to hash (zeroed when not computed), evicting the least recently
+ * used images past the cap. Returns 0 (also when held already), CF_ETOOBIG
+ * when len is over the cap (nothing kept, nothing hashed), CF_ENOMEM or
+ * CF_EIO. */
+int cf__image_cache_put(const uint8_t *b, uint64_t len, uint8_t hash[static CF_IMAGE_HASH_BYTES]);
+
+/* Bytes of images kept now. */
+uint64_t cf__image_cache_used(void);
+
 #endif

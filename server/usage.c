@@ -132,6 +132,11 @@ void cf__srv_usage(FILE *f)
 "\n"
 "ENVIRONMENT\n"
 "    CUFERRY_LOG_LEVEL     The log level when --log-level is not given.\n"
+"    CUFERRY_IMAGE_CACHE   Bytes of module images each session keeps, so\n"
+"                          that a client loading an image again names it\n"
+"                          instead of sending it (K, M or G suffix; 0 keeps\n"
+"                          none; default %" PRIu64 "M). Least recently used\n"
+"                          images go first.\n"
 "\n"
 "SIGNALS\n"
 "    SIGTERM, SIGINT       Stop accepting, end every session, exit 0.\n"
@@ -155,5 +160,5 @@ void cf__srv_usage(FILE *f)
           CF_SRV_MAX_BODY, (uint64_t)CF_FRAME_DEFAULT_MAX_BULK,
           CF_SRV_MIN_BULK, CF_SRV_MAX_BULK, CF_EMU_INSTALL_DIR,
           CF_SRV_DEFAULT_DRIVER, CF_TOKEN_MIN_LEN, CF_TOKEN_IDENTITY_MAX,
-          CF_SRV_DEFAULT_CONFIG);
+          CF_SRV_DEFAULT_CONFIG, CF_IMAGE_CACHE_DEFAULT >> 20);
 }

@@ -110,4 +110,23 @@ float cf_rand_f32(uint32_t *state);
  * and return the exit status: 0 when no check failed, else 1. */
 int cf_host_finish(struct cf_host *h);
 
+/* PTX text several programs share: the module header, and a kernel NAME(p, v)
+ * whose thread i writes p[i] = v + i. */
+#define CF_HOST_PTX_HEADER ".version 8.0\n.target sm_80\n.address_size 64\n"
+#define CF_HOST_PTX_FILL(name)                                                 \
+  ".visible .entry " name "(.param .u64 p, .param .u32 v)\n"                  \
+  "{\n"                                                                        \
+  "  .reg .u64 %rd<4>;\n"                                                      \
+  "  .reg .u32 %r<4>;\n"                                                       \
+  "  ld.param.u64 %rd1, [p];\n"                                                \
+  "  ld.param.u32 %r1, [v];\n"                                                 \
+  "  cvta.to.global.u64 %rd2, %rd1;\n"                                         \
+  "  mov.u32 %r2, %tid.x;\n"                                                   \
+  "  add.u32 %r3, %r1, %r2;\n"                                                 \
+  "  mul.wide.u32 %rd3, %r2, 4;\n"                                             \
+  "  add.u64 %rd2, %rd2, %rd3;\n"                                              \
+  "  st.global.u32 [%rd2], %r3;\n"                                             \
+  "  ret;\n"                                                                   \
+  "}\n"
+
 #endif

@@ -21,24 +21,9 @@
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
 static const char lib_ptx[] =
-  ".version 8.0\n"
-  ".target sm_80\n"
-  ".address_size 64\n"
+  CF_HOST_PTX_HEADER
   ".global .align 4 .u32 gcount;\n"
-  ".visible .entry k_fill(.param .u64 p, .param .u32 v)\n"
-  "{\n"
-  "  .reg .u64 %rd<4>;\n"
-  "  .reg .u32 %r<4>;\n"
-  "  ld.param.u64 %rd1, [p];\n"
-  "  ld.param.u32 %r1, [v];\n"
-  "  cvta.to.global.u64 %rd2, %rd1;\n"
-  "  mov.u32 %r2, %tid.x;\n"
-  "  add.u32 %r3, %r1, %r2;\n"
-  "  mul.wide.u32 %rd3, %r2, 4;\n"
-  "  add.u64 %rd2, %rd2, %rd3;\n"
-  "  st.global.u32 [%rd2], %r3;\n"
-  "  ret;\n"
-  "}\n"
+  CF_HOST_PTX_FILL("k_fill")
   ".visible .entry k_count()\n"
   "{\n"
   "  .reg .u32 %r<2>;\n"

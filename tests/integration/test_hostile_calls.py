@@ -43,7 +43,8 @@ def setup(sess, ops, ptx):
         op = by_name(ops, name)
         if op is None:
             return None
-        req = [(n, t, values.get(f, 0)) for n, t, f in ops[op][1]]
+        req = [(n, t, values.get(f, '' if t == 'string' else 0))
+               for n, t, f in ops[op][1]]
         r = sess.call(op, req, bulk)
         if r is None:
             raise h.Failure('session closed during setup at %s' % name)

@@ -7,7 +7,8 @@ lines.
 usage: test_program.py --cuferryd P --client-dir D --emu SO [--env K=V]...
                        [--stub-env K=V]...
                        [--stub-log-once REGEX]... [--expect-stdout REGEX]...
-                       [--stub-only] [--no-unsupported] -- PROGRAM [ARGS...]
+                       [--stub-only] [--no-unsupported] [--server-arg ARG]...
+                       [--server-log-count REGEX MIN MAX]... -- PROGRAM [ARGS...]
 --env sets a variable for the server and the direct run (e.g. a small
 CUFERRY_EMU_MEMORY); --stub-env one for the program run through the stub
 (e.g. CUFERRY_CHUNK_SIZE). --stub-log-once: the stub run's stderr must hold exactly
@@ -17,7 +18,11 @@ device printf line, which must reach the program that owns the context).
 --stub-only: run only through the stub (cudart programs: the emulator alone
 does not answer cuGetProcAddress or cudart's export tables), so no digests
 are compared. --no-unsupported: the stub must not log that any function the
-program called is unsupported."""
+program called is unsupported. --server-arg passes ARG to cuferryd (write
+--server-arg=--log-level=debug). --server-log-count: after the stub run,
+cuferryd's stderr must hold between MIN and MAX lines matching REGEX (with
+--log-level=debug each forwarded call logs "op_NAME: lane N", so this
+counts round trips)."""
 import os
 import re
 
@@ -34,6 +39,9 @@ def main():
                    metavar='REGEX')
     p.add_argument('--stub-only', action='store_true')
     p.add_argument('--no-unsupported', action='store_true')
+    p.add_argument('--server-arg', action='append', default=[], metavar='ARG')
+    p.add_argument('--server-log-count', action='append', default=[], nargs=3,
+                   metavar=('REGEX', 'MIN', 'MAX'))
     p.add_argument('--timeout', type=int, default=150,
                    help='seconds per program run')
     p.add_argument('program', nargs='+')
@@ -57,7 +65,7 @@ def main():
         except h.Failure as e:
             problems.append(str(e))
 
-    with h.server(args, extra) as srv:
+    with h.server(args, extra, extra_args=args.server_arg) as srv:
         env = h.program_env(args.client_dir, srv.url,
                             dict(kv.split('=', 1) for kv in args.stub_env))
         remote = h.run(args.program, env, args.timeout,
@@ -75,6 +83,12 @@ def main():
             for l in remote.stderr.splitlines():
                 if re.search(r'is not supported', l):
                     problems.append('the stub logged: %s' % l)
+        for rx, lo, hi in args.server_log_count:
+            n = sum(1 for l in srv.stderr_text().splitlines() if re.search(rx, l))
+            h.log('cuferryd stderr: %d lines match /%s/' % (n, rx))
+            if not int(lo) <= n <= int(hi):
+                problems.append('cuferryd stderr has %d lines matching /%s/, '
+                                'expected %s to %s' % (n, rx, lo, hi))
         if not srv.proc.poll() is None:
             problems.append('cuferryd exited while serving %s' % name)
 

@@ -509,6 +509,11 @@ def client_rpc_body(r):
         out.append(f"  cf__vouch_forget_alloc((uint64_t){freed});")
     out.append(f"  r = cf__client_call(CF_OP_{r.name}, &req.base, {bi},")
     out.append(f"                      &{snake(R)}__descriptor, (ProtobufCMessage **)&rep, {bo});")
+    # Functions end with their module, library or context: their cached
+    # attributes go after the call (client/funcattr.c says why after).
+    if any("kills" in p.mods and p.vtype in ("CUmodule", "CUlibrary", "CUcontext")
+           for p in handles):
+        out.append("  cf__funcattr_forget_all();")
     out.append("  if (r != CUDA_SUCCESS)")
     out.append("    return r;")
     out.append("  r = (CUresult)rep->result;")
@@ -691,7 +696,9 @@ def dispatch_handler(r):
              f"  {Q} *req = {snake(Q)}__unpack(cf_proto_allocator(), len, body);",
              f"  {R} rep = {snake(R).upper()}__INIT;",
              "  CUresult r = CUDA_SUCCESS;",
-             "  int rc;"]
+             "  int rc;",
+             # one line per call at debug level: what tests count round trips by
+             "  cf_debug(\"lane %\" PRIu32, c->lane);"]
     if r.server_custom:
         lines += ["  if (!req)", "    return CF_EPROTO;",
                   f"  r = cf__srv_{r.name}(c, req, &rep);"]
@@ -799,9 +806,9 @@ def emit_dispatch(rows, _aliases, _exports):
            "/* The server's handler for every wire op: unpack the request, translate",
            " * handles, call the driver (or the row's cf__srv_ function), register the",
            " * handles it created, pack the reply. See server/dispatch.h. */",
-           "#include <stdint.h>", "#include <string.h>", "",
+           "#include <inttypes.h>", "#include <stdint.h>", "#include <string.h>", "",
            '#include "cf_api.pb-c.h"', '#include "cf_api_ops.h"', '#include "cf_error.h"',
-           '#include "cf_proto.h"', '#include "cf_server_custom.h"', '#include "dispatch.h"', ""]
+           '#include "cf_log.h"', '#include "cf_proto.h"', '#include "cf_server_custom.h"', '#include "dispatch.h"', ""]
     for r in fw:
         out += dispatch_handler(r)
     out.append("static const struct cf_op_entry op_table[] = {  /* sorted by op */")
