@@ -138,18 +138,12 @@ int cf_frame_send(struct cf_conn *c, enum cf_frame_type type, uint32_t lane,
                   const void *bulk, size_t bulk_len)
 {
   struct cf_frame_header h;
-  uint8_t hdr[CF_FRAME_HEADER_SIZE];
-  struct iovec iov[3];
-  int n;
 
-  if (!c || (body_len && !body) || (bulk_len && !bulk))
-    return CF_EINVAL;
   if (body_len > UINT32_MAX)
     return CF_ETOOBIG;
   cf_frame_header_init(&h, type, op, seq, (uint32_t)body_len, (uint64_t)bulk_len);
   h.lane = lane;
-  n = cf_frame_iov(&h, hdr, body, bulk, iov);
-  return cf_conn_writev(c, iov, n);
+  return cf_frame_send_packed(c, NULL, &h, body, bulk);
 }
 
 void cf_frame_pack_bulk(struct cf_conn *c, struct cf_frame_header *h, struct cf_compressor *z,
