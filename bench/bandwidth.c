@@ -137,14 +137,13 @@ int cf_bench_bandwidth(const struct cf_bench_opts *o)
         gb_b = (double)n * reps / tb / 1e9;
         size_name(n, sz, sizeof sz);
         for (const char *m = o->compression; *m;) {
-          size_t len = strcspn(m, ",");
-          char mode[32];
+          char mode[CF_BENCH_MODE_MAX];
           struct cuferry_compression_stats s0, s1;
           double tc, gb_c, wire;
           uint64_t raw_bytes, wire_bytes;
+          int fits;
 
-          snprintf(mode, sizeof mode, "%.*s", (int)len, m);
-          m += len + (m[len] == ',');
+          m = cf_bench_next_mode(m, mode, &fits);
           if ((r = cuferry_set_compression(mode)) != CUDA_SUCCESS) {
             fprintf(stderr, "cuferry-bench: bandwidth: compression \"%s\": %d\n", mode, (int)r);
             goto out;

@@ -135,20 +135,26 @@ static int modes_ok(const char *list)
     return 0;
   }
   while (*list) {
-    size_t len = strcspn(list, ",");
-    char mode[32], why[160];
+    char mode[CF_BENCH_MODE_MAX], why[160];
     enum cf_compress_mode m;
-    int level;
+    int level, fits;
 
-    snprintf(mode, sizeof mode, "%.*s", (int)len, list);
-    if (len >= sizeof mode || cf_compress_parse(mode, &m, &level, why, sizeof why) != 0) {
-      fprintf(stderr, "cuferry-bench: --compression: %s\n",
-              len >= sizeof mode ? "mode too long" : why);
+    list = cf_bench_next_mode(list, mode, &fits);
+    if (!fits || cf_compress_parse(mode, &m, &level, why, sizeof why) != 0) {
+      fprintf(stderr, "cuferry-bench: --compression: %s\n", !fits ? "mode too long" : why);
       return 0;
     }
-    list += len + (list[len] == ',');
   }
   return 1;
+}
+
+const char *cf_bench_next_mode(const char *list, char mode[static CF_BENCH_MODE_MAX], int *fits)
+{
+  size_t len = strcspn(list, ",");
+
+  snprintf(mode, CF_BENCH_MODE_MAX, "%.*s", (int)len, list);
+  *fits = len < CF_BENCH_MODE_MAX;
+  return list + len + (list[len] == ',');
 }
 
 static const struct {

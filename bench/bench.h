@@ -88,6 +88,11 @@ int cf_bench_peer_call(struct cf_bench_peer *p, uint32_t op, const void *body, s
                        const void *bulk, size_t bulk_len, void *bulk_out, size_t bulk_cap);
 void cf_bench_peer_close(struct cf_bench_peer *p);
 
+/* The first mode of a comma-separated list (--compression) into mode
+ * (*fits: it was not cut short); returns the rest of the list. */
+#define CF_BENCH_MODE_MAX 32
+const char *cf_bench_next_mode(const char *list, char mode[static CF_BENCH_MODE_MAX], int *fits);
+
 /* The suites; each returns 0, 77 when it cannot run here (said why), or 1. */
 int cf_bench_latency(const struct cf_bench_opts *o);
 int cf_bench_bandwidth(const struct cf_bench_opts *o);
