@@ -26,23 +26,37 @@ CUresult cf__handle_lookup_owned(struct cf_call *c, uint64_t id,
   return cf__handles_lookup(c->w->handles, id, kind, real);
 }
 
-uint64_t cf__handle_register(struct cf_call *c, enum cf_handle_kind kind,
-                             void *real, uint64_t parent_id)
+/* The parent of a new handle of kind: parent_id when given; else modules,
+ * streams and events belong to the context current on the lane (the lane's
+ * stack is installed in the driver during the call); memory pools, like
+ * libraries, to none. */
+static uint64_t parent_of(struct cf_call *c, enum cf_handle_kind kind, uint64_t parent_id)
 {
-  struct cf_worker *w = c->w;
-
-  /* Modules, streams and events belong to the context current on the lane
-   * (the lane's stack is installed in the driver during the call); memory
-   * pools, like libraries, to none. */
   if (parent_id == 0 && kind != CF_HK_CONTEXT && kind != CF_HK_FUNCTION &&
       kind != CF_HK_LIBRARY && kind != CF_HK_KERNEL && kind != CF_HK_MEMPOOL &&
       c->drv->cuCtxGetCurrent) {
     CUcontext ctx = NULL;
 
     if (c->drv->cuCtxGetCurrent(&ctx) == CUDA_SUCCESS && ctx)
-      parent_id = cf__handles_find(w->handles, CF_HK_CONTEXT, ctx);
+      parent_id = cf__handles_find(c->w->handles, CF_HK_CONTEXT, ctx);
   }
-  return cf__handles_register(w->handles, kind, real, parent_id);
+  return parent_id;
+}
+
+uint64_t cf__handle_register(struct cf_call *c, enum cf_handle_kind kind,
+                             void *real, uint64_t parent_id)
+{
+  return cf__handles_register(c->w->handles, kind, real, parent_of(c, kind, parent_id));
+}
+
+uint64_t cf__handle_register_minted(struct cf_call *c, enum cf_handle_kind kind, void *real,
+                                    uint64_t id)
+{
+  uint64_t stale = real ? cf__handles_find(c->w->handles, kind, real) : 0;
+
+  if (stale)
+    cf__handle_forget(c, stale);
+  return cf__handles_register_minted(c->w->handles, kind, real, parent_of(c, kind, 0), id);
 }
 
 uint64_t cf__handle_register_new(struct cf_call *c, enum cf_handle_kind kind,

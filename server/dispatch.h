@@ -93,6 +93,13 @@ uint64_t cf__handle_register(struct cf_call *c, enum cf_handle_kind kind,
 uint64_t cf__handle_register_new(struct cf_call *c, enum cf_handle_kind kind,
                                  void *real, uint64_t parent_id);
 
+/* As cf__handle_register_new for an object the driver just created, under
+ * the id the client minted for it (CF_HANDLE_CLIENT_BIT, checked free with
+ * cf__handles_minted_free before the driver was called), in the current
+ * context. 0 when the table is full. */
+uint64_t cf__handle_register_minted(struct cf_call *c, enum cf_handle_kind kind, void *real,
+                                    uint64_t id);
+
 /* Forget id and every handle whose parent chain leads to it (after the
  * driver destroyed the object). Unknown ids are ignored. */
 void cf__handle_forget(struct cf_call *c, uint64_t id);

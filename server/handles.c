@@ -3,9 +3,12 @@
  * reused), the two hash indexes (by id, by kind and real pointer) and the
  * parent tree that lets destroying a context or module forget everything
  * under it. It knows nothing of the driver or the wire: call.c wraps it in
- * the dispatch.h contract. Entries live in one array addressed by 32-bit
- * index (0 = none) so that growing it never leaves dangling pointers; hash
- * chains and the tree are links between indexes.
+ * the dispatch.h contract. The client may also name a new stream or event
+ * itself (an id with CF_HANDLE_CLIENT_BIT set), so that creating one needs
+ * no round trip; such ids never meet the ones minted here. Entries live in
+ * one array addressed by 32-bit index (0 = none) so that growing it never
+ * leaves dangling pointers; hash chains and the tree are links between
+ * indexes.
  *
  * Single-threaded: only the worker's thread touches a table. */
 #include "internal.h"
@@ -220,22 +223,14 @@ static uint32_t alloc_slot(struct cf_handles *t)
   return t->n_slots++;
 }
 
-uint64_t cf__handles_register(struct cf_handles *t, enum cf_handle_kind kind,
-                              void *real, uint64_t parent_id)
+/* Add real as kind under id (0: mint one); the new id, or 0 when full. */
+static uint64_t insert(struct cf_handles *t, enum cf_handle_kind kind, void *real,
+                       uint64_t parent_id, uint64_t id)
 {
   struct entry *e;
   uint32_t i, p;
   size_t b;
 
-  if (!valid_kind(kind) || !real)
-    return 0;
-  if (kind == CF_HK_STREAM && real == (void *)CU_STREAM_LEGACY)
-    return 1;
-  if (kind == CF_HK_STREAM && real == (void *)CU_STREAM_PER_THREAD)
-    return 2;
-  i = find_real(t, kind, real);
-  if (i)
-    return t->e[i].id;
   if (t->live >= t->cap)
     return 0;
   if (t->live >= t->nb && rehash(t) != 0)
@@ -247,7 +242,7 @@ uint64_t cf__handles_register(struct cf_handles *t, enum cf_handle_kind kind,
 
   e = &t->e[i];
   memset(e, 0, sizeof *e);
-  e->id = (t->next_serial++ << KIND_BITS) | (uint64_t)kind;
+  e->id = id ? id : (t->next_serial++ << KIND_BITS) | (uint64_t)kind;
   e->kind = (uint8_t)kind;
   e->real = real;
   b = id_bucket(t, e->id);
@@ -265,6 +260,36 @@ uint64_t cf__handles_register(struct cf_handles *t, enum cf_handle_kind kind,
   }
   t->live++;
   return e->id;
+}
+
+uint64_t cf__handles_register(struct cf_handles *t, enum cf_handle_kind kind,
+                              void *real, uint64_t parent_id)
+{
+  uint32_t i;
+
+  if (!valid_kind(kind) || !real)
+    return 0;
+  if (kind == CF_HK_STREAM && real == (void *)CU_STREAM_LEGACY)
+    return 1;
+  if (kind == CF_HK_STREAM && real == (void *)CU_STREAM_PER_THREAD)
+    return 2;
+  i = find_real(t, kind, real);
+  if (i)
+    return t->e[i].id;
+  return insert(t, kind, real, parent_id, 0);
+}
+
+int cf__handles_minted_free(const struct cf_handles *t, uint64_t id)
+{
+  return (id & CF_HANDLE_CLIENT_BIT) && !(id & ((1u << KIND_BITS) - 1)) && !find_id(t, id);
+}
+
+uint64_t cf__handles_register_minted(struct cf_handles *t, enum cf_handle_kind kind,
+                                     void *real, uint64_t parent_id, uint64_t id)
+{
+  if (!valid_kind(kind) || !real || !cf__handles_minted_free(t, id) || find_real(t, kind, real))
+    return 0;
+  return insert(t, kind, real, parent_id, id);
 }
 
 /* Unlink slot i from both hash chains, its parent's child list, free its

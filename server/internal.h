@@ -309,6 +309,18 @@ uint64_t cf__handles_find(const struct cf_handles *t, enum cf_handle_kind kind,
 uint64_t cf__handles_register(struct cf_handles *t, enum cf_handle_kind kind,
                               void *real, uint64_t parent_id);
 
+/* Ids the client mints (client/minted.c): this bit set, the kind bits 0. */
+#define CF_HANDLE_CLIENT_BIT (UINT64_C(1) << 63)
+
+/* Whether id is a client-minted id not in use. */
+int cf__handles_minted_free(const struct cf_handles *t, uint64_t id);
+
+/* Register real as kind under the client's id; 0 (nothing registered) when
+ * id is not a free client-minted id, real is registered already, or the
+ * table is full. */
+uint64_t cf__handles_register_minted(struct cf_handles *t, enum cf_handle_kind kind,
+                                     void *real, uint64_t parent_id, uint64_t id);
+
 /* Called once per entry a forget removes, children before their parent. */
 typedef void (*cf_handle_gone_fn)(void *arg, enum cf_handle_kind kind,
                                   void *real);

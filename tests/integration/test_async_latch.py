@@ -15,7 +15,10 @@ the server must do whatever the client stub would send:
    the first, and comes back when the second is current again;
  - an unknown op sent asynchronously latches CUDA_ERROR_NOT_SUPPORTED;
  - a synchronous copy (a synchronising call) returns a latched error and
-   no data.
+   no data;
+ - a stream or event named by the client is created under its id, also when
+   sent without a reply; an id outside the client's half, or in use, is
+   refused.
 
 usage: test_async_latch.py --cuferryd P --client-dir D --emu SO --proto CF_API_PROTO"""
 import harness as h
@@ -24,6 +27,8 @@ from rawcall import Session, by_name, parse_proto
 SUCCESS = 0
 INVALID_VALUE = 1
 NOT_SUPPORTED = 801
+INVALID_HANDLE = 400
+CLIENT = 1 << 63  # the client's half of the handle id space (client/minted.c)
 N = 4096
 
 
@@ -104,6 +109,27 @@ def main():
         expect('cuMemcpyDtoH_v2', INVALID_VALUE, srcDevice=dptr, ByteCount=16)
         h.check(s.last_bulk == b'', 'a failed copy carried %d bytes' % len(s.last_bulk))
         expect('cuCtxSynchronize', SUCCESS)
+
+        # Streams and events the client names itself (top bit set, kind
+        # bits clear): created under that id and usable at once, even sent
+        # without waiting; any other id is refused and creates nothing; an
+        # asynchronous creation that fails is latched like any other call.
+        sid, eid, bad_eid = CLIENT | 7 << 4, CLIENT | 8 << 4, CLIENT | 9 << 4
+        got = expect('cuStreamCreate', SUCCESS, Flags=0, minted=sid)
+        h.check(got.get('phStream') == sid, 'minted stream answered as %r' % got)
+        expect('cuStreamQuery', SUCCESS, hStream=sid)
+        expect('cuStreamCreate', INVALID_VALUE, Flags=0, minted=sid)  # in use
+        expect('cuStreamCreate', INVALID_VALUE, Flags=0, minted=7 << 5)  # the server's half
+        expect('cuStreamCreate', INVALID_VALUE, Flags=0, minted=CLIENT | 5)  # kind bits
+        noreply('cuEventCreate', Flags=0, minted=eid)
+        expect('cuEventRecord', SUCCESS, hEvent=eid, hStream=sid)
+        expect('cuEventSynchronize', SUCCESS, hEvent=eid)
+        noreply('cuEventCreate', Flags=0x40, minted=bad_eid)
+        expect('cuCtxSynchronize', INVALID_VALUE)
+        expect('cuEventQuery', INVALID_HANDLE, hEvent=bad_eid)
+        expect('cuStreamDestroy_v2', SUCCESS, hStream=sid)
+        expect('cuStreamQuery', INVALID_HANDLE, hStream=sid)
+        h.log('client-named streams and events')
         s.close()
 
 

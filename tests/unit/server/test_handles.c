@@ -291,6 +291,38 @@ static void test_wrappers(void)
   cf__handles_free(w.handles);
 }
 
+/* Ids the client mints: only in its half of the id space, kind bits clear,
+ * not in use, for an object not registered already; found like any other,
+ * with their kind checked, and forgotten with their context. */
+static void test_minted(void)
+{
+  struct cf_handles *t;
+  uint64_t ctx, id = CF_HANDLE_CLIENT_BIT | 0x10, id2 = CF_HANDLE_CLIENT_BIT | 0x20;
+  void *real;
+
+  ASSERT_EQ(cf__handles_new(8, &t), 0);
+  ctx = cf__handles_register(t, CF_HK_CONTEXT, REAL(1), 0);
+  ASSERT(cf__handles_minted_free(t, id));
+  ASSERT(!cf__handles_minted_free(t, 0x10));                       /* the server's half */
+  ASSERT(!cf__handles_minted_free(t, CF_HANDLE_CLIENT_BIT | 0x13)); /* kind bits */
+  ASSERT(!cf__handles_minted_free(t, ctx));
+  ASSERT_UEQ(cf__handles_register_minted(t, CF_HK_STREAM, REAL(2), ctx, id), id);
+  ASSERT(!cf__handles_minted_free(t, id));
+  ASSERT_UEQ(cf__handles_register_minted(t, CF_HK_EVENT, REAL(3), ctx, id), 0); /* in use */
+  ASSERT_UEQ(cf__handles_register_minted(t, CF_HK_STREAM, REAL(2), ctx, id2), 0); /* known */
+  ASSERT_UEQ(cf__handles_register_minted(t, CF_HK_STREAM, REAL(4), ctx, 0x40), 0);
+  ASSERT_EQ(cf__handles_lookup(t, id, CF_HK_STREAM, &real), CUDA_SUCCESS);
+  ASSERT(real == REAL(2));
+  ASSERT_EQ(cf__handles_lookup(t, id, CF_HK_EVENT, &real), CUDA_ERROR_INVALID_HANDLE);
+  ASSERT_UEQ(cf__handles_find(t, CF_HK_STREAM, REAL(2)), id);
+  ASSERT_UEQ(cf__handles_register_minted(t, CF_HK_EVENT, REAL(3), ctx, id2), id2);
+  cf__handles_forget(t, ctx, NULL, NULL);
+  ASSERT_UEQ(cf__handles_count(t), 0);
+  ASSERT_EQ(cf__handles_lookup(t, id, CF_HK_STREAM, &real), CUDA_ERROR_INVALID_HANDLE);
+  ASSERT(cf__handles_minted_free(t, id2));
+  cf__handles_free(t);
+}
+
 int main(void)
 {
   test_special_ids();
@@ -300,6 +332,7 @@ int main(void)
   test_cap();
   test_many();
   test_wrappers();
+  test_minted();
   printf("ok\n");
   return 0;
 }
