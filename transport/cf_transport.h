@@ -64,6 +64,32 @@ int cf_conn_writev(struct cf_conn *c, const struct iovec *iov, int iovcnt);
  * CF_EPROTO means the peer broke the TLS record protocol. */
 int cf_conn_read_exact(struct cf_conn *c, void *buf, size_t len);
 
+/* ---- Sharing one connection between a reading and a writing thread ------
+ * A connection is used by one thread at a time (the caller holds a lock
+ * around every call), but a client whose threads wait for replies while
+ * others send must never hold that lock while merely waiting for data:
+ * it polls cf_conn_fd() without the lock, and takes the lock to read only
+ * when cf_conn_buffered() or the poll says data is there. */
+
+/* The socket, for poll(2) only: reading or writing it directly would bypass
+ * the transport's buffers (TLS records, read-ahead). */
+int cf_conn_fd(const struct cf_conn *c);
+
+/* Non-zero when the transport already holds data a read can start on
+ * without the socket: read-ahead bytes, decrypted TLS bytes, or TLS records
+ * OpenSSL took off the socket but has not decrypted (then 1, as OpenSSL
+ * does not say how much). A read may still wait for the rest of a frame.
+ * Data may still be on the socket when this is 0: poll cf_conn_fd() for
+ * that. Like every call here, made under the caller's lock. */
+size_t cf_conn_buffered(const struct cf_conn *c);
+
+/* With max_bytes > 0, a write that finds the socket full keeps reading what
+ * the peer sends, up to max_bytes held in memory, instead of only waiting:
+ * two peers that both write large frames before reading cannot deadlock on
+ * full socket buffers. Later reads take those bytes first. 0 turns it off
+ * (the default). Returns 0 or CF_ENOMEM. */
+int cf_conn_set_read_ahead(struct cf_conn *c, size_t max_bytes);
+
 /* Receive timeout for later reads; 0 means wait forever. Returns 0 or CF_EIO. */
 int cf_conn_set_timeout(struct cf_conn *c, int timeout_ms);
 

@@ -2,15 +2,27 @@
  * caller's arguments once (libuv uv-common.c style) and dispatches through
  * c->ops, so no transport repeats those checks and no caller branches on the
  * transport type. Also holds the small helpers every transport shares (error
- * text, errno mapping, the monotonic clock). A connection belongs to one
- * thread at a time; the caller serialises access. Nothing here allocates
- * except through the transport's connect/from_fd. */
+ * text, errno mapping, the monotonic clock) and the read-ahead buffer that
+ * both transports' writes fill when the socket is full (see struct
+ * cf_read_ahead in internal.h).
+ *
+ * A connection is used by one thread at a time: the caller serialises every
+ * call, including cf_conn_buffered; only cf_conn_fd may be polled without
+ * that lock. A client can still have one thread send a large frame while
+ * others wait for replies: with read-ahead on, a write blocked on a full
+ * socket keeps receiving into memory, so a peer that is itself blocked
+ * writing to us is drained and no lock holder waits on it forever. Nothing
+ * here allocates except through the transport's connect/from_fd and the
+ * read-ahead buffer, which the transport's close frees. */
 #include "internal.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "cf_error.h"
@@ -181,4 +193,177 @@ int cf_conn_peer_identity(const struct cf_conn *c, char *buf, size_t len)
   if (!c->ops->identity || c->fd < 0)
     return CF_ENOTFOUND;
   return c->ops->identity(c, buf, len);
+}
+
+/* ---- sharing a connection between a reading and a writing thread ---------- */
+
+int cf_conn_fd(const struct cf_conn *c)
+{
+  return c ? c->fd : -1;
+}
+
+size_t cf_conn_buffered(const struct cf_conn *c)
+{
+  size_t n;
+
+  if (!c || c->fd < 0)
+    return 0;
+  n = c->ra.len - c->ra.off;
+  if (c->ops->pending)
+    n += c->ops->pending(c);
+  return n;
+}
+
+/* The first buffer; it doubles while a write keeps receiving, up to the cap,
+ * and falls back to this size once read empty. */
+#define RA_FIRST ((size_t)64 << 10)
+
+int cf_conn_set_read_ahead(struct cf_conn *c, size_t max_bytes)
+{
+  struct cf_read_ahead *ra;
+  size_t first;
+
+  if (!c)
+    return CF_EINVAL;
+  ra = &c->ra;
+  /* Allocate now, so that running out of memory shows here, not in a write. */
+  if (max_bytes > 0 && !ra->buf) {
+    first = max_bytes < RA_FIRST ? max_bytes : RA_FIRST;
+    ra->buf = malloc(first);
+    if (!ra->buf)
+      return CF_ENOMEM;
+    ra->size = first;
+  }
+  ra->max = max_bytes;
+  if (max_bytes == 0 && ra->off == ra->len) {
+    free(ra->buf); /* off and empty; held bytes stay for the reads */
+    ra->buf = NULL;
+    ra->size = ra->off = ra->len = 0;
+  }
+  return 0;
+}
+
+/* Bytes a fill may still receive: 0 when off, at the cap, or ended. */
+static size_t ra_room(const struct cf_read_ahead *ra)
+{
+  size_t held = ra->len - ra->off;
+
+  return ra->err || held >= ra->max ? 0 : ra->max - held;
+}
+
+/* Free space at the end of the buffer, made by sliding the unread bytes to
+ * the front or by growing (doubling, at most to the cap). Called only with
+ * ra_room() > 0. Returns 0 when the buffer could not grow. */
+static size_t ra_space(struct cf_read_ahead *ra)
+{
+  size_t held = ra->len - ra->off, size;
+  uint8_t *nb;
+
+  if (ra->len < ra->size)
+    return ra->size - ra->len;
+  if (ra->off > 0) {
+    memmove(ra->buf, ra->buf + ra->off, held);
+    ra->off = 0;
+    ra->len = held;
+    return ra->size - held;
+  }
+  /* Full with held == size < max (there is room), so size grows. */
+  if (ra->size == 0)
+    size = ra->max < RA_FIRST ? ra->max : RA_FIRST;
+  else
+    size = ra->size > ra->max / 2 ? ra->max : ra->size * 2;
+  nb = realloc(ra->buf, size);
+  if (!nb)
+    return 0;
+  ra->buf = nb;
+  ra->size = size;
+  return size - ra->len;
+}
+
+/* Receive what the socket holds without blocking, never past the cap. EOF
+ * and receive errors go to ra.err (the reads report them after the held
+ * bytes; the write goes on and meets whatever the socket says). Returns 0,
+ * or CF_ENOMEM when the buffer could not grow (nothing is lost). */
+static int ra_fill(struct cf_conn *c)
+{
+  struct cf_read_ahead *ra = &c->ra;
+  size_t room, space, want;
+  ssize_t r;
+
+  while ((room = ra_room(ra)) > 0) {
+    space = ra_space(ra);
+    if (space == 0)
+      return CF_ENOMEM;
+    want = space < room ? space : room;
+    r = recv(c->fd, ra->buf + ra->len, want, MSG_DONTWAIT);
+    if (r > 0) {
+      ra->len += (size_t)r;
+      if ((size_t)r < want)
+        return 0; /* the socket is empty: spare the call that says EAGAIN */
+      continue;
+    }
+    if (r == 0) {
+      ra->err = CF_ECLOSED;
+      return 0;
+    }
+    if (errno == EINTR)
+      continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK)
+      ra->err = cf__conn_errno(errno) == CF_ECLOSED ? CF_ECLOSED : CF_EIO;
+    return 0;
+  }
+  return 0;
+}
+
+int cf__conn_wait_writable(struct cf_conn *c, int64_t deadline_ms)
+{
+  int reading = 1, rc;
+  short events, revents;
+
+  for (;;) {
+    /* POLLIN only while there is room: at the cap, after EOF (which stays
+     * readable) or without memory, poll would otherwise return at once. */
+    events = POLLOUT;
+    if (reading && ra_room(&c->ra) > 0)
+      events |= POLLIN;
+    rc = cf__tcp_poll_fd(c->fd, events, deadline_ms, &revents);
+    if (rc < 0)
+      return rc;
+    if ((revents & POLLIN) && ra_fill(c) < 0)
+      reading = 0; /* out of memory: wait as without read-ahead */
+    if (revents & (POLLOUT | POLLERR | POLLHUP | POLLNVAL))
+      return 0; /* the send tells whether it was room or an error */
+  }
+}
+
+size_t cf__conn_ra_take(struct cf_conn *c, void *buf, size_t len)
+{
+  struct cf_read_ahead *ra = &c->ra;
+  size_t n = ra->len - ra->off;
+  uint8_t *nb;
+
+  if (n == 0)
+    return 0;
+  if (n > len)
+    n = len;
+  memcpy(buf, ra->buf + ra->off, n);
+  ra->off += n;
+  if (ra->off < ra->len)
+    return n;
+  ra->off = ra->len = 0;
+  /* Read empty: give back what a large episode grew (or all of it, off). */
+  if (ra->max == 0) {
+    cf__conn_ra_free(c);
+  } else if (ra->size > RA_FIRST && (nb = realloc(ra->buf, RA_FIRST)) != NULL) {
+    ra->buf = nb;
+    ra->size = RA_FIRST;
+  }
+  return n;
+}
+
+void cf__conn_ra_free(struct cf_conn *c)
+{
+  free(c->ra.buf);
+  c->ra.buf = NULL;
+  c->ra.size = c->ra.off = c->ra.len = 0;
 }

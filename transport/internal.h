@@ -18,6 +18,24 @@
 /* Room for "[" IPv6 "]:" port plus a NUL, with slack for scope ids. */
 #define CF__PEER_MAX 80
 
+/* Read-ahead (cf_conn_set_read_ahead): socket bytes that a write, finding
+ * the socket full, received instead of only waiting, so that two peers that
+ * both write large frames before reading cannot deadlock. The bytes are those
+ * on the socket (for TLS: ciphertext, which the socket BIO hands to OpenSSL
+ * before reading the socket again), so the transports share one buffer and
+ * OpenSSL is never entered from inside a write. Unread bytes are
+ * buf[off..len); never more than max are received into it (a lower max set
+ * later keeps what is held). conn.c owns the code; a transport only calls
+ * cf__conn_wait_writable, cf__conn_ra_take and cf__conn_ra_free. */
+struct cf_read_ahead {
+  uint8_t *buf;              /* NULL until turned on; grows geometrically */
+  size_t off, len, size;     /* unread bytes buf[off..len); size allocated */
+  size_t max;                /* cap on held bytes; 0: off (the default) */
+  int err;                   /* CF_ECLOSED (EOF, reset) or CF_EIO the filling
+                                met; sticky, reported by reads once the held
+                                bytes are consumed; 0: none */
+};
+
 /* Every transport's connection starts with this struct (a transport that
  * needs more state embeds it as its first member and casts). */
 struct cf_conn {
@@ -25,6 +43,7 @@ struct cf_conn {
   int fd;                    /* owned; -1 once closed */
   int timeout_ms;            /* receive timeout for read_exact; 0 = none */
   char peer[CF__PEER_MAX];   /* "host:port" for logs, filled at connect */
+  struct cf_read_ahead ra;   /* zeroed (off) at creation */
 };
 
 /* ---- Ops table ---------------------------------------------------------- */
@@ -45,6 +64,15 @@ struct cf_transport_ops {
   /* NULL when the transport has no peer identity (conn.c then answers
    * CF_ENOTFOUND); buf is non-NULL with len > 0 and already "". */
   int (*identity)(const struct cf_conn *c, char *buf, size_t len);
+  /* Bytes the transport itself holds for reads beyond the read-ahead (TLS:
+   * SSL_pending's decrypted bytes, else 1 when OpenSSL's own read_ahead
+   * holds records not yet processed, whose size it does not tell); NULL
+   * when it holds none (TCP). cf_conn_buffered adds the two. For TLS both
+   * may end in an incomplete record (the read-ahead holds ciphertext): a
+   * read after cf_conn_buffered() > 0 may then still wait on the socket for
+   * the rest of that record (an accepted imprecision: the peer is sending
+   * it). */
+  size_t (*pending)(const struct cf_conn *c);
 };
 
 extern const struct cf_transport_ops cf__tcp_ops;
@@ -63,6 +91,27 @@ void cf__conn_seterr(char *err, size_t errlen, const char *fmt, ...)
  * memory -> CF_ENOMEM, anything else -> CF_EIO. */
 int cf__conn_errno(int e);
 
+/* ---- Read-ahead (conn.c) -------------------------------------------------- */
+
+/* Wait until c->fd is writable or has an error (that the next send reports),
+ * or until deadline_ms (monotonic; < 0: never). With read-ahead on and below
+ * its cap, it also waits for POLLIN and receives what is there into c->ra
+ * without blocking (never more than ra.max held); EOF or a receive error is
+ * recorded in ra.err for the reads, not returned, and stops the reading. With
+ * read-ahead off, full or ended it is cf__tcp_wait_fd(POLLOUT). Returns 0,
+ * CF_ETIMEDOUT or CF_EIO (poll failed). Called only after a send met EAGAIN,
+ * so a write that finds room costs no extra system call. */
+int cf__conn_wait_writable(struct cf_conn *c, int64_t deadline_ms);
+
+/* Move up to len held read-ahead bytes into buf; returns how many (0 when
+ * none are held: no system call either way). A read that still wants bytes
+ * afterwards and finds ra.err set returns that instead of reading the
+ * socket. */
+size_t cf__conn_ra_take(struct cf_conn *c, void *buf, size_t len);
+
+/* Free the read-ahead buffer (transports' close). */
+void cf__conn_ra_free(struct cf_conn *c);
+
 /* ---- Socket helpers (tcp.c), reused by stream transports over TCP ------- */
 
 /* Resolve u->host and connect a TCP socket within timeout_ms (<= 0: no
@@ -75,6 +124,10 @@ int cf__tcp_connect_fd(const struct cf_url *u, int timeout_ms, int *fd,
 /* Wait until fd is ready for events (POLLIN, POLLOUT) or deadline_ms
  * (monotonic; < 0: never) passes. Returns 0, CF_ETIMEDOUT or CF_EIO. */
 int cf__tcp_wait_fd(int fd, short events, int64_t deadline_ms);
+
+/* cf__tcp_wait_fd that also says which events (poll's revents, with POLLERR
+ * and POLLHUP) woke it; *revents is 0 unless it returns 0. */
+int cf__tcp_poll_fd(int fd, short events, int64_t deadline_ms, short *revents);
 
 /* Options every TCP connection gets: close-on-exec, blocking, TCP_NODELAY
  * (frames are small and latency-bound), SO_KEEPALIVE. Returns 0 or CF_E*. */
@@ -118,6 +171,8 @@ struct cf_tls_conn {
   int io_err;                /* CF_E* the BIO met in the current call, or 0 */
   int cert_wanted;           /* client: server asked for a cert we lack */
   int healthy;               /* handshake done, no fatal error yet */
+  int write_failed;          /* with read-ahead on, a write met a peer gone:
+                                reads go on to its EOF, writes give CF_EIO */
   size_t rx_bytes;           /* bytes received so far, up to 4 */
   uint8_t rx_first[4];       /* the first of them, to spot a plain peer */
   uint8_t wbuf[CF__TLS_COALESCE]; /* writev gathers small iovecs here */

@@ -5,8 +5,12 @@
  * SIGPIPE in the host program; reads honour the receive timeout with poll()
  * against one deadline per read_exact call, so a peer dripping bytes cannot
  * stretch it. Every socket is close-on-exec (the client lives inside a user's
- * program, which may fork and exec). One connection is used by one thread at a
- * time; conn.c has already checked the arguments. */
+ * program, which may fork and exec). With read-ahead on
+ * (cf_conn_set_read_ahead), writes send with MSG_DONTWAIT and, only when the
+ * socket is full, wait in conn.c's cf__conn_wait_writable, which receives
+ * what the peer sends meanwhile; reads take those bytes first. With it off
+ * (the default) writes block in sendmsg as always. One connection is used by
+ * one thread at a time; conn.c has already checked the arguments. */
 #include "internal.h"
 
 #include <arpa/inet.h>
@@ -30,9 +34,17 @@
 
 int cf__tcp_wait_fd(int fd, short events, int64_t deadline_ms)
 {
+  short revents;
+
+  return cf__tcp_poll_fd(fd, events, deadline_ms, &revents);
+}
+
+int cf__tcp_poll_fd(int fd, short events, int64_t deadline_ms, short *revents)
+{
   struct pollfd p;
   int rc, wait;
 
+  *revents = 0;
   for (;;) {
     wait = -1;
     if (deadline_ms >= 0) {
@@ -45,8 +57,10 @@ int cf__tcp_wait_fd(int fd, short events, int64_t deadline_ms)
     p.events = events;
     p.revents = 0;
     rc = poll(&p, 1, wait);
-    if (rc > 0)
+    if (rc > 0) {
+      *revents = p.revents;
       return 0; /* readable, writable or an error the next call reports */
+    }
     if (rc == 0)
       continue; /* loop recomputes the time left and returns ETIMEDOUT */
     if (errno != EINTR)
@@ -242,7 +256,10 @@ static int tcp_writev(struct cf_conn *c, const struct iovec *iov, int iovcnt)
   struct iovec v[TCP_IOV_BATCH];
   struct msghdr mh;
   size_t off = 0; /* bytes of iov[i] already sent */
-  int i = 0, n;
+  int i = 0, n, rc;
+  /* With read-ahead on, a full socket must not block the send: the peer
+   * may be blocked writing to us, so the wait below reads it meanwhile. */
+  int ahead = c->ra.max > 0;
   ssize_t w;
 
   while (i < iovcnt) {
@@ -260,10 +277,16 @@ static int tcp_writev(struct cf_conn *c, const struct iovec *iov, int iovcnt)
     memset(&mh, 0, sizeof mh);
     mh.msg_iov = v;
     mh.msg_iovlen = (size_t)n;
-    w = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+    w = sendmsg(c->fd, &mh, MSG_NOSIGNAL | (ahead ? MSG_DONTWAIT : 0));
     if (w < 0) {
       if (errno == EINTR)
         continue;
+      if (ahead && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        rc = cf__conn_wait_writable(c, -1);
+        if (rc < 0)
+          return CF_EIO;
+        continue;
+      }
       return cf__conn_errno(errno) == CF_ECLOSED ? CF_ECLOSED : CF_EIO;
     }
     /* Advance by w bytes across the caller's entries. */
@@ -286,9 +309,19 @@ static int tcp_read_exact(struct cf_conn *c, void *buf, size_t len)
 {
   uint8_t *p = buf;
   int64_t deadline = c->timeout_ms > 0 ? cf_monotonic_ms() + c->timeout_ms : -1;
+  size_t got;
   ssize_t r;
   int rc;
 
+  /* Bytes a write read ahead come first, then its EOF or error, if any;
+   * with none held this costs no system call. */
+  got = cf__conn_ra_take(c, p, len);
+  if (got == len)
+    return 0;
+  p += got;
+  len -= got;
+  if (c->ra.err)
+    return c->ra.err;
   while (len > 0) {
     if (deadline >= 0) {
       rc = cf__tcp_wait_fd(c->fd, POLLIN, deadline);
@@ -328,6 +361,7 @@ static void tcp_close(struct cf_conn *c)
 {
   if (c->fd >= 0)
     close(c->fd);
+  cf__conn_ra_free(c);
   free(c);
 }
 

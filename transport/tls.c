@@ -12,6 +12,14 @@
  * tcp.c, and a read that times out reports "retry" to OpenSSL, so the record
  * layer keeps any partial record and the connection stays usable.
  *
+ * With read-ahead on (cf_conn_set_read_ahead), the BIO's sends never block:
+ * a full socket sends it to conn.c's cf__conn_wait_writable, which receives
+ * the peer's ciphertext into the connection's read-ahead while it waits, and
+ * the BIO's reads hand those bytes to OpenSSL before reading the socket.
+ * It all happens below OpenSSL, so no SSL_read runs inside an SSL_write.
+ * The held ciphertext may end in an incomplete record, so a read after
+ * cf_conn_buffered() > 0 may still wait on the socket for its rest.
+ *
  * Writes coalesce the small iovecs of a frame (header, body, the start of a
  * bulk) into one record through a per-connection buffer and hand large
  * buffers to SSL_write straight through; nothing is allocated per call.
@@ -44,19 +52,21 @@ static pthread_once_t bio_once = PTHREAD_ONCE_INIT;
 static int bio_write(BIO *b, const char *data, int len)
 {
   struct cf_tls_conn *tc = BIO_get_data(b);
+  /* Without blocking when there is a deadline to keep or a read-ahead to
+   * fill while the socket is full (the wait then receives ciphertext). */
+  int nowait = tc->deadline_ms >= 0 || tc->base.ra.max > 0;
   ssize_t n;
   int rc;
 
   BIO_clear_retry_flags(b);
   for (;;) {
-    n = send(tc->base.fd, data, (size_t)len,
-             MSG_NOSIGNAL | (tc->deadline_ms >= 0 ? MSG_DONTWAIT : 0));
+    n = send(tc->base.fd, data, (size_t)len, MSG_NOSIGNAL | (nowait ? MSG_DONTWAIT : 0));
     if (n >= 0)
       return (int)n;
     if (errno == EINTR)
       continue;
-    if ((errno == EAGAIN || errno == EWOULDBLOCK) && tc->deadline_ms >= 0) {
-      rc = cf__tcp_wait_fd(tc->base.fd, POLLOUT, tc->deadline_ms);
+    if ((errno == EAGAIN || errno == EWOULDBLOCK) && nowait) {
+      rc = cf__conn_wait_writable(&tc->base, tc->deadline_ms);
       if (rc == 0)
         continue;
       tc->io_err = rc;
@@ -74,6 +84,16 @@ static int bio_read(BIO *b, char *out, int len)
   int rc;
 
   BIO_clear_retry_flags(b);
+  /* Ciphertext a write read ahead comes first, then its EOF or error; with
+   * none held this costs no system call. rx_first is not fed from it: only
+   * handshakes use rx_first, and read-ahead starts after them. */
+  n = (ssize_t)cf__conn_ra_take(&tc->base, out, (size_t)len);
+  if (n > 0)
+    return (int)n;
+  if (tc->base.ra.err) {
+    tc->io_err = tc->base.ra.err;
+    return tc->io_err == CF_ECLOSED ? 0 : -1;
+  }
   for (;;) {
     /* With a deadline, try first and poll only when nothing is there: the
      * common case costs one syscall. */
@@ -165,6 +185,7 @@ void cf__tls_conn_free(struct cf_tls_conn *tc)
 {
   SSL_free(tc->ssl);
   ERR_clear_error();
+  cf__conn_ra_free(&tc->base);
   free(tc);
 }
 
@@ -228,6 +249,15 @@ static int write_all(struct cf_tls_conn *tc, const void *buf, size_t len)
       continue;
     }
     rc = io_failure(tc, 0);
+    if (rc == CF_ECLOSED && tc->io_err == CF_ECLOSED && tc->base.ra.max > 0) {
+      /* The socket refused our bytes (the peer went away) while we read
+       * ahead: what it sent before going, a last reply perhaps, is still
+       * to be read, up to its EOF. OpenSSL's read side is unharmed (a
+       * failed BIO write is not fatal to it), so reads go on; writes stay
+       * refused, since OpenSSL keeps the unsent record pending. */
+      tc->healthy = 1;
+      tc->write_failed = 1;
+    }
     if (rc < 0)
       return rc == CF_ECLOSED ? CF_ECLOSED : CF_EIO;
   }
@@ -241,7 +271,7 @@ static int tls_writev(struct cf_conn *c, const struct iovec *iov, int iovcnt)
   const uint8_t *p;
   int i, rc;
 
-  if (!tc->healthy)
+  if (!tc->healthy || tc->write_failed)
     return CF_EIO;
   tc->deadline_ms = -1;
   for (i = 0; i < iovcnt; i++) {
@@ -296,6 +326,24 @@ static int tls_read_exact(struct cf_conn *c, void *buf, size_t len)
   return 0;
 }
 
+/* What OpenSSL holds for reads: the decrypted bytes of a record already
+ * processed (SSL_pending), or, when there are none, 1 for received records
+ * not yet processed. OpenSSL's own read_ahead (tls_ctx.c) takes whatever
+ * has arrived into its buffer, so a whole reply can sit there, unseen by a
+ * poll of the socket and uncounted by SSL_pending; SSL_has_pending sees it,
+ * though not how much, and it may be an incomplete record (as the
+ * read-ahead that conn.c adds may be: see struct cf_transport_ops). Neither
+ * call leaves anything in the error queue. */
+static size_t tls_pending(const struct cf_conn *c)
+{
+  const struct cf_tls_conn *tc = (const struct cf_tls_conn *)c;
+  int n = SSL_pending(tc->ssl);
+
+  if (n > 0)
+    return (size_t)n;
+  return SSL_has_pending(tc->ssl) ? 1 : 0;
+}
+
 static int tls_set_timeout(struct cf_conn *c, int timeout_ms)
 {
   c->timeout_ms = timeout_ms;
@@ -311,9 +359,9 @@ static void tls_close(struct cf_conn *c)
 {
   struct cf_tls_conn *tc = (struct cf_tls_conn *)c;
 
-  if (tc->healthy) {
+  if (tc->healthy && !tc->write_failed) {
     /* close_notify, one try without blocking: a stuck peer must not hold
-     * up the close. */
+     * up the close (nor one already gone). */
     tc->deadline_ms = cf_monotonic_ms();
     (void)SSL_shutdown(tc->ssl);
   }
@@ -369,4 +417,5 @@ const struct cf_transport_ops cf__tls_ops = {
   .peer = tls_peer,
   .close = tls_close,
   .identity = tls_identity,
+  .pending = tls_pending,
 };
