@@ -139,6 +139,62 @@ uint64_t cf__sendq_due_ns(const struct cf_sendq *q, uint64_t delay_ns);
 
 void cf__sendq_free(struct cf_sendq *q);
 
+/* --- replies.c: routing replies to the threads that wait for them ------- */
+
+#include <pthread.h>
+
+#include "cf_frame.h"
+
+/* A call whose reply a thread waits for. Its frame is filled by whichever
+ * waiting thread reads the reply off the connection; the bulk goes straight
+ * into bulk_out when it fits. */
+struct cf_waiter {
+  uint64_t seq;
+  uint32_t op;
+  void *bulk_out;
+  size_t bulk_cap;
+  int done;               /* f holds the reply */
+  struct cf_frame f;
+  struct cf_waiter *next;
+};
+
+struct cf_replies {
+  pthread_mutex_t *lock;  /* the session lock: guards all of this and the
+                             connection */
+  pthread_cond_t replied; /* a waiter is done, or the reader's role is free */
+  struct cf_waiter *waiters;
+  int reading;            /* a thread holds the reader's role */
+  int failed;             /* the connection is broken: every wait fails */
+  int wake_fd;            /* eventfd the reader polls beside the socket */
+  uint64_t received_raw, received_wire; /* replies' bulk */
+};
+
+/* Returns 0 or CF_EIO (no eventfd). */
+int cf__replies_init(struct cf_replies *r, pthread_mutex_t *lock);
+void cf__replies_free(struct cf_replies *r);
+
+/* Expect the reply to call seq of op; with the lock held, before the call
+ * is written. */
+void cf__replies_expect(struct cf_replies *r, struct cf_waiter *w, uint64_t seq, uint32_t op,
+                        void *bulk_out, size_t bulk_cap);
+
+/* Wait, with the lock held (released while nothing arrives), until w's reply
+ * is in w->f; meanwhile route other threads' replies and print device
+ * output. w stays expected: cf__replies_forget it. Returns 0, or a CF_E*
+ * code once the connection failed (the caller marks the session broken). */
+int cf__replies_wait(struct cf_replies *r, struct cf_conn *conn, const struct cf_frame_limits *lim,
+                     struct cf_waiter *w);
+
+/* Stop expecting w (its reply, if it came, is released). Lock held. */
+void cf__replies_forget(struct cf_replies *r, struct cf_waiter *w);
+
+/* After writing on conn: wake the reader when the write left incoming bytes
+ * in the connection's read-ahead, which its poll cannot see. Lock held. */
+void cf__replies_sent(struct cf_replies *r, struct cf_conn *conn);
+
+/* The connection is broken: every waiter wakes and fails. Lock held. */
+void cf__replies_fail(struct cf_replies *r);
+
 /* --- device.c ------------------------------------------------------------ */
 
 /* The device's attribute from the handshake table into *value. */

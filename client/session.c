@@ -3,9 +3,12 @@
  * tcp://), the handshake with the client's token, and the synchronous call
  * path that every forwarded CUDA function goes through.
  *
- * Threads: any number of application threads call in; a mutex lets one call
- * at a time use the connection. Each thread has a lane id, minted on its
- * first call. Asynchronous calls (`async` rows) are queued without waiting
+ * Threads: any number of application threads call in. The session lock
+ * guards the connection and this state; a thread holds it to write its
+ * call, but not while it waits for the reply (replies.c routes replies by
+ * sequence number), so one thread waiting in cuStreamSynchronize does not
+ * hold up another's calls. Each thread has a lane id, minted on its first
+ * call; the server runs a waiting lane's wait beside the others. Asynchronous calls (`async` rows) are queued without waiting
  * for a reply (sendq.c) and written with the next synchronous call, when the
  * queue grows past CF_SENDQ_FLUSH_BYTES, or by the flusher thread once the
  * oldest has waited FLUSH_DELAY_NS, so a lone launch is never held back
@@ -41,6 +44,9 @@
 #define HANDSHAKE_TIMEOUT_MS 30000
 #define SMALL_BODY 512
 #define FLUSH_DELAY_NS 200000 /* 0.2 ms: the longest a queued call waits */
+/* Replies held in memory while this process writes a call the server is
+ * not reading yet (replies.c); past it, writing only waits. */
+#define READ_AHEAD_MAX ((size_t)256 << 20)
 
 static struct {
   pthread_mutex_t lock;
@@ -58,7 +64,7 @@ static struct {
   struct cf_tls_ctx *tls;
   struct cf_sendq queue;  /* asynchronous calls not yet written (sendq.c) */
   struct cf_compressor z; /* compresses the bulk of calls (cf_codec.h) */
-  uint64_t received_raw, received_wire; /* replies' bulk */
+  struct cf_replies replies; /* threads waiting for replies (replies.c) */
   pthread_cond_t queued;  /* signalled when the queue becomes non-empty */
   int flusher_started;    /* 1: running, -1: failed or stopped at exit */
   int flusher_stop;
@@ -66,6 +72,7 @@ static struct {
 } S = {
   .lock = PTHREAD_MUTEX_INITIALIZER,
   .limits = { CF_FRAME_DEFAULT_MAX_BODY, CF_FRAME_DEFAULT_MAX_BULK },
+  .replies = { .wake_fd = -1 },
 };
 
 /* The process id, kept rather than asked for on every call (getpid is a
@@ -137,6 +144,20 @@ static void set_broken(const char *what, int err)
     cf_error("lost the connection to %s (%s: %s); CUDA calls now fail",
              S.server, what, cf_strerror(err));
   S.broken = 1;
+  cf__replies_fail(&S.replies);
+}
+
+/* Write the queued calls and then h (if not NULL) with body and bulk; lock
+ * held. Returns 0, or the error with the session marked broken. */
+static int write_out(const struct cf_frame_header *h, const void *body, const void *bulk)
+{
+  int rc = cf__sendq_send(&S.queue, S.conn, h, body, bulk);
+
+  if (rc)
+    set_broken("sending", rc);
+  else
+    cf__replies_sent(&S.replies, S.conn);
+  return rc;
 }
 
 static CUresult handshake(void)
@@ -249,6 +270,11 @@ static CUresult connect_server(void)
     cf_error("cannot reach %s: %s", S.server, *err ? err : cf_strerror(rc));
     return CUDA_ERROR_NO_DEVICE;
   }
+  if (cf__replies_init(&S.replies, &S.lock) != 0 ||
+      cf_conn_set_read_ahead(S.conn, READ_AHEAD_MAX) != 0) {
+    cf_error("cannot set up the connection to %s: out of resources", S.server);
+    return CUDA_ERROR_NO_DEVICE;
+  }
   return handshake();
 }
 
@@ -285,7 +311,6 @@ size_t cf__session_max_bulk(void)
   return (size_t)S.limits.max_bulk;
 }
 
-/* Send one call and read its reply; called with S.lock held. */
 /* req packed into small, or into *body from malloc when it does not fit;
  * CUDA_ERROR_INVALID_VALUE when it or a bulk of bulk_len is over the
  * server's limits. The caller frees *body when it is not small. */
@@ -310,39 +335,12 @@ static CUresult session_usable(void)
   return S.broken ? CUDA_ERROR_DEVICE_UNAVAILABLE : CUDA_SUCCESS;
 }
 
-/* The reply to call seq of op into *f, its bulk straight into bulk_out.
- * Device output (printf in kernels) comes before the reply, as frames of
- * its own; it goes to this program's stdout, where a local GPU's would.
+/* Send one call and wait for its reply in w (cf__replies_forget it);
+ * called with S.lock held, which the wait releases while nothing arrives.
  * Returns 0, or the error with the session marked broken. */
-static int receive_reply(uint32_t op, uint64_t seq, void *bulk_out, size_t bulk_out_cap,
-                         struct cf_frame *f)
-{
-  int rc;
-
-  while ((rc = cf_frame_recv(S.conn, &S.limits, bulk_out, bulk_out_cap, f)) == 0 &&
-         f->h.type == CF_FRAME_OUTPUT) {
-    fwrite(f->body, 1, f->h.body_len, stdout);
-    fflush(stdout);
-    cf_frame_release(f);
-  }
-  if (rc != 0) {
-    set_broken("receiving", rc);
-    return rc;
-  }
-  S.received_raw += f->h.bulk_len;
-  S.received_wire += f->wire_bulk_len;
-  if (f->h.type != CF_FRAME_REPLY || f->h.seq != seq || f->h.op != op ||
-      (f->h.bulk_len && f->bulk != bulk_out)) {
-    cf_frame_release(f);
-    set_broken("reply out of order or oversized", CF_EPROTO);
-    return CF_EPROTO;
-  }
-  return 0;
-}
-
 static int exchange(uint32_t op, const uint8_t *body, size_t body_len,
                     const void *bulk_in, size_t bulk_in_len, void *bulk_out,
-                    size_t bulk_out_cap, struct cf_frame *f)
+                    size_t bulk_out_cap, struct cf_waiter *w)
 {
   uint64_t seq = ++S.seq;
   struct cf_frame_header h;
@@ -351,14 +349,13 @@ static int exchange(uint32_t op, const uint8_t *body, size_t body_len,
   cf_frame_header_init(&h, CF_FRAME_CALL, op, seq, (uint32_t)body_len, bulk_in_len);
   h.lane = lane();
   cf_frame_pack_bulk(S.conn, &h, &S.z, &bulk_in);
+  cf__replies_expect(&S.replies, w, seq, op, bulk_out, bulk_out_cap);
   /* The queued asynchronous calls go first, in the same write. */
-  rc = cf__sendq_send(&S.queue, S.conn, &h, body, bulk_in);
+  rc = write_out(&h, body, bulk_in);
   cf_compressor_release(&S.z);
-  if (rc != 0) {
-    set_broken("sending", rc);
-    return rc;
-  }
-  return receive_reply(op, seq, bulk_out, bulk_out_cap, f);
+  if (rc == 0 && (rc = cf__replies_wait(&S.replies, S.conn, &S.limits, w)) != 0)
+    set_broken("receiving", rc);
+  return rc;
 }
 
 /* Every reply message starts with sint32 result = 1 (tools/gen/gen_api.py),
@@ -376,7 +373,7 @@ CUresult cf__client_call(uint32_t op, const ProtobufCMessage *req,
 {
   uint8_t small[SMALL_BODY], *body;
   size_t body_len;
-  struct cf_frame f;
+  struct cf_waiter w = { 0 };
   CUresult r;
 
   *rep = NULL;
@@ -387,12 +384,11 @@ CUresult cf__client_call(uint32_t op, const ProtobufCMessage *req,
 
   pthread_mutex_lock(&S.lock);
   if ((r = session_usable()) == CUDA_SUCCESS &&
-      exchange(op, body, body_len, bulk_in, bulk_in_len, bulk_out, bulk_out_cap, &f) != 0)
+      exchange(op, body, body_len, bulk_in, bulk_in_len, bulk_out, bulk_out_cap, &w) != 0)
     r = CUDA_ERROR_DEVICE_UNAVAILABLE;
   else if (r == CUDA_SUCCESS) {
-    uint64_t got_bulk = f.h.bulk_len; /* cf_frame_release clears f */
-    *rep = protobuf_c_message_unpack(rep_desc, cf_proto_allocator(), f.h.body_len, f.body);
-    cf_frame_release(&f);
+    uint64_t got_bulk = w.f.h.bulk_len;
+    *rep = protobuf_c_message_unpack(rep_desc, cf_proto_allocator(), w.f.h.body_len, w.f.body);
     /* A successful reply whose bulk is shorter than the room given (a row
      * whose answer can be shorter, or a server in error) leaves the rest
      * zeroed, never stale; a failed call leaves the caller's buffer alone,
@@ -405,6 +401,7 @@ CUresult cf__client_call(uint32_t op, const ProtobufCMessage *req,
       r = CUDA_ERROR_DEVICE_UNAVAILABLE;
     }
   }
+  cf__replies_forget(&S.replies, &w);
   pthread_mutex_unlock(&S.lock);
   if (body != small)
     free(body);
@@ -432,31 +429,37 @@ CUresult cf__client_call_pipelined(uint32_t op, const ProtobufCMessageDescriptor
                                    const struct cf_pipelined_call *calls, size_t n,
                                    size_t window)
 {
-  uint64_t first_seq;
+  struct cf_waiter *ws;
   size_t sent = 0, got = 0;
   CUresult r, first_err = CUDA_SUCCESS;
   int rc = 0;
 
+  if (window == 0 || window > n)
+    window = n ? n : 1;
+  if (!(ws = calloc(window, sizeof *ws)))
+    return CUDA_ERROR_OUT_OF_MEMORY;
   pthread_mutex_lock(&S.lock);
   if ((r = session_usable()) != CUDA_SUCCESS) {
     pthread_mutex_unlock(&S.lock);
+    free(ws);
     return r;
   }
-  first_seq = S.seq + 1;
   while (got < n && rc == 0) {
     /* Keep up to window requests in flight; none after a failure. */
     while (sent < n && sent - got < window && first_err == CUDA_SUCCESS && rc == 0) {
+      const struct cf_pipelined_call *c = &calls[sent];
       uint8_t small[SMALL_BODY], *body;
       size_t len;
       struct cf_frame_header h;
 
-      if ((r = pack_request(calls[sent].req, 0, small, &body, &len)) != CUDA_SUCCESS) {
+      if ((r = pack_request(c->req, 0, small, &body, &len)) != CUDA_SUCCESS) {
         first_err = r;
         break;
       }
       cf_frame_header_init(&h, CF_FRAME_CALL, op, ++S.seq, (uint32_t)len, 0);
       h.lane = lane();
-      rc = cf__sendq_send(&S.queue, S.conn, &h, body, NULL);
+      cf__replies_expect(&S.replies, &ws[sent % window], h.seq, op, c->bulk_out, c->bulk_out_cap);
+      rc = write_out(&h, body, NULL);
       if (body != small)
         free(body);
       sent++;
@@ -465,33 +468,36 @@ CUresult cf__client_call_pipelined(uint32_t op, const ProtobufCMessageDescriptor
       break;
     {
       const struct cf_pipelined_call *c = &calls[got];
-      struct cf_frame f;
+      struct cf_waiter *w = &ws[got % window];
       ProtobufCMessage *rep;
 
-      if ((rc = receive_reply(op, first_seq + got, c->bulk_out, c->bulk_out_cap, &f)) != 0)
+      if ((rc = cf__replies_wait(&S.replies, S.conn, &S.limits, w)) != 0) {
+        set_broken("receiving", rc);
         break;
-      if (!(rep = protobuf_c_message_unpack(rep_desc, cf_proto_allocator(), f.h.body_len,
-                                            f.body))) {
-        cf_frame_release(&f);
+      }
+      if (!(rep = protobuf_c_message_unpack(rep_desc, cf_proto_allocator(), w->f.h.body_len,
+                                            w->f.body))) {
         set_broken("malformed reply", CF_EPROTO);
         rc = CF_EPROTO;
         break;
       }
       r = (CUresult)((const struct reply_head *)rep)->result;
-      if (r == CUDA_SUCCESS && f.h.bulk_len != c->bulk_out_cap)
+      if (r == CUDA_SUCCESS && w->f.h.bulk_len != c->bulk_out_cap)
         r = CUDA_ERROR_UNKNOWN; /* a short answer to a copy */
       if (r != CUDA_SUCCESS && first_err == CUDA_SUCCESS)
         first_err = r;
       protobuf_c_message_free_unpacked(rep, cf_proto_allocator());
-      cf_frame_release(&f);
+      cf__replies_forget(&S.replies, w);
       got++;
     }
   }
-  if (rc) {
-    set_broken("sending", rc); /* a no-op when receiving already said why */
+  /* After a failure, calls in flight are not waited for any more. */
+  for (; got < sent; got++)
+    cf__replies_forget(&S.replies, &ws[got % window]);
+  if (rc)
     first_err = CUDA_ERROR_DEVICE_UNAVAILABLE;
-  }
   pthread_mutex_unlock(&S.lock);
+  free(ws);
   cf__vouch_note_result(first_err);
   return first_err;
 }
@@ -510,10 +516,7 @@ static void *flusher_main(void *arg)
     if (!due) {
       pthread_cond_wait(&S.queued, &S.lock);
     } else if (cf_monotonic_ns() >= due) {
-      int rc = cf__sendq_send(&S.queue, S.conn, NULL, NULL, NULL);
-
-      if (rc)
-        set_broken("sending", rc);
+      write_out(NULL, NULL, NULL);
     } else {
       struct timespec ts = { (time_t)(due / 1000000000u), (long)(due % 1000000000u) };
 
@@ -534,12 +537,8 @@ static void flusher_stop(void)
 
   pthread_mutex_lock(&S.lock);
   if (S.flusher_started > 0 && cf__pid() == S.owner) {
-    if (S.conn && !S.broken) {
-      int rc = cf__sendq_send(&S.queue, S.conn, NULL, NULL, NULL);
-
-      if (rc)
-        set_broken("sending", rc);
-    }
+    if (S.conn && !S.broken)
+      write_out(NULL, NULL, NULL);
     S.flusher_stop = 1;
     S.flusher_started = -1;
     pthread_cond_signal(&S.queued);
@@ -593,20 +592,18 @@ CUresult cf__client_call_async(uint32_t op, const ProtobufCMessage *req,
     h.flags = CF_FRAME_F_NOREPLY;
     cf_frame_pack_bulk(S.conn, &h, &S.z, &bulk_in);
     if (h.bulk_len > CF_SENDQ_INLINE_BULK || flusher_start() != 0) {
-      rc = cf__sendq_send(&S.queue, S.conn, &h, body, bulk_in);
+      rc = write_out(&h, body, bulk_in);
     } else if ((rc = cf__sendq_add(&S.queue, &h, body, body_len, bulk_in,
                                    (size_t)h.bulk_len)) == CF_ENOMEM) {
-      rc = cf__sendq_send(&S.queue, S.conn, &h, body, bulk_in);
+      rc = write_out(&h, body, bulk_in);
     } else if (S.queue.len >= CF_SENDQ_FLUSH_BYTES) {
-      rc = cf__sendq_send(&S.queue, S.conn, NULL, NULL, NULL);
+      rc = write_out(NULL, NULL, NULL);
     } else if (was_empty) {
       pthread_cond_signal(&S.queued);
     }
     cf_compressor_release(&S.z);
-    if (rc) {
-      set_broken("sending", rc);
+    if (rc)
       r = CUDA_ERROR_DEVICE_UNAVAILABLE;
-    }
   }
   pthread_mutex_unlock(&S.lock);
   if (body != small)
@@ -639,8 +636,8 @@ CF_EXPORT void cuferry_get_compression_stats(struct cuferry_compression_stats *o
   pthread_mutex_lock(&S.lock);
   out->sent_raw = S.z.stats.raw_bytes;
   out->sent_wire = S.z.stats.wire_bytes;
-  out->received_raw = S.received_raw;
-  out->received_wire = S.received_wire;
+  out->received_raw = S.replies.received_raw;
+  out->received_wire = S.replies.received_wire;
   pthread_mutex_unlock(&S.lock);
 }
 
@@ -661,6 +658,9 @@ __attribute__((destructor)) static void session_end(void)
       cf_frame_header_init(&h, CF_FRAME_BYE, 0, ++S.seq, 0, 0);
       cf__sendq_send(&S.queue, S.conn, &h, NULL, NULL); /* queued calls first */
     }
+    /* A thread still waiting for a reply wakes, finds the session failed
+     * and leaves the connection alone. */
+    cf__replies_fail(&S.replies);
     cf_conn_close(S.conn);
     S.conn = NULL;
     cf__sendq_free(&S.queue);

@@ -187,6 +187,7 @@ static size_t compress_auto(struct cf_compressor *z, const void *src, size_t len
   void *ctx = len > CF_COMPRESS_SAMPLE ? z->zwhole : z->zprobe;
   uint64_t t0;
   size_t n;
+  int warmed;
 
   if (!z->paying) {
     if (z->skip) {
@@ -203,14 +204,16 @@ static size_t compress_auto(struct cf_compressor *z, const void *src, size_t len
       z->stats.probes++;
     }
   }
+  /* A size other than the last one's sets the context up again, so its
+   * time says nothing of the codec's speed. With no speed known yet (a
+   * small payload, which no probe measured), set it up untimed first. */
+  warmed = !z->codec_bps && len != z->last_len;
+  if (warmed)
+    (void)encode(CF_CODEC_ZSTD, ctx, 1, src, len, z->buf, z->cap);
   t0 = cf_monotonic_ns();
   n = encode(CF_CODEC_ZSTD, ctx, 1, src, len, z->buf, z->cap);
-  /* A size other than the last one's set the context up again: its time
-   * says nothing of the codec's speed. */
-  if (len == z->last_len)
+  if (len == z->last_len || warmed)
     learn_speed(z, len, cf_monotonic_ns() - t0);
-  else if (!z->codec_bps)
-    learn_speed(z, len, (cf_monotonic_ns() - t0) / 4);
   z->last_len = len;
   z->ratio = n ? (double)n / (double)len : 1.0;
   if (pays(z)) {

@@ -239,8 +239,8 @@ static int recv_compressed(struct cf_conn *c, void *bulk_dst, size_t bulk_cap,
   return rc;
 }
 
-int cf_frame_recv(struct cf_conn *c, const struct cf_frame_limits *lim,
-                  void *bulk_dst, size_t bulk_cap, struct cf_frame *f)
+int cf_frame_recv_header(struct cf_conn *c, const struct cf_frame_limits *lim,
+                         struct cf_frame *f)
 {
   uint8_t hdr[CF_FRAME_HEADER_SIZE];
   int rc;
@@ -249,16 +249,20 @@ int cf_frame_recv(struct cf_conn *c, const struct cf_frame_limits *lim,
     memset(f, 0, sizeof *f);
   if (!c || !f)
     return CF_EINVAL;
-
   rc = cf_conn_read_exact(c, hdr, sizeof hdr);
   if (rc < 0)
     return rc;
   /* f->h keeps what was read even on error, so the caller can log the
    * peer's version or the claimed length. */
-  rc = cf_frame_header_decode(hdr, lim, &f->h);
-  if (rc < 0)
-    return rc;
+  return cf_frame_header_decode(hdr, lim, &f->h);
+}
 
+int cf_frame_recv_rest(struct cf_conn *c, void *bulk_dst, size_t bulk_cap, struct cf_frame *f)
+{
+  int rc = 0;
+
+  if (!c || !f)
+    return CF_EINVAL;
   if (f->h.body_len > 0) {
     /* body_len <= max_body <= UINT32_MAX, so + 1 cannot wrap a size_t. */
     f->body = malloc((size_t)f->h.body_len + 1);
@@ -305,6 +309,14 @@ fail:
     f->h = keep;
   }
   return rc;
+}
+
+int cf_frame_recv(struct cf_conn *c, const struct cf_frame_limits *lim,
+                  void *bulk_dst, size_t bulk_cap, struct cf_frame *f)
+{
+  int rc = cf_frame_recv_header(c, lim, f);
+
+  return rc < 0 ? rc : cf_frame_recv_rest(c, bulk_dst, bulk_cap, f);
 }
 
 void cf_frame_release(struct cf_frame *f)

@@ -147,6 +147,16 @@ int cf_frame_iov(const struct cf_frame_header *h, uint8_t hdr[static CF_FRAME_HE
 int cf_frame_recv(struct cf_conn *c, const struct cf_frame_limits *lim,
                   void *bulk_dst, size_t bulk_cap, struct cf_frame *f);
 
+/* cf_frame_recv in two steps, for a reader that picks the bulk's
+ * destination by the header (the client routes each reply to the thread
+ * that waits for it): read and check the header into f (cleared first),
+ * then read the body and bulk of that frame as cf_frame_recv does. Errors
+ * as cf_frame_recv's; after an error of either step *f holds no
+ * allocations. */
+int cf_frame_recv_header(struct cf_conn *c, const struct cf_frame_limits *lim,
+                         struct cf_frame *f);
+int cf_frame_recv_rest(struct cf_conn *c, void *bulk_dst, size_t bulk_cap, struct cf_frame *f);
+
 /* Free what cf_frame_recv allocated (not a caller-owned bulk); f is cleared. */
 void cf_frame_release(struct cf_frame *f);
 
