@@ -4,8 +4,10 @@
  *     reads each client's hello and hands the connection to a new worker
  *     process; it never loads the driver;
  *   - a worker (worker.c, driver.c, welcome.c, lanes.c, handles.c, call.c,
- *     launch.c): one per session, blocking and single-threaded, replaying the
- *     client's calls on the driver.
+ *     launch.c, waits.c): one per session, replaying the client's calls on
+ *     the driver on one thread; only the blocking waits of synchronising
+ *     calls that would block go to helper threads (waits.c), so one lane's
+ *     wait does not hold up the others.
  * Nothing here is visible outside server/. dispatch.h is the fixed contract
  * with the generated dispatch (server/gen/). */
 #ifndef CF_SERVER_INTERNAL_H
@@ -371,6 +373,10 @@ void cf__lanes_free(struct cf_lanes *l);
  * lane). Returns 0, or CF_ETOOBIG when the session has too many lanes. */
 int cf__lanes_switch(struct cf_lanes *l, uint32_t lane);
 
+/* The number of lanes the session has used so far (lanes live until it
+ * ends); 0 for NULL. */
+size_t cf__lanes_count(const struct cf_lanes *l);
+
 /* A context was destroyed: drop it from every saved stack so it is never
  * made current again. */
 void cf__lanes_context_gone(struct cf_lanes *l, void *ctx);
@@ -380,6 +386,58 @@ void cf__lanes_context_gone(struct cf_lanes *l, void *ctx);
 CUresult cf__lanes_per_thread_stream(struct cf_call *c, void **real);
 
 /* ---- Worker (worker.c, call.c, launch.c) -------------------------------- */
+
+/* ---- Waits off the worker's thread (waits.c) ---------------------------- */
+
+/* Most calls parked at once (each on a waiter thread); past it a wait call
+ * runs inline on the worker's thread. */
+#define CF_WAITS_MAX 16
+
+struct cf_waits;
+struct cf_worker;
+
+/* An empty set of parked calls, with its eventfd and no thread yet. drv
+ * must outlive it. Returns 0, CF_ENOMEM or CF_EIO. */
+int cf__waits_new(const struct cf_driver *drv, struct cf_waits **out);
+
+/* End the session's waits: stop the waiter threads and join them, giving
+ * those still in the driver a bounded time (then they are left to process
+ * exit, and so is *ws); free the frames of calls never served. NULL is
+ * ignored. */
+void cf__waits_free(struct cf_waits *ws);
+
+/* Before the call of frame f runs: when it is a wait (cuStreamSynchronize,
+ * cuEventSynchronize, cuCtxSynchronize[_v2]) that would block now, switch to
+ * its lane and hand the wait to a waiter thread. Returns 1 when parked: f's
+ * body and bulk now belong to w->waits and *f is cleared; cf__waits_take
+ * gives the frame back once the wait is over. Returns 0 when the call is to
+ * run inline as usual (not a wait, would not block, anything about it
+ * failed, CF_WAITS_MAX parked already); f is untouched. Worker thread. */
+int cf__waits_park(struct cf_worker *w, struct cf_frame *f);
+
+/* Calls parked and not yet taken (their replies not sent). Worker thread. */
+size_t cf__waits_parked(const struct cf_waits *ws);
+
+/* 1 when lane has a parked call not yet taken. Worker thread. */
+int cf__waits_lane_parked(const struct cf_waits *ws, uint32_t lane);
+
+/* The eventfd that becomes readable when a wait ends (poll it for POLLIN;
+ * -1 for NULL ws). Reset it with cf__waits_ack before taking. */
+int cf__waits_fd(const struct cf_waits *ws);
+
+/* 1 when some wait has ended and its call is not yet taken; no system
+ * call. */
+int cf__waits_any_done(struct cf_waits *ws);
+
+/* Reset the eventfd (a non-blocking read). Call before cf__waits_take, so a
+ * wait that ends after the takes leaves the fd readable. */
+void cf__waits_ack(struct cf_waits *ws);
+
+/* Take the call whose wait ended first: returns 1 with *f its frame (the
+ * caller serves it and frees it with cf_frame_release) and *waited what the
+ * driver's wait returned, or 0 (and *f cleared) when none has ended.
+ * Worker thread. */
+int cf__waits_take(struct cf_waits *ws, struct cf_frame *f, CUresult *waited);
 
 /* ---- Device output (output.c) -------------------------------------------- */
 
@@ -404,6 +462,7 @@ struct cf_worker {
   struct cf_driver drv;
   struct cf_handles *handles;
   struct cf_lanes *lanes;
+  struct cf_waits *waits;    /* calls parked off the worker's thread */
   struct cf_frame_limits lim;
   uint64_t session_id;
   char peer[96];

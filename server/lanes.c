@@ -183,6 +183,11 @@ static void restore(const struct cf_driver *d, const struct lane *ln)
     d->cuCtxPushCurrent_v2(ln->stack[i]);
 }
 
+size_t cf__lanes_count(const struct cf_lanes *l)
+{
+  return l ? l->count : 0;
+}
+
 int cf__lanes_switch(struct cf_lanes *l, uint32_t lane)
 {
   struct lane *ln;

@@ -2,8 +2,18 @@
  * client's socket as fd 3 and the control channel as fd 4; the worker
  * greets the client (worker_hello.c: TLS, hello, authentication,
  * admission), loads the driver, answers with a welcome, then serves
- * CF_FRAME_CALLs one at a time (blocking, single-threaded) until the client
- * says bye or goes away.
+ * CF_FRAME_CALLs one at a time on its one thread until the client says bye
+ * or goes away.
+ *
+ * Threads: every call runs on the worker's thread, in arrival order, except
+ * the blocking wait of a synchronising call that would block (waits.c): its
+ * frame parks while a waiter thread sits in the driver, the worker goes on
+ * with other lanes' frames, and when the wait ends the worker runs the
+ * frame as usual (the handler's own sync then returns at once) and replies.
+ * A frame on a lane whose call is parked waits for that call first, so
+ * calls stay in order within a lane. With nothing parked, the loop blocks
+ * in the read as before (no system call added); with calls parked it polls
+ * the socket and the waits' eventfd, one poll per frame.
  *
  * Ownership: the worker owns every driver object the session creates; it
  * does not destroy them one by one at the end, because process exit releases
@@ -13,8 +23,10 @@
  * makes sure no worker outlives the supervisor. */
 #include "internal.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,7 +182,9 @@ CUresult cf__srv_cfSetCompression(struct cf_call *c, const CfSetCompressionReq *
              : CUDA_ERROR_INVALID_VALUE;
 }
 
-static int serve_call(struct cf_worker *w, const struct cf_frame *f)
+/* Run the call of frame f and send its reply; waited is what the driver's
+ * wait for it returned when it was parked (waits.c), else CUDA_SUCCESS. */
+static int serve_call(struct cf_worker *w, const struct cf_frame *f, CUresult waited)
 {
   const struct cf_op_entry *e = cf__dispatch_find(f->h.op);
   struct cf_call c = {
@@ -203,6 +217,14 @@ static int serve_call(struct cf_worker *w, const struct cf_frame *f)
       return r;
     }
   }
+  /* A parked wait reported an error the handler's second sync no longer
+   * sees (a sync clears a non-sticky asynchronous error): answer with it,
+   * as the one sync would have. */
+  if (r == 0 && waited != CUDA_SUCCESS && c.result == CUDA_SUCCESS) {
+    cf__call_reset(&c);
+    r = reply_status(&c, waited);
+    c.result = waited;
+  }
   if (r == 0 && noreply) {
     if (c.result != CUDA_SUCCESS)
       cf__latch_set(w, current_context(w), c.result);
@@ -228,12 +250,99 @@ static int serve_call(struct cf_worker *w, const struct cf_frame *f)
   return r;
 }
 
+/* Serve the parked calls whose waits have ended, in the order they ended.
+ * Returns 0, or a CF_E* code that ends the session (logged). */
+static int serve_waited(struct cf_worker *w)
+{
+  struct cf_frame f;
+  CUresult waited;
+  int r = 0;
+
+  cf__waits_ack(w->waits);
+  while (r == 0 && cf__waits_take(w->waits, &f, &waited)) {
+    r = serve_call(w, &f, waited);
+    cf_frame_release(&f);
+  }
+  return r;
+}
+
+/* Return once the client's next frame can be read (or its connection has
+ * ended: the read says which), serving ended waits meanwhile. With nothing
+ * parked no wait can end, and the read itself blocks: no system call is
+ * added to a session that never parks. Data the transport holds already
+ * (decrypted TLS, read-ahead) is read without a poll; otherwise one poll of
+ * the socket and the eventfd per frame while calls are parked. Once a frame
+ * has begun it is read to its end (its sender is sending it): waits that
+ * end meanwhile are answered after it. Returns 0, or a CF_E* code that ends
+ * the session. */
+static int await_frame(struct cf_worker *w)
+{
+  for (;;) {
+    struct pollfd p[2];
+    int r;
+
+    if (cf__waits_any_done(w->waits) && (r = serve_waited(w)) != 0)
+      return r;
+    if (cf__waits_parked(w->waits) == 0 || cf_conn_buffered(w->conn) > 0)
+      return 0;
+    p[0] = (struct pollfd){ .fd = cf_conn_fd(w->conn), .events = POLLIN };
+    p[1] = (struct pollfd){ .fd = cf__waits_fd(w->waits), .events = POLLIN };
+    if (poll(p, 2, -1) < 0) {
+      if (errno == EINTR)
+        continue;
+      cf_error("session %" PRIu64 ": poll: %s", w->session_id, strerror(errno));
+      return CF_EIO;
+    }
+    if ((p[1].revents & POLLIN) && (r = serve_waited(w)) != 0)
+      return r;
+    if (p[0].revents)
+      return 0;
+  }
+}
+
+/* Before a frame on lane runs: wait until lane's parked call has been
+ * served, serving other ended waits meanwhile, but reading no frame (they
+ * keep their arrival order). Only a client that sends on a lane whose
+ * thread is waiting gets here. Returns 0, CF_ECLOSED when the client hangs
+ * up meanwhile (its socket is watched for that alone), or a CF_E* code that
+ * ends the session. */
+static int await_lane(struct cf_worker *w, uint32_t lane)
+{
+  while (cf__waits_lane_parked(w->waits, lane)) {
+    struct pollfd p[2];
+    int r;
+
+    if (cf__waits_any_done(w->waits)) {
+      if ((r = serve_waited(w)) != 0)
+        return r;
+      continue;
+    }
+    p[0] = (struct pollfd){ .fd = cf_conn_fd(w->conn), .events = POLLRDHUP };
+    p[1] = (struct pollfd){ .fd = cf__waits_fd(w->waits), .events = POLLIN };
+    if (poll(p, 2, -1) < 0) {
+      if (errno == EINTR)
+        continue;
+      cf_error("session %" PRIu64 ": poll: %s", w->session_id, strerror(errno));
+      return CF_EIO;
+    }
+    if ((p[1].revents & POLLIN) && (r = serve_waited(w)) != 0)
+      return r;
+    if (!(p[1].revents & POLLIN) && (p[0].revents & (POLLRDHUP | POLLHUP | POLLERR)))
+      return CF_ECLOSED;
+  }
+  return 0;
+}
+
 /* Serve frames until bye or disconnect. Returns the exit status. */
 static int serve(struct cf_worker *w)
 {
   for (;;) {
     struct cf_frame f;
-    int r = cf_frame_recv(w->conn, &w->lim, NULL, 0, &f);
+    int r;
+
+    if (await_frame(w) != 0)
+      return 1;
+    r = cf_frame_recv(w->conn, &w->lim, NULL, 0, &f);
 
     if (r == CF_ECLOSED) {
       cf_debug("session %" PRIu64 ": %s closed the connection", w->session_id,
@@ -247,7 +356,17 @@ static int serve(struct cf_worker *w)
     }
     switch (f.h.type) {
     case CF_FRAME_CALL:
-      r = serve_call(w, &f);
+      if ((r = await_lane(w, f.h.lane)) != 0) {
+        cf_frame_release(&f);
+        if (r != CF_ECLOSED)
+          return 1;
+        cf_debug("session %" PRIu64 ": %s closed the connection while lane %" PRIu32
+                 " waited", w->session_id, w->peer, f.h.lane);
+        return 0;
+      }
+      if (cf__waits_park(w, &f))
+        break; /* f now belongs to w->waits */
+      r = serve_call(w, &f, CUDA_SUCCESS);
       cf_frame_release(&f);
       if (r)
         return 1;
@@ -307,7 +426,7 @@ int cf__worker_run(const struct cf_srv_options *o)
             w.session_id);
   if (cf__handles_new(o->max_handles ? (size_t)o->max_handles : CF_HANDLES_DEFAULT_CAP,
                       &w.handles) != 0 ||
-      cf__lanes_new(&w.drv, &w.lanes) != 0) {
+      cf__lanes_new(&w.drv, &w.lanes) != 0 || cf__waits_new(&w.drv, &w.waits) != 0) {
     cf__worker_refuse(&w, "out of memory");
     goto out;
   }
@@ -315,6 +434,9 @@ int cf__worker_run(const struct cf_srv_options *o)
     goto out;
   status = serve(&w);
 out:
+  /* Waiter threads first: they use the driver table (in w) until joined;
+   * parked frames nobody will answer now are freed with them. */
+  cf__waits_free(w.waits);
   cf__lanes_free(w.lanes);
   cf__handles_free(w.handles);
   cf_conn_close(w.conn);

@@ -121,8 +121,45 @@ class Session:
         result = rep.pop('result', raw if isinstance(raw, int) else 0)
         return result, rep
 
+    def send(self, op, fields, bulk=b'', lane=0, noreply=False):
+        """Send op on lane (the frame header's lane: which client thread
+        calls) without reading any answer. Returns the call's seq, which its
+        reply carries (read it with recv_reply)."""
+        self.seq += 1
+        self.sock.sendall(h.frame(h.CALL, encode(fields), bulk, op=op, seq=self.seq,
+                                  lane=lane, flags=NOREPLY if noreply else 0))
+        return self.seq
+
+    def recv_reply(self):
+        """The next frame, which must be a REPLY: (seq, lane, result,
+        {field name: value}); its bulk goes to last_bulk. Raises Failure on
+        a timeout, a closed session or another frame type."""
+        try:
+            fh, rbody, self.last_bulk = h.recv_frame(self.sock, max_body=16 << 20,
+                                                     max_bulk=128 << 20)
+        except socket.timeout:
+            raise h.Failure('no reply within %.0f s' % self.timeout)
+        h.check(fh['type'] == h.REPLY, 'frame type %d (seq %d) where a REPLY was '
+                'expected' % (fh['type'], fh['seq']))
+        result, rep = decode_reply(self.ops, fh['op'], rbody)
+        return fh['seq'], fh['lane'], result, rep
+
     def close(self):
         with_suppress(self.sock.close)
+
+
+def decode_reply(ops, op, rbody):
+    """(result, {field name: value}) of a reply body to op, as Session.call
+    decodes it."""
+    dec = h.pb_decode(rbody)
+    rep = {}
+    for num, typ, name in ops.get(op, (None, [], []))[2]:
+        if num in dec and isinstance(dec[num][0], int):
+            v = dec[num][0]
+            rep[name] = unzig(v) if typ.startswith('sint') else v
+    raw = dec.get(1, [0])[0] if dec.get(1) else 0
+    result = rep.pop('result', raw if isinstance(raw, int) else 0)
+    return result, rep
 
 
 def with_suppress(fn):
