@@ -266,6 +266,30 @@ static int serve_waited(struct cf_worker *w)
   return r;
 }
 
+/* One poll of the client's socket (for conn_events) and the waits'
+ * eventfd, serving the waits that ended. *conn_revents is the socket's
+ * answer, left 0 when the eventfd woke us (the caller looks again).
+ * Returns 0, or a CF_E* code that ends the session. */
+static int poll_session(struct cf_worker *w, short conn_events, short *conn_revents)
+{
+  struct pollfd p[2] = {
+    { .fd = cf_conn_fd(w->conn), .events = conn_events },
+    { .fd = cf__waits_fd(w->waits), .events = POLLIN },
+  };
+
+  *conn_revents = 0;
+  if (poll(p, 2, -1) < 0) {
+    if (errno == EINTR)
+      return 0;
+    cf_error("session %" PRIu64 ": poll: %s", w->session_id, strerror(errno));
+    return CF_EIO;
+  }
+  if (p[1].revents & POLLIN)
+    return serve_waited(w);
+  *conn_revents = p[0].revents;
+  return 0;
+}
+
 /* Return once the client's next frame can be read (or its connection has
  * ended: the read says which), serving ended waits meanwhile. With nothing
  * parked no wait can end, and the read itself blocks: no system call is
@@ -278,24 +302,16 @@ static int serve_waited(struct cf_worker *w)
 static int await_frame(struct cf_worker *w)
 {
   for (;;) {
-    struct pollfd p[2];
+    short revents = 0;
     int r;
 
     if (cf__waits_any_done(w->waits) && (r = serve_waited(w)) != 0)
       return r;
     if (cf__waits_parked(w->waits) == 0 || cf_conn_buffered(w->conn) > 0)
       return 0;
-    p[0] = (struct pollfd){ .fd = cf_conn_fd(w->conn), .events = POLLIN };
-    p[1] = (struct pollfd){ .fd = cf__waits_fd(w->waits), .events = POLLIN };
-    if (poll(p, 2, -1) < 0) {
-      if (errno == EINTR)
-        continue;
-      cf_error("session %" PRIu64 ": poll: %s", w->session_id, strerror(errno));
-      return CF_EIO;
-    }
-    if ((p[1].revents & POLLIN) && (r = serve_waited(w)) != 0)
+    if ((r = poll_session(w, POLLIN, &revents)) != 0)
       return r;
-    if (p[0].revents)
+    if (revents)
       return 0;
   }
 }
@@ -309,7 +325,7 @@ static int await_frame(struct cf_worker *w)
 static int await_lane(struct cf_worker *w, uint32_t lane)
 {
   while (cf__waits_lane_parked(w->waits, lane)) {
-    struct pollfd p[2];
+    short revents = 0;
     int r;
 
     if (cf__waits_any_done(w->waits)) {
@@ -317,17 +333,9 @@ static int await_lane(struct cf_worker *w, uint32_t lane)
         return r;
       continue;
     }
-    p[0] = (struct pollfd){ .fd = cf_conn_fd(w->conn), .events = POLLRDHUP };
-    p[1] = (struct pollfd){ .fd = cf__waits_fd(w->waits), .events = POLLIN };
-    if (poll(p, 2, -1) < 0) {
-      if (errno == EINTR)
-        continue;
-      cf_error("session %" PRIu64 ": poll: %s", w->session_id, strerror(errno));
-      return CF_EIO;
-    }
-    if ((p[1].revents & POLLIN) && (r = serve_waited(w)) != 0)
+    if ((r = poll_session(w, POLLRDHUP, &revents)) != 0)
       return r;
-    if (!(p[1].revents & POLLIN) && (p[0].revents & (POLLRDHUP | POLLHUP | POLLERR)))
+    if (revents & (POLLRDHUP | POLLHUP | POLLERR))
       return CF_ECLOSED;
   }
   return 0;

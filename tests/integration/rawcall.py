@@ -109,17 +109,7 @@ class Session:
         h.check(fh['type'] == h.REPLY and fh['seq'] == self.seq,
                 'op %d: answered by frame type %d seq %d, expected REPLY '
                 'seq %d' % (op, fh['type'], fh['seq'], self.seq))
-        dec = h.pb_decode(rbody)
-        rep = {}
-        for num, typ, name in self.ops.get(op, (None, [], []))[2]:
-            if num in dec and isinstance(dec[num][0], int):
-                v = dec[num][0]
-                rep[name] = unzig(v) if typ.startswith('sint') else v
-        # An op the server does not know is answered with CfStatus, whose
-        # result is a plain int32.
-        raw = dec.get(1, [0])[0] if dec.get(1) else 0
-        result = rep.pop('result', raw if isinstance(raw, int) else 0)
-        return result, rep
+        return decode_reply(self.ops, op, rbody)
 
     def send(self, op, fields, bulk=b'', lane=0, noreply=False):
         """Send op on lane (the frame header's lane: which client thread
@@ -157,6 +147,8 @@ def decode_reply(ops, op, rbody):
         if num in dec and isinstance(dec[num][0], int):
             v = dec[num][0]
             rep[name] = unzig(v) if typ.startswith('sint') else v
+    # An op the server does not know is answered with CfStatus, whose
+    # result is a plain int32.
     raw = dec.get(1, [0])[0] if dec.get(1) else 0
     result = rep.pop('result', raw if isinstance(raw, int) else 0)
     return result, rep
