@@ -1,4 +1,4 @@
-/* The baselines' far end: a thread in this process serving one connection
+/* The baselines' far end: a child process serving one connection
  * over loopback, plain TCP or TLS (cuferry's own transport, with the
  * throw-away identity of tls_pair.c), speaking cuferry frames:
  *   op CF_BENCH_ECHO    reply with the same body (the latency baseline)
@@ -7,14 +7,18 @@
  *   op CF_BENCH_SOURCE  the body is a little-endian u64 n: reply with n bulk
  *                       bytes (device-to-host bandwidth)
  * So a baseline moves the same bytes in the same frames over the same
- * transport as cuferry does, minus everything cuferry adds. */
+ * transport as cuferry does, minus everything cuferry adds. It is a process
+ * of its own, as cuferryd's worker is, so the scheduler places both far ends
+ * alike: as a thread of this process its ping-pong ran 2x faster or slower
+ * from run to run depending on which core it shared. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -23,7 +27,7 @@
 
 struct cf_bench_peer {
   int lfd;
-  pthread_t thread;
+  pid_t child;
   struct cf_tls_ctx *srv_tls, *cli_tls;
   struct cf_conn *conn; /* the client side */
   uint8_t *source;      /* bytes the source op sends */
@@ -33,20 +37,19 @@ struct cf_bench_peer {
 static const struct cf_frame_limits lim = { CF_FRAME_DEFAULT_MAX_BODY,
                                             CF_FRAME_DEFAULT_MAX_BULK };
 
-static void *serve(void *arg)
+static void serve(struct cf_bench_peer *p)
 {
-  struct cf_bench_peer *p = arg;
   int fd = accept(p->lfd, NULL, NULL);
   struct cf_conn *c;
   struct cf_frame f;
   char err[256];
 
   if (fd < 0)
-    return NULL;
+    return;
   if (p->srv_tls ? cf_conn_accept_tls(fd, p->srv_tls, 5000, &c, NULL, err, sizeof err)
                  : cf_conn_from_fd("tcp", fd, &c)) {
     close(fd);
-    return NULL;
+    return;
   }
   while (cf_frame_recv(c, &lim, NULL, 0, &f) == 0) {
     int rc = 0;
@@ -73,7 +76,6 @@ static void *serve(void *arg)
       break;
   }
   cf_conn_close(c);
-  return NULL;
 }
 
 struct cf_bench_peer *cf_bench_peer_open(int tls, size_t source_len, char *err, size_t errlen)
@@ -82,13 +84,13 @@ struct cf_bench_peer *cf_bench_peer_open(int tls, size_t source_len, char *err, 
   struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
   socklen_t alen = sizeof a;
   struct cf_url u = { .scheme = "tcp", .host = "127.0.0.1" };
-  int started = 0;
 
   if (!p) {
     snprintf(err, errlen, "out of memory");
     return NULL;
   }
   p->lfd = -1;
+  p->child = -1;
   if (source_len && !(p->source = calloc(1, source_len))) {
     snprintf(err, errlen, "out of memory");
     goto fail;
@@ -105,19 +107,23 @@ struct cf_bench_peer *cf_bench_peer_open(int tls, size_t source_len, char *err, 
   u.port = ntohs(a.sin_port);
   if (tls)
     snprintf(u.scheme, sizeof u.scheme, "tls");
-  if (pthread_create(&p->thread, NULL, serve, p) != 0) {
-    snprintf(err, errlen, "cannot start a thread");
+  fflush(NULL);
+  if ((p->child = fork()) < 0) {
+    snprintf(err, errlen, "cannot start the echo process");
     goto fail;
   }
-  started = 1;
+  if (p->child == 0) {
+    serve(p);
+    _exit(0);
+  }
   if ((tls ? cf_conn_connect_tls(&u, p->cli_tls, 5000, &p->conn, err, errlen)
            : cf_conn_connect(&u, 5000, &p->conn, err, errlen)) != 0)
     goto fail;
   return p;
 fail:
-  if (started) {
-    shutdown(p->lfd, SHUT_RDWR);
-    pthread_join(p->thread, NULL);
+  if (p->child > 0) {
+    kill(p->child, SIGKILL);
+    waitpid(p->child, NULL, 0);
   }
   if (p->lfd >= 0)
     close(p->lfd);
@@ -144,8 +150,8 @@ void cf_bench_peer_close(struct cf_bench_peer *p)
 {
   if (!p)
     return;
-  cf_conn_close(p->conn); /* the server thread sees the end and returns */
-  pthread_join(p->thread, NULL);
+  cf_conn_close(p->conn); /* the echo process sees the end and exits */
+  waitpid(p->child, NULL, 0);
   close(p->lfd);
   cf_tls_ctx_free(p->srv_tls);
   cf_tls_ctx_free(p->cli_tls);
