@@ -11,11 +11,16 @@
  * sends the bytes. No new op and no extra round trip:
  *
  *  - this process keeps the hashes of the images it has sent with success
- *    (at most SENT_MAX, the oldest replaced first). An image it has not
- *    sent goes with its bytes at once: the server could not hold it, as
- *    its cache is per session. One it has sent goes by name: one small
- *    round trip, and a second one with the bytes only when the server has
- *    evicted it (or the session is new: a forked child, say).
+ *    (at most SENT_MAX, the oldest replaced first). One it has sent goes
+ *    by name: one small round trip, and a second one with the bytes only
+ *    when the server has evicted it (or the session is new: a forked
+ *    child, say).
+ *  - an image it has not sent goes with its bytes at once, unless the
+ *    server offers CF_FEATURE_SHARED_IMAGES (it keeps images across the
+ *    sessions of one identity: server/image_store.c) and the image is at
+ *    least NAME_FIRST_MIN bytes: then it too goes by name first, as another
+ *    process of the same identity may have sent it. A miss costs one small
+ *    round trip, against sending the bytes again on a hit.
  *  - the server never trusts the name: it only ever looks up hashes it
  *    computed over bytes it received in the same session.
  *  - a server from before names takes a named load for an empty image and
@@ -36,6 +41,7 @@
 #define HASH_BYTES 32
 #define HASH_HEX (2 * HASH_BYTES + 1)
 #define SENT_MAX 512 /* hashes of images sent, kept per process */
+#define NAME_FIRST_MIN (64u << 10)
 
 static struct {
   pthread_mutex_t lock;
@@ -81,6 +87,18 @@ static void sent_note(const uint8_t hash[static HASH_BYTES], int held, int no_na
   pthread_mutex_unlock(&S.lock);
 }
 
+/* The server may hold images other processes of this identity sent. */
+static int server_shares_images(void)
+{
+  const CfWelcome *w = cf__session_welcome();
+  int no_names;
+
+  pthread_mutex_lock(&S.lock);
+  no_names = S.no_names;
+  pthread_mutex_unlock(&S.lock);
+  return w && (w->features & CF_FEATURE_SHARED_IMAGES) && !no_names;
+}
+
 /* One forwarded load: by name (hex, b NULL) or with the bytes (hex ""). */
 static CUresult load(CUmodule *module, CUlibrary *library, const uint8_t *b, size_t len,
                      const char *hex)
@@ -103,7 +121,7 @@ CUresult cf__image_load(CUmodule *module, CUlibrary *library, const uint8_t *b, 
     return load(module, library, b, len, "");
   for (size_t i = 0; i < HASH_BYTES; i++)
     snprintf(hex + 2 * i, 3, "%02x", hash[i]);
-  if (sent_has(hash)) {
+  if (sent_has(hash) || (len >= NAME_FIRST_MIN && server_shares_images())) {
     r = load(module, library, NULL, 0, hex);
     if (r != CUDA_ERROR_NOT_FOUND && r != CUDA_ERROR_INVALID_IMAGE)
       return r;

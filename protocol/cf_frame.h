@@ -33,6 +33,12 @@
 
 #define CF_FRAME_MAGIC 0x59524643u /* bytes 'C' 'F' 'R' 'Y' */
 #define CF_PROTOCOL_VERSION 1
+
+/* CfWelcome.features bits. SHARED_IMAGES: a module image that another
+ * session of the same identity sent may be held already, so the client may
+ * name an image by its hash before sending it (client/image.c). */
+#define CF_FEATURE_SHARED_IMAGES ((uint64_t)1 << 0)
+
 #define CF_FRAME_HEADER_SIZE 40
 
 /* Frame flags. NOREPLY: the server runs the call and sends no reply; an

@@ -1,17 +1,20 @@
-/* The control channel between a worker and the supervisor, used once per
- * session: a worker that has authenticated its client asks to be admitted,
- * and the supervisor, which alone sees every session, answers after
- * checking its limits (sessions in total and per identity) with the
- * session's memory quota, or refuses with a reason the worker passes on.
+/* The control channel between a worker and the supervisor. A worker that
+ * has authenticated its client first asks to be admitted, and the
+ * supervisor, which alone sees every session, answers after checking its
+ * limits (sessions in total and per identity) with the session's memory
+ * quota, or refuses with a reason the worker passes on. After that the
+ * channel carries the images shared by the sessions of one identity
+ * (image_share.c, image_store.c).
  *
- * The channel is a socketpair (the worker's fd 4). Each side sends one line
- * of at most CF_ADMIT_LINE_MAX bytes:
- *   worker:     "admit IDENTITY PID CLIENT\n"
- *   supervisor: "ok QUOTA\n" | "no REASON\n"
+ * The channel is a SOCK_SEQPACKET socketpair (the worker's fd 4): every
+ * message is one record, a line of at most CF_ADMIT_LINE_MAX bytes with no
+ * newline, carrying at most one file descriptor:
+ *   worker:     "admit IDENTITY PID CLIENT"
+ *   supervisor: "ok QUOTA" | "no REASON"
  * IDENTITY and CLIENT are sanitised first (printable ASCII, no spaces), so a
  * client cannot forge a field. The supervisor parses the worker's line with
  * cf__admit_parse; the worker asks with cf__admit_ask, blocking with a
- * deadline. */
+ * deadline. cf__ctl_send and cf__ctl_recv move one record each way. */
 #include "internal.h"
 
 #include <errno.h>
@@ -19,6 +22,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "cf_error.h"
@@ -50,54 +54,86 @@ int cf__admit_parse(const char *line, struct cf_admit_request *out)
   return 0;
 }
 
-/* Write all of buf to fd. */
-static int write_all(int fd, const char *buf, size_t len)
+int cf__ctl_send(int fd, const char *line, int pass_fd, int dontwait)
 {
-  while (len) {
-    ssize_t n = write(fd, buf, len);
+  size_t len = strlen(line);
+  struct iovec iov = { .iov_base = (void *)line, .iov_len = len };
+  union {
+    struct cmsghdr h;
+    char buf[CMSG_SPACE(sizeof(int))];
+  } cm;
+  struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+  ssize_t n;
 
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return CF_EIO;
-    buf += n;
-    len -= (size_t)n;
+  if (len == 0 || len >= CF_ADMIT_LINE_MAX)
+    return CF_EINVAL;
+  if (pass_fd >= 0) {
+    memset(&cm, 0, sizeof cm);
+    m.msg_control = cm.buf;
+    m.msg_controllen = sizeof cm.buf;
+    cm.h.cmsg_level = SOL_SOCKET;
+    cm.h.cmsg_type = SCM_RIGHTS;
+    cm.h.cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(&cm.h), &pass_fd, sizeof(int));
   }
-  return 0;
+  do
+    n = sendmsg(fd, &m, MSG_NOSIGNAL | (dontwait ? MSG_DONTWAIT : 0));
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return errno == EAGAIN || errno == EWOULDBLOCK ? CF_ETIMEDOUT : CF_EIO;
+  return (size_t)n == len ? 0 : CF_EIO;
 }
 
-/* Read one line (without its '\n') from fd before deadline_ms. */
-static int read_line(int fd, char *buf, size_t len, int64_t deadline_ms)
+int cf__ctl_recv(int fd, char *line, size_t len, int *got_fd, int64_t deadline_ms)
 {
-  size_t have = 0;
+  struct iovec iov = { .iov_base = line, .iov_len = len - 1 };
+  union {
+    struct cmsghdr h;
+    char buf[CMSG_SPACE(sizeof(int))];
+  } cm;
+  struct msghdr m;
+  ssize_t n;
 
+  *got_fd = -1;
   for (;;) {
     struct pollfd p = { .fd = fd, .events = POLLIN };
-    int64_t left = deadline_ms - cf_monotonic_ms();
-    ssize_t n;
+    int64_t left = deadline_ms < 0 ? 0 : deadline_ms - cf_monotonic_ms();
 
-    if (left <= 0)
+    if (deadline_ms >= 0 && left <= 0)
       return CF_ETIMEDOUT;
-    n = poll(&p, 1, (int)left);
+    n = poll(&p, 1, deadline_ms < 0 ? 0 : (int)left);
     if (n < 0 && errno == EINTR)
       continue;
+    if (n == 0 && deadline_ms < 0)
+      return CF_ETIMEDOUT; /* nothing waiting */
     if (n <= 0)
       continue;
-    n = read(fd, buf + have, len - 1 - have);
-    if (n < 0 && errno == EINTR)
+    memset(&m, 0, sizeof m);
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = cm.buf;
+    m.msg_controllen = sizeof cm.buf;
+    n = recvmsg(fd, &m, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
       continue;
-    if (n <= 0)
-      return CF_ECLOSED;
-    have += (size_t)n;
-    buf[have] = '\0';
-    char *nl = memchr(buf, '\n', have);
-    if (nl) {
-      *nl = '\0';
-      return 0;
-    }
-    if (have == len - 1)
-      return CF_EPROTO;
+    break;
   }
+  if (n <= 0)
+    return n == 0 ? CF_ECLOSED : CF_EIO;
+  for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h))
+    if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS &&
+        h->cmsg_len == CMSG_LEN(sizeof(int)))
+      memcpy(got_fd, CMSG_DATA(h), sizeof(int));
+  line[n] = '\0';
+  /* A record cut short, more than one descriptor, or a NUL inside the
+   * line: the peer does not speak this protocol. */
+  if ((m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || strlen(line) != (size_t)n) {
+    if (*got_fd >= 0)
+      close(*got_fd);
+    *got_fd = -1;
+    return CF_EPROTO;
+  }
+  return 0;
 }
 
 int cf__admit_ask(int fd, const char *identity, uint32_t pid, const char *client,
@@ -105,17 +141,19 @@ int cf__admit_ask(int fd, const char *identity, uint32_t pid, const char *client
 {
   char ident[64], name[64], line[CF_ADMIT_LINE_MAX];
   uint64_t q;
-  int used = 0, r;
+  int used = 0, passed = -1, r;
 
   *quota = 0;
   cf__admit_sanitise(ident, sizeof ident, identity);
   cf__admit_sanitise(name, sizeof name, client);
-  snprintf(line, sizeof line, "admit %s %" PRIu32 " %s\n", ident, pid, name);
-  if ((r = write_all(fd, line, strlen(line))) != 0 ||
-      (r = read_line(fd, line, sizeof line, cf_monotonic_ms() + timeout_ms)) != 0) {
+  snprintf(line, sizeof line, "admit %s %" PRIu32 " %s", ident, pid, name);
+  if ((r = cf__ctl_send(fd, line, -1, 0)) != 0 ||
+      (r = cf__ctl_recv(fd, line, sizeof line, &passed, cf_monotonic_ms() + timeout_ms)) != 0) {
     snprintf(why, whylen, "the supervisor did not answer (%s)", cf_strerror(r));
     return r;
   }
+  if (passed >= 0)
+    close(passed); /* the answer carries none */
   if (sscanf(line, "ok %" SCNu64 "%n", &q, &used) == 1 && line[used] == '\0') {
     *quota = q;
     return 0;

@@ -46,6 +46,7 @@ static const struct {
   { "limits", "max_sessions", "--max-sessions" },
   { "limits", "max_sessions_per_identity", "--max-sessions-per-identity" },
   { "limits", "max_handles", "--max-handles" },
+  { "limits", "image_cache", "--image-cache" },
   { "limits", "max_body", "--max-body" },
   { "limits", "max_bulk", "--max-bulk" },
   { "driver", "library", "--driver", 2 },

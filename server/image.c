@@ -1,6 +1,7 @@
 /* cuModuleLoadData and cuLibraryLoadData on the server: the image comes off
  * the network (or, named by its hash, from the images the session sent
- * before: image_cache.c), and the NVIDIA driver trusts the sizes inside
+ * before: image_cache.c, or that another session of its identity sent:
+ * image_share.c), and the NVIDIA driver trusts the sizes inside
  * fatbin and ELF headers, so before the driver sees an image we check that
  * everything those headers describe lies inside the bytes the client sent.
  * PTX text needs no check: the frame layer NUL-terminates every bulk
@@ -104,8 +105,8 @@ int cf__srv_image_ok(const uint8_t *b, uint64_t size)
 }
 
 /* The image a load names, into *img and *len: the request's bulk, or with
- * hex (a name; no bulk then) the image this session sent before under that
- * hash (image_cache.c). CUDA_ERROR_NOT_FOUND asks the client for the bytes:
+ * hex (a name; no bulk then) the image this session, or failing that
+ * another session of its identity, sent before under that hash. CUDA_ERROR_NOT_FOUND asks the client for the bytes:
  * a driver load of no bytes cannot answer it. */
 static CUresult image_of(struct cf_call *c, uint64_t size, const char *hex, const uint8_t **img,
                          uint64_t *len)
@@ -118,8 +119,12 @@ static CUresult image_of(struct cf_call *c, uint64_t size, const char *hex, cons
     if (c->bulk_in_len || size || cf__image_hash_parse(hex, hash) != 0)
       return CUDA_ERROR_INVALID_VALUE;
     if (!(*img = cf__image_cache_get(hash, len))) {
-      cf_debug("image %s: not held, the client must send it", hex);
-      return CUDA_ERROR_NOT_FOUND;
+      if (cf__image_share_fetch(hash) != 0 || !(*img = cf__image_cache_get(hash, len))) {
+        cf_debug("image %s: not held, the client must send it", hex);
+        return CUDA_ERROR_NOT_FOUND;
+      }
+      cf_debug("image %s: %" PRIu64 " bytes from this identity's other sessions", hex, *len);
+      return CUDA_SUCCESS;
     }
     cf_debug("image %s: %" PRIu64 " bytes held, not sent again", hex, *len);
     return CUDA_SUCCESS;
@@ -132,7 +137,8 @@ static CUresult image_of(struct cf_call *c, uint64_t size, const char *hex, cons
 }
 
 /* The driver loaded the request's bulk: keep it for the session's next
- * loads of the same image. Failing to keep it costs only a resend. */
+ * loads of the same image, and offer it to the identity's later sessions.
+ * Failing to keep it costs only a resend. */
 static void keep(const struct cf_call *c)
 {
   uint8_t hash[CF_IMAGE_HASH_BYTES];
@@ -140,6 +146,8 @@ static void keep(const struct cf_call *c)
   int rc = cf__image_cache_put(c->bulk_in, c->bulk_in_len, hash);
 
   cf__image_hash_hex(hash, hex);
+  if (rc == 0)
+    cf__image_share_offer(c->bulk_in, c->bulk_in_len, hash);
   if (rc == 0)
     cf_debug("image %s: %" PRIu64 " bytes received and kept", hex, c->bulk_in_len);
   else

@@ -3,31 +3,29 @@
  * protocol is described in client/image.c).
  *
  * Where it lives: in the session's worker process, as a process-wide list
- * (a worker serves exactly one session), freed when the worker exits. So
- * an image is shared by every load of the session (modules and libraries,
- * every context) but never across sessions, not even of one identity:
- * workers are separate processes, and sharing would need storage outside
- * them that one identity's worker cannot read for another's (the workers
- * all run as the one --user), re-hashed on every read. Not done yet.
+ * (a worker serves exactly one session), freed when the worker exits. It
+ * is shared by every load of the session (modules and libraries, every
+ * context). Across the sessions of one identity, images go through the
+ * supervisor (image_share.c, image_store.c); an image fetched from there
+ * lands here too.
  *
  * Trust: the key of an entry is the hash this file computes over the bytes
- * the client sent; a client's claimed hash is only ever looked up. The
- * bytes kept passed cf__srv_image_ok and the driver loaded them.
+ * it is given; a client's claimed hash is only ever looked up. The bytes
+ * kept passed cf__srv_image_ok and the driver loaded them, or came from
+ * the supervisor's store and hashed to the name asked for.
  *
- * Bound: at most the cap in bytes of images (CUFERRY_IMAGE_CACHE in the
- * worker's environment: bytes, with an optional K, M or G suffix; default
- * CF_IMAGE_CACHE_DEFAULT; 0 keeps nothing), least recently used out first.
- * Lookups walk the list: a session loads tens to hundreds of images, each
- * load costing far more than the walk. Worker thread only. */
+ * Bound: at most the cap in bytes of images (--image-cache, set with
+ * cf__image_cache_configure; CF_IMAGE_CACHE_DEFAULT until then; 0 keeps
+ * nothing), least recently used out first. Lookups walk the list: a session
+ * loads tens to hundreds of images, each load costing far more than the
+ * walk. Worker thread only. */
 #include "internal.h"
 
-#include <inttypes.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cf_error.h"
-#include "cf_log.h"
 
 struct image {
   struct image *prev, *next; /* most recently used first */
@@ -42,37 +40,10 @@ static struct {
   struct image *head, *tail;
 } C;
 
-/* The cap from the environment, once. A bad value keeps the default, with
- * a warning naming it. */
-static void configure(void)
+void cf__image_cache_configure(uint64_t cap)
 {
-  const char *s = getenv("CUFERRY_IMAGE_CACHE");
-  uint64_t v = 0, mul = 1;
-  const char *p = s;
-
-  if (C.configured)
-    return;
   C.configured = 1;
-  C.cap = CF_IMAGE_CACHE_DEFAULT;
-  if (!s || !*s)
-    return;
-  for (; *p >= '0' && *p <= '9'; p++) {
-    if (v > (UINT64_MAX - 9) / 10)
-      break;
-    v = v * 10 + (uint64_t)(*p - '0');
-  }
-  switch (*p) {
-  case 'K': case 'k': mul = (uint64_t)1 << 10; p++; break;
-  case 'M': case 'm': mul = (uint64_t)1 << 20; p++; break;
-  case 'G': case 'g': mul = (uint64_t)1 << 30; p++; break;
-  default: break;
-  }
-  if (p == s || *p || v > UINT64_MAX / mul) {
-    cf_warn("CUFERRY_IMAGE_CACHE: \"%s\" is not a size (bytes, with an optional K, M or G "
-            "suffix); keeping %" PRIu64 " bytes", s, C.cap);
-    return;
-  }
-  C.cap = v * mul;
+  C.cap = cap;
 }
 
 static void unlink_image(struct image *im)
@@ -153,16 +124,28 @@ const uint8_t *cf__image_cache_get(const uint8_t hash[static CF_IMAGE_HASH_BYTES
 
 int cf__image_cache_put(const uint8_t *b, uint64_t len, uint8_t hash[static CF_IMAGE_HASH_BYTES])
 {
-  struct image *im;
-  uint64_t got;
   int rc;
 
-  configure();
+  if (!C.configured)
+    cf__image_cache_configure(CF_IMAGE_CACHE_DEFAULT);
   memset(hash, 0, CF_IMAGE_HASH_BYTES);
-  if (len > C.cap || len > SIZE_MAX - sizeof *im - 1)
+  if (len > C.cap || len > SIZE_MAX - sizeof(struct image) - 1)
     return CF_ETOOBIG;
   if ((rc = cf__image_hash(b, len, hash)) != 0)
     return rc;
+  return cf__image_cache_put_hashed(b, len, hash);
+}
+
+int cf__image_cache_put_hashed(const uint8_t *b, uint64_t len,
+                               const uint8_t hash[static CF_IMAGE_HASH_BYTES])
+{
+  struct image *im;
+  uint64_t got;
+
+  if (!C.configured)
+    cf__image_cache_configure(CF_IMAGE_CACHE_DEFAULT);
+  if (len > C.cap || len > SIZE_MAX - sizeof *im - 1)
+    return CF_ETOOBIG;
   if (cf__image_cache_get(hash, &got))
     return 0; /* held already (and now the most recent) */
   while (C.tail && C.cap - C.used < len) {

@@ -82,6 +82,8 @@ struct cf_srv_options {
   uint32_t max_sessions;    /* --max-sessions: in total; 0 none */
   uint32_t max_sessions_per_identity; /* 0 none */
   uint64_t max_handles;     /* --max-handles: per session */
+  uint64_t image_cache;     /* --image-cache: bytes of images kept per
+                               identity (and per session); 0 keeps none */
   /* Driver, workers, logging. */
   const char *driver;       /* --driver: "emu" or a library path; NULL means
                                the NVIDIA driver (CF_SRV_DEFAULT_DRIVER) */
@@ -178,6 +180,7 @@ struct cf_supervisor {
   struct cf_session *sessions; /* every live worker, admitted or not */
   size_t n_sessions;
   size_t n_pending;            /* workers not admitted yet */
+  struct cf_image_store *images; /* images shared per identity, or NULL */
   int stopping;
 };
 
@@ -227,6 +230,20 @@ void cf__admit_sanitise(char *dst, size_t len, const char *src);
  * or CF_EPROTO. */
 int cf__admit_parse(const char *line, struct cf_admit_request *out);
 
+/* Send line (no newline; shorter than CF_ADMIT_LINE_MAX) as one record on
+ * the control channel fd, with pass_fd attached unless it is -1 (the
+ * caller keeps it). dontwait: fail with CF_ETIMEDOUT rather than block.
+ * Returns 0 or a CF_E* code. */
+int cf__ctl_send(int fd, const char *line, int pass_fd, int dontwait);
+
+/* Receive one record from the control channel fd into line (len bytes,
+ * NUL-terminated) and the descriptor it carries into *got_fd (-1: none; the
+ * caller closes it). Waits until deadline_ms (cf_monotonic_ms), or with -1
+ * only takes what is waiting (CF_ETIMEDOUT when nothing is). Returns 0,
+ * CF_ECLOSED at the end, CF_EPROTO for a record that is too long, carries
+ * more than one descriptor or holds a NUL (nothing kept), or CF_EIO. */
+int cf__ctl_recv(int fd, char *line, size_t len, int *got_fd, int64_t deadline_ms);
+
 /* Worker side: ask the supervisor on fd to admit identity and wait at most
  * timeout_ms for the answer. Returns 0 with the session's memory quota (0:
  * none), CF_EPERM with the supervisor's reason in why, or another CF_E*
@@ -272,14 +289,15 @@ void cf__driver_unload(struct cf_driver *drv);
 /* ---- Welcome (welcome.c) ------------------------------------------------ */
 
 /* Ask the (initialised) driver for its version and every device's name,
- * memory, uuid, capability and attributes, and pack the CfWelcome body.
+ * memory, uuid, capability and attributes, and pack the CfWelcome body
+ * (features: the CF_FEATURE_* bits this session offers).
  * *out is malloc'd (free it). Returns 0, or CF_EIO with a message in err when
  * the driver fails a query the client cannot do without, or CF_ENOMEM. */
 int cf__welcome_pack(const struct cf_driver *drv, uint64_t session_id,
                      const char *server_name,
                      const struct cf_frame_limits *lim, const char *identity,
-                     uint64_t quota, uint8_t **out, size_t *len, char *err,
-                     size_t errlen);
+                     uint64_t quota, uint64_t features, uint8_t **out, size_t *len,
+                     char *err, size_t errlen);
 
 /* ---- Handle table (handles.c) ------------------------------------------- */
 
@@ -608,7 +626,13 @@ int cf__srv_copy_packed_ok(uint64_t width, uint64_t height, uint64_t depth, uint
 /* ---- Module images kept for the session (image_cache.c) ---------------- */
 
 #define CF_IMAGE_HASH_BYTES 32 /* SHA-256 */
+#define CF_IMAGE_HASH_HEX (2 * CF_IMAGE_HASH_BYTES + 1)
 #define CF_IMAGE_CACHE_DEFAULT ((uint64_t)256 << 20)
+#define CF_IMAGE_CACHE_MAX ((uint64_t)64 << 30)
+
+/* The cap of the session's image cache in bytes (--image-cache; 0 keeps
+ * nothing). Until it is called the cap is CF_IMAGE_CACHE_DEFAULT. */
+void cf__image_cache_configure(uint64_t cap);
 
 /* SHA-256 of len bytes at b into hash. Returns 0 or CF_EIO. */
 int cf__image_hash(const uint8_t *b, uint64_t len, uint8_t hash[static CF_IMAGE_HASH_BYTES]);
@@ -635,7 +659,59 @@ const uint8_t *cf__image_cache_get(const uint8_t hash[static CF_IMAGE_HASH_BYTES
  * CF_EIO. */
 int cf__image_cache_put(const uint8_t *b, uint64_t len, uint8_t hash[static CF_IMAGE_HASH_BYTES]);
 
+/* The same, with hash the SHA-256 of the bytes as the caller computed it. */
+int cf__image_cache_put_hashed(const uint8_t *b, uint64_t len,
+                               const uint8_t hash[static CF_IMAGE_HASH_BYTES]);
+
 /* Bytes of images kept now. */
 uint64_t cf__image_cache_used(void);
+
+/* ---- Images shared by the sessions of one identity ---------------------- */
+
+/* Worker side (image_share.c). After admission the worker hands its
+ * control channel here (ctl -1: no sharing); cap is --image-cache. */
+void cf__image_share_init(int ctl, uint64_t cap);
+
+/* Ask the supervisor for the image named hash, kept by another session of
+ * this identity; on success it is in this session's cache (check it with
+ * cf__image_cache_get). Returns 0, CF_ENOTFOUND when the supervisor holds
+ * none (or none that hashes to the name and passes cf__srv_image_ok), or
+ * another CF_E* code when the channel failed (sharing is then off). */
+int cf__image_share_fetch(const uint8_t hash[static CF_IMAGE_HASH_BYTES]);
+
+/* Offer the len bytes at b, whose SHA-256 is hash and which the driver
+ * loaded, to the identity's later sessions. Failing costs a resend later:
+ * nothing is returned. */
+void cf__image_share_offer(const uint8_t *b, uint64_t len,
+                           const uint8_t hash[static CF_IMAGE_HASH_BYTES]);
+
+/* 0 when fd is a regular file of len (> 0) bytes sealed against writes,
+ * shrinking and growing; CF_EINVAL otherwise. */
+int cf__image_share_check_file(int fd, uint64_t len);
+
+/* Supervisor side (image_store.c): sealed memory files of images, keyed by
+ * identity and hash, read by nobody here. */
+struct cf_image_store;
+
+/* A store keeping at most cap bytes per identity and max_files files in
+ * all, least recently used out first. NULL when out of memory. */
+struct cf_image_store *cf__image_store_new(uint64_t cap, size_t max_files);
+void cf__image_store_free(struct cf_image_store *st);
+
+/* Keep fd, a memory file of len bytes sealed against writes and resizing,
+ * as the image hex (64 lowercase hex digits) of identity. Takes fd: it is
+ * closed unless kept. Returns 0 (also when held already), CF_EINVAL for a
+ * bad name or a file that is not sealed or not len bytes, CF_ETOOBIG past
+ * the cap, or CF_ENOMEM. */
+int cf__image_store_put(struct cf_image_store *st, const char *identity, const char *hex,
+                        int fd, uint64_t len);
+
+/* The file kept as the image hex of identity, and its size in *len, made the
+ * most recently used: the store's own descriptor (do not close it), or -1. */
+int cf__image_store_get(struct cf_image_store *st, const char *identity, const char *hex,
+                        uint64_t *len);
+
+/* Bytes and files kept now, in all. */
+void cf__image_store_usage(const struct cf_image_store *st, uint64_t *bytes, size_t *files);
 
 #endif

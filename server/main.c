@@ -244,6 +244,8 @@ static int check_config(const struct cf_srv_options *o)
          limit_text(o->max_sessions, a, sizeof a),
          limit_text(o->max_sessions_per_identity, b, sizeof b));
   printf("  %-26s %" PRIu64 " per session\n", "handles", o->max_handles);
+  printf("  %-26s %s per identity\n", "module images kept",
+         o->image_cache ? size_text(o->image_cache, a, sizeof a) : "none");
   printf("  %-26s body %s, bulk %s\n", "message sizes",
          size_text(o->lim.max_body, a, sizeof a),
          size_text(o->lim.max_bulk, c, sizeof c));

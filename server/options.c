@@ -97,7 +97,7 @@ enum opt_id {
   OPT_CONFIG, OPT_CHECK_CONFIG, OPT_HASH_TOKEN, OPT_NEW_TOKEN,
   OPT_LISTEN, OPT_INSECURE, OPT_TLS_CERT, OPT_TLS_KEY, OPT_TLS_CLIENT_CA,
   OPT_TOKENS, OPT_MEMORY_QUOTA, OPT_MAX_SESSIONS, OPT_MAX_SESSIONS_ID,
-  OPT_MAX_HANDLES, OPT_MAX_BODY, OPT_MAX_BULK, OPT_DRIVER, OPT_USER,
+  OPT_MAX_HANDLES, OPT_IMAGE_CACHE, OPT_MAX_BODY, OPT_MAX_BULK, OPT_DRIVER, OPT_USER,
   OPT_LOG_LEVEL, OPT_HELP, OPT_VERSION, OPT_WORKER, OPT_SESSION, OPT_PARENT
 };
 
@@ -121,6 +121,7 @@ static const struct {
   { "--max-sessions", OPT_MAX_SESSIONS, 1 },
   { "--max-sessions-per-identity", OPT_MAX_SESSIONS_ID, 1 },
   { "--max-handles", OPT_MAX_HANDLES, 1 },
+  { "--image-cache", OPT_IMAGE_CACHE, 1 },
   { "--max-body", OPT_MAX_BODY, 1 },
   { "--max-bulk", OPT_MAX_BULK, 1 },
   { "--driver", OPT_DRIVER, 1 },
@@ -208,6 +209,10 @@ static int apply(struct cf_srv_options *o, enum opt_id id, const char *shown,
     r = parse_u64(shown, val, 0, CF_SRV_MIN_HANDLES, CF_SRV_MAX_HANDLES, &v,
                   err, errlen);
     o->max_handles = v;
+    break;
+  case OPT_IMAGE_CACHE:
+    r = parse_u64(shown, val, 1, 0, CF_IMAGE_CACHE_MAX, &v, err, errlen);
+    o->image_cache = v;
     break;
   case OPT_MAX_BODY:
     r = parse_u64(shown, val, 1, CF_SRV_MIN_BODY, CF_SRV_MAX_BODY, &v, err,
@@ -404,6 +409,7 @@ int cf__srv_options_parse(int argc, char *const argv[],
   o->max_sessions = CF_SRV_DEFAULT_MAX_SESSIONS;
   o->max_sessions_per_identity = CF_SRV_DEFAULT_MAX_SESSIONS_PER_IDENTITY;
   o->max_handles = CF_SRV_DEFAULT_MAX_HANDLES;
+  o->image_cache = CF_IMAGE_CACHE_DEFAULT;
   o->log_level = CF_LOG_INFO;
   if (err && errlen)
     err[0] = '\0';
@@ -455,7 +461,7 @@ void cf__srv_options_free(struct cf_srv_options *o)
 static void prepare_worker_text(struct cf_srv_options *o)
 {
   const uint64_t nums[] = { o->lim.max_body, o->lim.max_bulk, o->max_handles,
-                            o->memory_quota };
+                            o->memory_quota, o->image_cache };
 
   if (o->have_listen)
     cf_url_format(&o->listen, o->wlisten_, sizeof o->wlisten_);
@@ -466,8 +472,8 @@ static void prepare_worker_text(struct cf_srv_options *o)
 int cf__srv_options_worker_args(const struct cf_srv_options *o, char **args,
                                 size_t max)
 {
-  static const char *const num_flags[] = { "--max-body", "--max-bulk",
-                                           "--max-handles", "--memory-quota" };
+  static const char *const num_flags[] = { "--max-body", "--max-bulk", "--max-handles",
+                                           "--memory-quota", "--image-cache" };
   const char *a[CF_SRV_WORKER_ARGS_MAX];
   size_t n = 0;
 

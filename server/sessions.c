@@ -12,9 +12,13 @@
  * nothing of anyone else's.
  *
  * A worker not admitted within CF_SRV_ADMIT_TIMEOUT_MS is killed; at most
- * CF_SRV_MAX_PENDING wait at once. Each session owns three handles (the
- * process, the control pipe, the admission timer) and is freed when all
- * three have closed. Everything runs on the supervisor's loop thread. */
+ * CF_SRV_MAX_PENDING wait at once. After admission the control channel
+ * carries the images the identity's sessions share (image_store.c): each
+ * record is one request, answered at once, and a worker that sends
+ * anything else, or does not read its answers, is killed. Each session
+ * owns three handles (the process, the control channel's poll, the
+ * admission timer) and is freed when all three have closed. Everything
+ * runs on the supervisor's loop thread. */
 #include "internal.h"
 
 #include <inttypes.h>
@@ -29,7 +33,8 @@
 
 struct cf_session {
   uv_process_t proc;
-  uv_pipe_t ctl;
+  uv_poll_t ctl;
+  int ctl_fd;
   uv_timer_t timer;
   int open_handles;
   int exited, admitted;
@@ -38,8 +43,6 @@ struct cf_session {
   uint64_t started_ms;
   char peer[96];
   struct cf_admit_request who; /* once admitted */
-  char line[CF_ADMIT_LINE_MAX];
-  size_t have;
   struct cf_session *prev, *next;
 };
 
@@ -51,11 +54,19 @@ static void on_handle_closed(uv_handle_t *h)
     free(s);
 }
 
-/* Stop listening to the worker (it is admitted, refused or gone). */
+static void on_control_closed(uv_handle_t *h)
+{
+  struct cf_session *s = h->data;
+
+  close(s->ctl_fd);
+  on_handle_closed(h);
+}
+
+/* Stop listening to the worker (it is gone). */
 static void close_control(struct cf_session *s)
 {
   if (!uv_is_closing((uv_handle_t *)&s->ctl))
-    uv_close((uv_handle_t *)&s->ctl, on_handle_closed);
+    uv_close((uv_handle_t *)&s->ctl, on_control_closed);
   if (!uv_is_closing((uv_handle_t *)&s->timer))
     uv_close((uv_handle_t *)&s->timer, on_handle_closed);
 }
@@ -120,83 +131,118 @@ static void decide(struct cf_session *s, const struct cf_admit_request *rq, char
   if (o->max_sessions && total >= o->max_sessions) {
     cf_warn("session %" PRIu64 ": %s, %s: refused: %zu sessions already (--max-sessions)",
             s->id, s->peer, rq->identity, total);
-    snprintf(reply, len, "no the server has as many sessions as it allows\n");
+    snprintf(reply, len, "no the server has as many sessions as it allows");
     return;
   }
   if (o->max_sessions_per_identity && same >= o->max_sessions_per_identity) {
     cf_warn("session %" PRIu64 ": %s, %s: refused: %zu sessions of this identity already",
             s->id, s->peer, rq->identity, same);
-    snprintf(reply, len, "no %s has as many sessions as the server allows\n", rq->identity);
+    snprintf(reply, len, "no %s has as many sessions as the server allows", rq->identity);
     return;
   }
   s->admitted = 1;
   s->who = *rq;
   s->sv->n_pending--;
-  snprintf(reply, len, "ok %" PRIu64 "\n", cf__srv_options_quota(o, rq->identity));
+  snprintf(reply, len, "ok %" PRIu64, cf__srv_options_quota(o, rq->identity));
   cf_info("session %" PRIu64 " started: %s, identity %s, client \"%s\" pid %" PRIu32
           ", worker pid %d",
           s->id, s->peer, rq->identity, rq->client, rq->pid, s->proc.pid);
 }
 
-static void on_reply_written(uv_write_t *req, int status)
+/* Answer the worker: one record, with fd unless it is -1. A worker that
+ * does not read its answers is killed. */
+static void answer(struct cf_session *s, const char *line, int fd)
 {
-  (void)status;
-  free(req);
+  if (cf__ctl_send(s->ctl_fd, line, fd, 1) != 0) {
+    cf_error("session %" PRIu64 ": its worker does not take answers; killing it", s->id);
+    uv_process_kill(&s->proc, SIGKILL);
+  }
 }
 
-/* One complete line from the worker. */
-static void on_line(struct cf_session *s)
+/* An admitted worker's request about shared images; fd came with it. */
+static int on_image_request(struct cf_session *s, const char *line, int fd)
+{
+  char hex[CF_IMAGE_HASH_HEX + 1], reply[CF_ADMIT_LINE_MAX];
+  unsigned long long len;
+  int used = 0, kept;
+
+  if (sscanf(line, "image-put %65s %llu%n", hex, &len, &used) == 2 && !line[used] && fd >= 0) {
+    int r = s->sv->images
+                ? cf__image_store_put(s->sv->images, s->who.identity, hex, fd, len)
+                : (close(fd), CF_ETOOBIG);
+
+    if (r != 0)
+      cf_debug("session %" PRIu64 ": image %.16s... not stored: %s", s->id, hex,
+               cf_strerror(r));
+    return r == CF_EINVAL ? r : 0; /* a bad file is a worker that lies */
+  }
+  if (sscanf(line, "image-get %65s%n", hex, &used) == 1 && !line[used] && fd < 0) {
+    uint64_t got = 0;
+
+    kept = s->sv->images ? cf__image_store_get(s->sv->images, s->who.identity, hex, &got) : -1;
+    if (kept >= 0)
+      snprintf(reply, sizeof reply, "image %" PRIu64, got);
+    else
+      snprintf(reply, sizeof reply, "none");
+    answer(s, reply, kept);
+    return 0;
+  }
+  if (fd >= 0)
+    close(fd);
+  return CF_EPROTO;
+}
+
+/* One record from the worker. */
+static void on_record(struct cf_session *s, const char *line, int fd)
 {
   struct cf_admit_request rq;
   char reply[CF_ADMIT_LINE_MAX];
-  uv_write_t *req;
-  uv_buf_t buf;
 
-  uv_read_stop((uv_stream_t *)&s->ctl);
-  if (s->admitted || cf__admit_parse(s->line, &rq) != 0) {
+  if (s->admitted) {
+    if (on_image_request(s, line, fd) != 0) {
+      cf_error("session %" PRIu64 ": its worker sent a malformed request; killing it", s->id);
+      uv_process_kill(&s->proc, SIGKILL);
+    }
+    return;
+  }
+  if (fd >= 0)
+    close(fd);
+  if (cf__admit_parse(line, &rq) != 0) {
     cf_error("session %" PRIu64 ": its worker sent a malformed request; killing it", s->id);
     uv_process_kill(&s->proc, SIGKILL);
     return;
   }
   decide(s, &rq, reply, sizeof reply);
   uv_timer_stop(&s->timer);
-  if (!(req = malloc(sizeof *req + strlen(reply) + 1))) {
-    uv_process_kill(&s->proc, SIGKILL);
-    return;
-  }
-  memcpy(req + 1, reply, strlen(reply) + 1);
-  buf = uv_buf_init((char *)(req + 1), (unsigned)strlen(reply));
-  if (uv_write(req, (uv_stream_t *)&s->ctl, &buf, 1, on_reply_written) != 0)
-    free(req);
+  answer(s, reply, -1);
 }
 
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+static void on_control(uv_poll_t *h, int status, int events)
 {
   struct cf_session *s = h->data;
+  char line[CF_ADMIT_LINE_MAX];
+  int fd, r;
 
-  (void)suggested;
-  *buf = uv_buf_init(s->line + s->have, (unsigned)(sizeof s->line - 1 - s->have));
-}
-
-static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
-{
-  struct cf_session *s = st->data;
-  char *nl;
-
-  (void)buf;
-  if (n < 0) {
-    uv_read_stop(st); /* the worker closed its end; its exit tells the rest */
+  (void)events;
+  if (status != 0) {
+    uv_poll_stop(h); /* its exit tells the rest */
     return;
   }
-  s->have += (size_t)n;
-  s->line[s->have] = '\0';
-  if ((nl = memchr(s->line, '\n', s->have))) {
-    *nl = '\0';
-    on_line(s);
-  } else if (s->have == sizeof s->line - 1) {
-    cf_error("session %" PRIu64 ": its worker sent an overlong request; killing it", s->id);
-    uv_read_stop(st);
-    uv_process_kill(&s->proc, SIGKILL);
+  /* A few records per wake-up, so that one busy worker cannot hold the
+   * loop; the poll is level-triggered and comes back for the rest. */
+  for (int i = 0; i < 8 && !s->exited; i++) {
+    if ((r = cf__ctl_recv(s->ctl_fd, line, sizeof line, &fd, -1)) == CF_ETIMEDOUT)
+      return;
+    if (r == 0) {
+      on_record(s, line, fd);
+      continue;
+    }
+    if (r == CF_EPROTO) {
+      cf_error("session %" PRIu64 ": its worker sent an overlong request; killing it", s->id);
+      uv_process_kill(&s->proc, SIGKILL);
+    }
+    uv_poll_stop(h); /* the worker closed its end; its exit tells the rest */
+    return;
   }
 }
 
@@ -261,7 +307,7 @@ static void start(struct cf_supervisor *sv, int fd, const char *peer)
     cf_error("%s: out of memory starting a session", peer);
     return;
   }
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
     cf_error("%s: cannot make a control channel: %s", peer, strerror(errno));
     free(s);
     return;
@@ -270,28 +316,35 @@ static void start(struct cf_supervisor *sv, int fd, const char *peer)
   s->id = ++sv->next_session;
   s->started_ms = uv_now(sv->loop);
   snprintf(s->peer, sizeof s->peer, "%s", peer);
+  if (uv_poll_init(sv->loop, &s->ctl, pair[0]) != 0) {
+    cf_error("%s: cannot watch a control channel", peer);
+    close(pair[0]);
+    close(pair[1]);
+    free(s);
+    return;
+  }
+  s->ctl_fd = pair[0];
+  s->ctl.data = s;
   if ((r = spawn(sv, s, fd, pair[1])) != 0) {
     cf_error("session %" PRIu64 ": %s: cannot start a worker: %s", s->id, peer,
              uv_strerror(r));
-    close(pair[0]);
     close(pair[1]);
-    s->open_handles = 1; /* a failed uv_spawn still initialised the handle */
+    s->open_handles = 2; /* a failed uv_spawn still initialised the handle */
     uv_close((uv_handle_t *)&s->proc, on_handle_closed);
+    uv_close((uv_handle_t *)&s->ctl, on_control_closed);
     return;
   }
   close(pair[1]);
   s->open_handles = 3;
-  uv_pipe_init(sv->loop, &s->ctl, 0);
   uv_timer_init(sv->loop, &s->timer);
-  s->ctl.data = s->timer.data = s;
+  s->timer.data = s;
   s->next = sv->sessions;
   if (sv->sessions)
     sv->sessions->prev = s;
   sv->sessions = s;
   sv->n_sessions++;
   sv->n_pending++;
-  if (uv_pipe_open(&s->ctl, pair[0]) != 0 ||
-      uv_read_start((uv_stream_t *)&s->ctl, on_alloc, on_read) != 0) {
+  if (uv_poll_start(&s->ctl, UV_READABLE, on_control) != 0) {
     cf_error("session %" PRIu64 ": cannot read its control channel", s->id);
     uv_process_kill(&s->proc, SIGKILL);
   }

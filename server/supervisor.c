@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cf_error.h"
@@ -24,6 +25,7 @@
 
 #define CF_SRV_KILL_GRACE_MS 5000
 #define LISTEN_BACKLOG 128
+#define MAX_STORE_FILES 4096
 
 static char log_tag[64];
 
@@ -138,6 +140,18 @@ static int start_listening(struct cf_supervisor *sv)
   return 0;
 }
 
+/* How many image files the store may hold: a quarter of the descriptors
+ * this process may open, at most MAX_STORE_FILES; the rest are for
+ * sessions. */
+static size_t store_files(void)
+{
+  struct rlimit r;
+
+  if (getrlimit(RLIMIT_NOFILE, &r) != 0)
+    return 0;
+  return r.rlim_cur / 4 < MAX_STORE_FILES ? (size_t)(r.rlim_cur / 4) : MAX_STORE_FILES;
+}
+
 int cf__srv_supervisor_run(const struct cf_srv_options *o)
 {
   struct cf_supervisor sv;
@@ -157,8 +171,12 @@ int cf__srv_supervisor_run(const struct cf_srv_options *o)
   memset(&sv, 0, sizeof sv);
   sv.o = o;
   sv.loop = uv_default_loop();
-  if (start_listening(&sv) != 0)
+  if (o->image_cache && !(sv.images = cf__image_store_new(o->image_cache, store_files())))
+    cf_warn("out of memory: images are not shared between sessions");
+  if (start_listening(&sv) != 0) {
+    cf__image_store_free(sv.images);
     return 1;
+  }
   if (o->insecure)
     cf_warn("--insecure: plain TCP, traffic is neither encrypted nor "
             "authenticated; anyone who can reach this port can use the "
@@ -178,5 +196,6 @@ int cf__srv_supervisor_run(const struct cf_srv_options *o)
 
   uv_run(sv.loop, UV_RUN_DEFAULT);
   uv_loop_close(sv.loop);
+  cf__image_store_free(sv.images);
   return 0;
 }

@@ -65,6 +65,11 @@ void cf__srv_usage(FILE *f)
 "    --max-handles N       Driver objects (contexts, streams, modules, ...)\n"
 "                          one session may hold (default %" PRIu64 "; %" PRIu64
 " to %" PRIu64 ").\n"
+"    --image-cache SIZE    Bytes of module images kept per identity, across\n"
+"                          its sessions (and again in each session), so\n"
+"                          that a client loading an image the server holds\n"
+"                          names it instead of sending it; least recently\n"
+"                          used out first; 0 keeps none (default %" PRIu64 "M).\n"
 "    --max-body SIZE       Largest message body a client may send (default\n"
 "                          %u; %u to %u).\n"
 "    --max-bulk SIZE       Largest bulk payload (copies, module images) in\n"
@@ -116,6 +121,7 @@ void cf__srv_usage(FILE *f)
 "        [auth]    tokens = FILE\n"
 "        [limits]  memory_quota = SIZE    max_sessions = N\n"
 "                  max_sessions_per_identity = N  max_handles = N\n"
+"                  image_cache = SIZE\n"
 "                  max_body = SIZE        max_bulk = SIZE\n"
 "        [quota]   IDENTITY = SIZE        (one line per identity)\n"
 "        [driver]  library = emu|PATH\n"
@@ -132,11 +138,6 @@ void cf__srv_usage(FILE *f)
 "\n"
 "ENVIRONMENT\n"
 "    CUFERRY_LOG_LEVEL     The log level when --log-level is not given.\n"
-"    CUFERRY_IMAGE_CACHE   Bytes of module images each session keeps, so\n"
-"                          that a client loading an image again names it\n"
-"                          instead of sending it (K, M or G suffix; 0 keeps\n"
-"                          none; default %" PRIu64 "M). Least recently used\n"
-"                          images go first.\n"
 "\n"
 "SIGNALS\n"
 "    SIGTERM, SIGINT       Stop accepting, end every session, exit 0.\n"
@@ -156,9 +157,10 @@ void cf__srv_usage(FILE *f)
 "                 --memory-quota 16G --user cuferry\n",
           CF_SRV_DEFAULT_MAX_SESSIONS, CF_SRV_DEFAULT_MAX_SESSIONS_PER_IDENTITY,
           CF_SRV_DEFAULT_MAX_HANDLES, CF_SRV_MIN_HANDLES, CF_SRV_MAX_HANDLES,
+          CF_IMAGE_CACHE_DEFAULT >> 20,
           (unsigned)CF_FRAME_DEFAULT_MAX_BODY, CF_SRV_MIN_BODY,
           CF_SRV_MAX_BODY, (uint64_t)CF_FRAME_DEFAULT_MAX_BULK,
           CF_SRV_MIN_BULK, CF_SRV_MAX_BULK, CF_EMU_INSTALL_DIR,
           CF_SRV_DEFAULT_DRIVER, CF_TOKEN_MIN_LEN, CF_TOKEN_IDENTITY_MAX,
-          CF_SRV_DEFAULT_CONFIG, CF_IMAGE_CACHE_DEFAULT >> 20);
+          CF_SRV_DEFAULT_CONFIG);
 }

@@ -1,7 +1,8 @@
 /* A worker process: one client session. The supervisor spawned it with the
  * client's socket as fd 3 and the control channel as fd 4; the worker
  * greets the client (worker_hello.c: TLS, hello, authentication,
- * admission), loads the driver, answers with a welcome, then serves
+ * admission; the control channel then carries shared module images,
+ * image_share.c), loads the driver, answers with a welcome, then serves
  * CF_FRAME_CALLs one at a time on its one thread until the client says bye
  * or goes away.
  *
@@ -74,7 +75,8 @@ static int open_session(struct cf_worker *w, const struct cf_srv_options *o)
   snprintf(name, sizeof name, "cuferryd %s (driver: %s)", CF_VERSION,
            cf__srv_driver_label(o->driver));
   if ((r = cf__welcome_pack(&w->drv, w->session_id, name, &w->lim, w->identity, w->quota,
-                            &body, &len, err, sizeof err)) != 0) {
+                            o->image_cache ? CF_FEATURE_SHARED_IMAGES : 0, &body, &len, err,
+                            sizeof err)) != 0) {
     if (r == CF_ENOMEM)
       snprintf(err, sizeof err, "out of memory");
     cf__worker_refuse(w, err);
@@ -425,6 +427,7 @@ int cf__worker_run(const struct cf_srv_options *o)
              WORKER_FD, CONTROL_FD);
     return 1;
   }
+  cf__image_cache_configure(o->image_cache);
   if (cf__worker_greet(&w, o, WORKER_FD) != 0)
     goto out;
 

@@ -214,6 +214,9 @@ out:
     cf_hello__free_unpacked(hello, cf_proto_allocator());
   cf_tokens_free(tokens);
   w->tls = tls; /* its connection uses it until the end */
-  close(CONTROL_FD);
+  if (r == 0)
+    cf__image_share_init(CONTROL_FD, o->image_cache); /* it carries images now */
+  else
+    close(CONTROL_FD);
   return r;
 }

@@ -5,17 +5,22 @@
  * other bytes (its kernel subtracts where A's adds), twice. Every module's
  * kernel runs, and its result tells which image the driver really loaded.
  *
- * usage: images
+ * usage: images [PAD]
+ *
+ * PAD: bytes of PTX comment added to both images, to make them as large as
+ * an application's (the stub names large images before sending them to a
+ * server that shares images between sessions).
  *
  * Digests cover every result, so a stub run and an emulator run agree. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "host.h"
 
 #define N 64
 
-static const char ptx_a[] =
+static const char ptx_base[] =
   CF_HOST_PTX_HEADER
   CF_HOST_PTX_FILL("k");
 
@@ -47,9 +52,24 @@ static void load_module(struct cf_host *h, const char *image, int add, const cha
   CF_CHECK(h, cuModuleUnload(m));
 }
 
-int main(void)
+/* base with a comment line of pad bytes at its end (malloc'd). */
+static char *padded(struct cf_host *h, const char *base, size_t pad)
 {
-  static char ptx_b[sizeof ptx_a];
+  size_t n = strlen(base);
+  char *s = malloc(n + pad + 4);
+
+  CF_CHECK(h, s ? CUDA_SUCCESS : CUDA_ERROR_OUT_OF_MEMORY);
+  memcpy(s, base, n);
+  memcpy(s + n, "//", 2);
+  memset(s + n + 2, 'x', pad);
+  memcpy(s + n + 2 + pad, "\n", 2);
+  return s;
+}
+
+int main(int argc, char **argv)
+{
+  size_t pad = argc > 1 ? strtoul(argv[1], NULL, 0) : 0;
+  char *ptx_a, *ptx_b;
   struct cf_host h;
   CUcontext second;
   CUlibrary lib;
@@ -58,7 +78,8 @@ int main(void)
   char *op;
 
   cf_host_open(&h, "images", NULL);
-  memcpy(ptx_b, ptx_a, sizeof ptx_a);
+  ptx_a = padded(&h, ptx_base, pad);
+  ptx_b = padded(&h, ptx_base, pad);
   op = strstr(ptx_b, "add.u32");
   CF_CHECK(&h, op ? CUDA_SUCCESS : CUDA_ERROR_UNKNOWN);
   memcpy(op, "sub", 3); /* same size, other bytes */
@@ -79,5 +100,7 @@ int main(void)
   load_module(&h, ptx_b, 0, "image B in a second context");
   CF_CHECK(&h, cuCtxDestroy(second));
   CF_CHECK(&h, cuCtxSetCurrent(h.ctx));
+  free(ptx_a);
+  free(ptx_b);
   return cf_host_finish(&h);
 }

@@ -635,9 +635,10 @@ def recv_frame(sock, max_body=1 << 20, max_bulk=1 << 20):
                 lane=lane, op=op, seq=seq), body, bulk
 
 
-def handshake(sock):
-    """Send a valid HELLO and expect WELCOME; returns the decoded CfWelcome."""
-    sock.sendall(frame(HELLO, hello_body()))
+def handshake(sock, token=None):
+    """Send a valid HELLO (with token, else the default one) and expect
+    WELCOME; returns the decoded CfWelcome."""
+    sock.sendall(frame(HELLO, hello_body(token=token)))
     h, body, _ = recv_frame(sock, max_body=16 << 20)
     if h['type'] == REFUSE:
         reason = pb_decode(body).get(2, [b'?'])[0]

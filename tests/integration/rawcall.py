@@ -73,10 +73,10 @@ def unzig(v):
 class Session:
     """A handshaken session on srv that sends calls by hand."""
 
-    def __init__(self, srv, ops, timeout=20.0):
+    def __init__(self, srv, ops, timeout=20.0, token=None):
         self.ops = ops
         self.sock = h.connect(srv)
-        h.handshake(self.sock)
+        h.handshake(self.sock, token)
         self.sock.settimeout(timeout)
         self.timeout = timeout
         self.seq = 0

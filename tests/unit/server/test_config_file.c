@@ -57,6 +57,7 @@ static const char good[] =
   "max_sessions = 32\n"
   "max_sessions_per_identity = 4\n"
   "max_handles = 100000\n"
+  "image_cache = 64M\n"
   "max_body = 2M\n"
   "max_bulk = 256M\n"
   "[quota]\n"
@@ -90,6 +91,7 @@ static void test_good(void)
   ASSERT_EQ(o.max_sessions, 32);
   ASSERT_EQ(o.max_sessions_per_identity, 4);
   ASSERT_UEQ(o.max_handles, 100000);
+  ASSERT_UEQ(o.image_cache, 64u << 20);
   ASSERT_UEQ(o.lim.max_body, 2u << 20);
   ASSERT_UEQ(o.lim.max_bulk, 256u << 20);
   ASSERT_UEQ(cf__srv_options_quota(&o, "alice"), (uint64_t)32 << 30);
@@ -129,6 +131,7 @@ static void test_good(void)
     ASSERT_STR_EQ(w.user, "nobody");
     ASSERT_STR_EQ(w.driver, "emu");
     ASSERT_UEQ(w.max_handles, 100000);
+    ASSERT_UEQ(w.image_cache, 64u << 20);
     ASSERT_UEQ(w.lim.max_body, 2u << 20);
     ASSERT_EQ(w.log_level, 1);
     cf__srv_options_free(&w);
@@ -164,6 +167,7 @@ static void test_override(void)
   ASSERT_EQ(o.max_sessions, CF_SRV_DEFAULT_MAX_SESSIONS);
   ASSERT_EQ(o.max_sessions_per_identity, CF_SRV_DEFAULT_MAX_SESSIONS_PER_IDENTITY);
   ASSERT_UEQ(o.max_handles, CF_SRV_DEFAULT_MAX_HANDLES);
+  ASSERT_UEQ(o.image_cache, CF_IMAGE_CACHE_DEFAULT);
   ASSERT_UEQ(o.memory_quota, 0);
   ASSERT_NULL(o.driver);
   ASSERT_EQ(o.log_level_set, 0);
@@ -196,6 +200,7 @@ static void test_errors(void)
   bad_conf("[limits]\nmemory_quota = 12X\n",
            "2: [limits] memory_quota: \"12X\" is not a number");
   bad_conf("[limits]\nmax_handles = 3\n", "2: [limits] max_handles: \"3\" is out of range");
+  bad_conf("[limits]\nimage_cache = 65G\n", "2: [limits] image_cache: \"65G\" is out of range");
   bad_conf("[listen]\naddress = http://example.com:80\n",
            "2: [listen] address: ");
   bad_conf("[listen]\naddress = tcp://h:99999\n", "2: [listen] address: ");

@@ -2,8 +2,8 @@
  * the cache computes itself (the known vector of "abc"), lookups give the
  * bytes back NUL-terminated, an image over the cap is not kept, the least
  * recently used image goes first (a lookup counts as a use), and hex names
- * parse only as 64 lowercase hex digits. The cap comes from
- * CUFERRY_IMAGE_CACHE, set here before the first use. */
+ * parse only as 64 lowercase hex digits. The cap is set here before the
+ * first use, as the worker sets --image-cache. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,7 +27,7 @@ int main(void)
   const uint8_t *got;
   uint64_t len;
 
-  ASSERT_EQ(setenv("CUFERRY_IMAGE_CACHE", "1K", 1), 0); /* 1024 bytes */
+  cf__image_cache_configure(1024);
 
   /* The hash is SHA-256, printed and parsed as lowercase hex. */
   ASSERT_EQ(cf__image_hash((const uint8_t *)"abc", 3, h), 0);

@@ -147,7 +147,7 @@ static void test_usage(void)
     "--help", "--version", "--config", "--check-config", "--hash-token",
     "--new-token", "--tls-cert", "--tls-key", "--tls-client-ca", "--tokens",
     "--memory-quota", "--max-sessions", "--max-sessions-per-identity",
-    "--max-handles", "--user", "--log-level", "FILES", "EXAMPLES",
+    "--max-handles", "--image-cache", "--user", "--log-level", "FILES", "EXAMPLES",
     "[quota]", "max_sessions_per_identity",
   };
   char buf[16384];
