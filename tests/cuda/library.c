@@ -5,6 +5,10 @@
  * second call), a launch through a CUkernel and through its CUfunction,
  * cuLibraryGetGlobal, cuKernelSetCacheConfig, cuFuncSetSharedMemConfig, and
  * cuCtxDetach. Bad handles are an unloaded library and its kernels.
+ * Lookups by name come in the hundreds, as cudart makes them (the stub
+ * answers them from a table of the library's kernels: client/
+ * kernel_table.c), with a name the library lacks, and again after the
+ * library is loaded anew.
  *
  * usage: library
  *
@@ -32,6 +36,30 @@ static const char lib_ptx[] =
   "}\n";
 
 #define EXPECT CF_EXPECT_CODE
+
+/* Many lookups by name: always the same kernel for a name; NOT_FOUND for
+ * a name the library lacks (a prefix of one it has, one it has with more
+ * after it, ""); INVALID_VALUE without a name or an out pointer. */
+static void lookups(struct cf_host *h, CUlibrary lib, CUkernel kfill, CUkernel kcount)
+{
+  int wrong = 0;
+
+  for (int i = 0; i < 300; i++) {
+    CUkernel k = NULL;
+
+    wrong += cuLibraryGetKernel(&k, lib, i % 2 ? "k_fill" : "k_count") != CUDA_SUCCESS ||
+             k != (i % 2 ? kfill : kcount);
+  }
+  for (int i = 0; i < 2; i++) {
+    CUkernel k = NULL;
+
+    wrong += cuLibraryGetKernel(&k, lib, i ? "k_fil" : "k_fill_") != CUDA_ERROR_NOT_FOUND;
+  }
+  cf_host_result(h, wrong == 0, "300 lookups by name", "%d wrong", wrong);
+  EXPECT(h, cuLibraryGetKernel(&kfill, lib, ""), CUDA_ERROR_NOT_FOUND);
+  EXPECT(h, cuLibraryGetKernel(&kfill, lib, NULL), CUDA_ERROR_INVALID_VALUE);
+  EXPECT(h, cuLibraryGetKernel(NULL, lib, "k_fill"), CUDA_ERROR_INVALID_VALUE);
+}
 
 int main(void)
 {
@@ -92,6 +120,7 @@ int main(void)
   cf_host_result(&h, n1 && n1 == n2 && strcmp(n1, "k_fill") == 0, "cuFuncGetName",
                  "'%s' at %p then %p", n1 ? n1 : "(null)", (const void *)n1, (const void *)n2);
   EXPECT(&h, cuFuncGetName(NULL, ffill), CUDA_ERROR_INVALID_VALUE);
+  lookups(&h, lib, kfill, kcount);
 
   /* Launches through the kernel and through its function; the global. */
   CF_CHECK(&h, cuMemAlloc(&d, sizeof out));
@@ -136,6 +165,19 @@ int main(void)
   EXPECT(&h, cuKernelGetName(&n1, kfill), CUDA_ERROR_INVALID_HANDLE);
   EXPECT(&h, cuKernelSetCacheConfig(kfill, CU_FUNC_CACHE_PREFER_L1, h.dev),
          CUDA_ERROR_INVALID_HANDLE);
+  EXPECT(&h, cuLibraryGetKernel(&kfill, lib, "k_fill"), CUDA_ERROR_INVALID_HANDLE);
+
+  /* Loaded anew: its kernels are found again, and run. */
+  CF_CHECK(&h, cuLibraryLoadData(&lib, lib_ptx, NULL, NULL, 0, NULL, NULL, 0));
+  EXPECT(&h, cuLibraryGetKernel(&kfill, lib, "k_fill"), CUDA_SUCCESS);
+  EXPECT(&h, cuLibraryGetKernel(&kcount, lib, "k_nothing"), CUDA_ERROR_NOT_FOUND);
+  v = 9;
+  EXPECT(&h, cuLaunchKernel((CUfunction)kfill, 1, 1, 1, 32, 1, 1, 0, NULL, fill_args, NULL),
+         CUDA_SUCCESS);
+  CF_CHECK(&h, cuMemcpyDtoH(out, d, sizeof out));
+  cf_host_result(&h, out[0] == 9 && out[31] == 40, "launch after loading anew",
+                 "out[0] %u out[31] %u", out[0], out[31]);
+  CF_CHECK(&h, cuLibraryUnload(lib));
 
   /* cuCtxDetach ends a context made by cuCtxCreate. */
   CUcontext c2 = NULL;
