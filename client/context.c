@@ -124,6 +124,7 @@ CF_EXPORT CUresult CUDAAPI cuDevicePrimaryCtxRelease_v2(CUdevice dev)
   if (r == CUDA_SUCCESS &&
       cf__rpc_cuDevicePrimaryCtxGetState(dev, &flags, &active) == CUDA_SUCCESS && !active) {
     cf__funcattr_forget_all();
+    cf__kernel_table_forget_modules();
     primary_gone(dev);
   }
   return r;
@@ -134,6 +135,7 @@ CF_EXPORT CUresult CUDAAPI cuDevicePrimaryCtxReset_v2(CUdevice dev)
   CUresult r = cf__rpc_cuDevicePrimaryCtxReset_v2(dev);
   if (r == CUDA_SUCCESS) {
     cf__funcattr_forget_all();
+    cf__kernel_table_forget_modules();
     primary_gone(dev);
   }
   return r;

@@ -334,6 +334,11 @@ const char *cf__intern_string(const char *s);
  * call that ended them. Thread-safe. */
 void cf__funcattr_forget_all(void);
 
+/* Drop the table of names of the module or library with this id, or of
+ * every module (their context ended): kernel_table.c. */
+void cf__kernel_table_forget(uint64_t handle);
+void cf__kernel_table_forget_modules(void);
+
 /* --- image.c: module images sent once per session ------------------------ */
 
 /* Load the image b of len bytes as cuModuleLoadData (library NULL) or

@@ -462,6 +462,50 @@ CF_EMU_EXPORT CUresult CUDAAPI cuModuleGetFunction(CUfunction *hfunc,
   return r;
 }
 
+CF_EMU_EXPORT CUresult CUDAAPI cuModuleGetFunctionCount(unsigned int *count, CUmodule mod)
+{
+  CUcontext ctx;
+  CUresult r;
+
+  if ((r = cf__emu_lock_ctx(&ctx)) != CUDA_SUCCESS)
+    return r;
+  if (!cf__emu_handle_live(mod, CF_EMU_KIND_MODULE))
+    r = CUDA_ERROR_INVALID_HANDLE;
+  else if (!count)
+    r = CUDA_ERROR_INVALID_VALUE;
+  else
+    *count = cf_ptx_module_entry_count(mod->ptx);
+  cf__emu_unlock();
+  return r;
+}
+
+/* The module's entry functions in declaration order, each made as
+ * cuModuleGetFunction would make it. */
+CF_EMU_EXPORT CUresult CUDAAPI cuModuleEnumerateFunctions(CUfunction *functions,
+                                                          unsigned int numFunctions,
+                                                          CUmodule mod)
+{
+  CUcontext ctx;
+  CUresult r;
+
+  if ((r = cf__emu_lock_ctx(&ctx)) != CUDA_SUCCESS)
+    return r;
+  if (!cf__emu_handle_live(mod, CF_EMU_KIND_MODULE)) {
+    r = CUDA_ERROR_INVALID_HANDLE;
+  } else if (!functions || numFunctions == 0) {
+    r = CUDA_ERROR_INVALID_VALUE;
+  } else {
+    const struct cf_ptx_kernel *k;
+
+    for (unsigned i = 0; r == CUDA_SUCCESS && i < numFunctions &&
+                         (k = cf_ptx_module_entry(mod->ptx, i));
+         i++)
+      r = cf__emu_module_function(mod, cf_ptx_kernel_name(k), &functions[i], NULL);
+  }
+  cf__emu_unlock();
+  return r;
+}
+
 CUresult cf__emu_module_global(CUmodule m, const char *name, CUdeviceptr *dptr,
                                size_t *bytes)
 {

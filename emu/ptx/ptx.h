@@ -34,6 +34,13 @@ void cf_ptx_module_free(struct cf_ptx_module *m);
 const struct cf_ptx_kernel *cf_ptx_module_kernel(const struct cf_ptx_module *m,
                                                  const char *name);
 
+/* The module's .entry kernels, in declaration order: how many, the index-th
+ * (NULL past the end), and a kernel's name. Valid while m lives. */
+unsigned cf_ptx_module_entry_count(const struct cf_ptx_module *m);
+const struct cf_ptx_kernel *cf_ptx_module_entry(const struct cf_ptx_module *m,
+                                                unsigned index);
+const char *cf_ptx_kernel_name(const struct cf_ptx_kernel *k);
+
 /* Kernel parameters in declaration order: offset and size in the packed
  * parameter buffer (offsets honour each .param's alignment). Returns 0, or
  * CF_EINVAL when index >= count. */

@@ -77,6 +77,26 @@ const struct cf_ptx_kernel *cf_ptx_module_kernel(const struct cf_ptx_module *m,
   return NULL;
 }
 
+unsigned cf_ptx_module_entry_count(const struct cf_ptx_module *m) {
+  unsigned n = 0;
+
+  for (uint32_t i = 0; m != NULL && i < m->nkernels; i++)
+    n += m->kernels[i].is_entry != 0;
+  return n;
+}
+
+const struct cf_ptx_kernel *cf_ptx_module_entry(const struct cf_ptx_module *m,
+                                                unsigned index) {
+  for (uint32_t i = 0; m != NULL && i < m->nkernels; i++)
+    if (m->kernels[i].is_entry && index-- == 0)
+      return &m->kernels[i];
+  return NULL;
+}
+
+const char *cf_ptx_kernel_name(const struct cf_ptx_kernel *k) {
+  return k ? k->name : NULL;
+}
+
 unsigned cf_ptx_kernel_param_count(const struct cf_ptx_kernel *k) {
   return k ? k->nparams : 0;
 }

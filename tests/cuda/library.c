@@ -8,7 +8,9 @@
  * Lookups by name come in the hundreds, as cudart makes them (the stub
  * answers them from a table of the library's kernels: client/
  * kernel_table.c), with a name the library lacks, and again after the
- * library is loaded anew.
+ * library is loaded anew. The same image as a module: its functions
+ * counted, listed and looked up by name in the hundreds, and looked up
+ * again after the module, or the context holding it, has gone.
  *
  * usage: library
  *
@@ -59,6 +61,45 @@ static void lookups(struct cf_host *h, CUlibrary lib, CUkernel kfill, CUkernel k
   EXPECT(h, cuLibraryGetKernel(&kfill, lib, ""), CUDA_ERROR_NOT_FOUND);
   EXPECT(h, cuLibraryGetKernel(&kfill, lib, NULL), CUDA_ERROR_INVALID_VALUE);
   EXPECT(h, cuLibraryGetKernel(NULL, lib, "k_fill"), CUDA_ERROR_INVALID_VALUE);
+}
+
+/* The library's image as a module: two functions, counted and listed in
+ * declaration order under their names, found by name many times (the same
+ * handle as listed), NOT_FOUND for a name it lacks, run through; after
+ * cuModuleUnload every lookup says INVALID_HANDLE. */
+static void module_functions(struct cf_host *h, CUdeviceptr d)
+{
+  CUmodule m = NULL;
+  CUfunction fs[3] = { 0 }, f = NULL;
+  unsigned count = 0, v = 5, out[32];
+  const char *name = NULL;
+  int wrong = 0;
+  void *args[] = { &d, &v };
+
+  CF_CHECK(h, cuModuleLoadData(&m, lib_ptx));
+  EXPECT(h, cuModuleGetFunctionCount(&count, m), CUDA_SUCCESS);
+  cf_host_result(h, count == 2, "a module of two functions", "count %u", count);
+  EXPECT(h, cuModuleGetFunctionCount(NULL, m), CUDA_ERROR_INVALID_VALUE);
+  EXPECT(h, cuModuleEnumerateFunctions(fs, 0, m), CUDA_ERROR_INVALID_VALUE);
+  EXPECT(h, cuModuleEnumerateFunctions(fs, 3, m), CUDA_SUCCESS);
+  EXPECT(h, cuFuncGetName(&name, fs[0]), CUDA_SUCCESS);
+  cf_host_result(h, name && !strcmp(name, "k_fill") && !fs[2], "listed in declaration order",
+                 "first '%s', third %p", name ? name : "(null)", (void *)fs[2]);
+  for (int i = 0; i < 300; i++) {
+    wrong += cuModuleGetFunction(&f, m, i % 2 ? "k_fill" : "k_count") != CUDA_SUCCESS ||
+             f != fs[i % 2 ? 0 : 1];
+  }
+  cf_host_result(h, wrong == 0, "300 function lookups by name", "%d wrong", wrong);
+  EXPECT(h, cuModuleGetFunction(&f, m, "k_fil"), CUDA_ERROR_NOT_FOUND);
+  EXPECT(h, cuModuleGetFunction(&f, m, NULL), CUDA_ERROR_INVALID_VALUE);
+  EXPECT(h, cuModuleGetFunction(&f, m, "k_fill"), CUDA_SUCCESS);
+  EXPECT(h, cuLaunchKernel(f, 1, 1, 1, 32, 1, 1, 0, NULL, args, NULL), CUDA_SUCCESS);
+  CF_CHECK(h, cuMemcpyDtoH(out, d, sizeof out));
+  cf_host_result(h, out[0] == 5 && out[31] == 36, "launch through a function found by name",
+                 "out[0] %u out[31] %u", out[0], out[31]);
+  CF_CHECK(h, cuModuleUnload(m));
+  EXPECT(h, cuModuleGetFunction(&f, m, "k_fill"), CUDA_ERROR_INVALID_HANDLE);
+  EXPECT(h, cuModuleGetFunctionCount(&count, m), CUDA_ERROR_INVALID_HANDLE);
 }
 
 int main(void)
@@ -179,12 +220,20 @@ int main(void)
                  "out[0] %u out[31] %u", out[0], out[31]);
   CF_CHECK(&h, cuLibraryUnload(lib));
 
-  /* cuCtxDetach ends a context made by cuCtxCreate. */
+  module_functions(&h, d);
+
+  /* cuCtxDetach ends a context made by cuCtxCreate; its module goes with it. */
   CUcontext c2 = NULL;
+  CUmodule m2 = NULL;
+  CUfunction f3 = NULL;
   unsigned api = 0;
   CF_CHECK(&h, cuCtxCreate(&c2, NULL, 0, h.dev));
+  CF_CHECK(&h, cuModuleLoadData(&m2, lib_ptx));
+  EXPECT(&h, cuModuleGetFunction(&f3, m2, "k_fill"), CUDA_SUCCESS);
   EXPECT(&h, cuCtxDetach(c2), CUDA_SUCCESS);
   EXPECT(&h, cuCtxGetApiVersion(c2, &api), CUDA_ERROR_INVALID_CONTEXT);
+  CF_CHECK(&h, cuCtxSetCurrent(h.ctx));
+  EXPECT(&h, cuModuleGetFunction(&f3, m2, "k_fill"), CUDA_ERROR_INVALID_HANDLE);
   CF_CHECK(&h, cuCtxSetCurrent(h.ctx));
 
   CF_CHECK(&h, cuMemFree(d));

@@ -514,6 +514,12 @@ def client_rpc_body(r):
     if any("kills" in p.mods and p.vtype in ("CUmodule", "CUlibrary", "CUcontext")
            for p in handles):
         out.append("  cf__funcattr_forget_all();")
+    # So do the tables of their members' names (client/kernel_table.c).
+    for p in handles:
+        if "kills" in p.mods and p.vtype in ("CUmodule", "CUlibrary"):
+            out.append(f"  cf__kernel_table_forget((uint64_t)(uintptr_t){p.name});")
+        elif "kills" in p.mods and p.vtype == "CUcontext":
+            out.append("  cf__kernel_table_forget_modules();")
     out.append("  if (r != CUDA_SUCCESS)")
     out.append("    return r;")
     out.append("  r = (CUresult)rep->result;")
