@@ -9,6 +9,9 @@ packages=(meson ninja-build pkg-config gcc python3 libc6-dev
           libuv1-dev libprotobuf-c-dev protobuf-c-compiler
           libzstd-dev liblz4-dev libssl-dev libinih-dev libibverbs-dev librdmacm-dev
           clang libclang-rt-dev)  # clang and libFuzzer: scripts/fuzz.sh
+# The rdma suite's QEMU guest (tests/rdma/vm.sh): QEMU, busybox, rdma-core's
+# tools and providers; that script keeps the list.
+mapfile -t -O ${#packages[@]} packages < <("$(dirname "$0")/../tests/rdma/deps.sh" --list)
 
 missing=()
 for p in "${packages[@]}"; do

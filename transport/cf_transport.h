@@ -14,7 +14,7 @@
 /* A parsed server address: "tcp://host:port" (host may be a name, an IPv4
  * address or a bracketed IPv6 address; port 0..65535). */
 struct cf_url {
-  char scheme[8];  /* "tcp", "tls" (later "rdma") */
+  char scheme[8];  /* "tcp", "tls", "rdma" */
   char host[256];
   uint16_t port;
 };
@@ -34,8 +34,9 @@ void cf_url_format(const struct cf_url *u, char *buf, size_t len);
 struct cf_conn; /* opaque; one connected stream */
 
 /* Connect to u within timeout_ms (<= 0: no limit; name resolution is not
- * bounded by it). A scheme that is parseable but not built in ("rdma" for
- * now) gives CF_EUNSUP. So does "tls": a TLS connection needs a context (CA
+ * bounded by it). A scheme that is parseable but not built in ("rdma" in a
+ * build without libibverbs and librdmacm, or on a machine without an RDMA
+ * device) gives CF_EUNSUP. So does "tls": a TLS connection needs a context (CA
  * file, client certificate), so use cf_conn_connect_tls; err says so, and
  * there is deliberately no hidden default context that would trust the
  * system store behind the caller's back. On failure returns a negative CF_E* code and
@@ -114,6 +115,46 @@ uint64_t cf_monotonic_ns(void);
 /* Close and free; NULL is ignored. A TLS connection first tries to send its
  * close_notify without blocking. */
 void cf_conn_close(struct cf_conn *c);
+
+/* ---- RDMA (transport/rdma*.c) ---------------------------------------------
+ * rdma://HOST:PORT over librdmacm: one reliable-connected queue pair per
+ * connection carrying the byte stream in SEND/RECV messages with credit-based
+ * flow control. The client side is cf_conn_connect; the accepting side is
+ * the listener below. cf_conn_fd of an RDMA connection is an epoll fd that
+ * becomes readable when a message or a disconnect may have arrived (poll it
+ * like a socket); cf_conn_buffered counts the bytes already received. Every
+ * function below returns CF_EUNSUP ("this build has no RDMA") in a build
+ * without libibverbs and librdmacm, and CF_EUNSUP too when the machine has
+ * no RDMA device. A listener is used by one thread at a time. */
+
+struct cf_rdma_listener; /* opaque */
+
+/* Listen on u (scheme "rdma"; host an address of an RDMA device's netdev, or
+ * 0.0.0.0; port 0 picks one). Returns 0 with *out owned by the caller (free
+ * with cf_rdma_listener_free), or CF_EUNSUP, CF_EADDR (scheme not rdma),
+ * CF_ENOTFOUND (no such host), CF_EIO (bind or listen failed), CF_ENOMEM,
+ * with a one-line reason in err. */
+int cf_rdma_listen(const struct cf_url *u, struct cf_rdma_listener **out, char *err,
+                   size_t errlen);
+
+/* The port the listener is bound to (host order), or -1 when l is NULL. */
+int cf_rdma_listener_port(const struct cf_rdma_listener *l);
+
+/* An fd that is readable when a connection request may be waiting, for
+ * poll(2) only; -1 when l is NULL. */
+int cf_rdma_listener_fd(const struct cf_rdma_listener *l);
+
+/* Wait up to timeout_ms (<= 0: no limit) for one connection request and
+ * accept it. Returns 0 with *out owned by the caller (free with
+ * cf_conn_close; it stays valid after the listener is freed), or
+ * CF_ETIMEDOUT (nothing came; *out NULL), CF_EIO, CF_ENOMEM, CF_ECLOSED (the
+ * peer left during the accept), with a one-line reason in err. */
+int cf_rdma_accept(struct cf_rdma_listener *l, int timeout_ms, struct cf_conn **out, char *err,
+                   size_t errlen);
+
+/* Stop listening and free; NULL is ignored. Connections accepted from it
+ * are not affected. */
+void cf_rdma_listener_free(struct cf_rdma_listener *l);
 
 /* ---- TLS (transport/tls.c, tls_ctx.c) -----------------------------------
  * TLS 1.3 only with OpenSSL's default TLS 1.3 cipher suites; no session

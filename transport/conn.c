@@ -35,7 +35,11 @@ static const struct {
 } transports[] = {
   { "tcp", &cf__tcp_ops },
   { "tls", &cf__tls_ops },
+#if CF_HAVE_RDMA
+  { "rdma", &cf__rdma_ops },
+#else
   { "rdma", NULL },
+#endif
 };
 
 static int lookup(const char *scheme, const struct cf_transport_ops **ops)
@@ -163,7 +167,8 @@ int cf_conn_set_timeout(struct cf_conn *c, int timeout_ms)
 {
   if (!c || timeout_ms < 0)
     return CF_EINVAL;
-  return c->ops->set_timeout(c, timeout_ms);
+  c->timeout_ms = timeout_ms; /* each transport's reads honour it */
+  return 0;
 }
 
 void cf_conn_peer(const struct cf_conn *c, char *buf, size_t len)
@@ -174,7 +179,7 @@ void cf_conn_peer(const struct cf_conn *c, char *buf, size_t len)
     snprintf(buf, len, "?");
     return;
   }
-  c->ops->peer(c, buf, len);
+  snprintf(buf, len, "%s", c->peer);
 }
 
 void cf_conn_close(struct cf_conn *c)
@@ -334,6 +339,27 @@ int cf__conn_wait_writable(struct cf_conn *c, int64_t deadline_ms)
     if (revents & (POLLOUT | POLLERR | POLLHUP | POLLNVAL))
       return 0; /* the send tells whether it was room or an error */
   }
+}
+
+int cf__conn_ra_put(struct cf_conn *c, const void *buf, size_t len)
+{
+  struct cf_read_ahead *ra = &c->ra;
+  size_t space;
+
+  if (len > ra_room(ra))
+    return CF_ETOOBIG;
+  while (len > 0) {
+    space = ra_space(ra);
+    if (space == 0)
+      return CF_ENOMEM;
+    if (space > len)
+      space = len;
+    memcpy(ra->buf + ra->len, buf, space);
+    ra->len += space;
+    buf = (const uint8_t *)buf + space;
+    len -= space;
+  }
+  return 0;
 }
 
 size_t cf__conn_ra_take(struct cf_conn *c, void *buf, size_t len)

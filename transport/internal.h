@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "cf_transport.h"
+#include "config.h"
 
 /* ---- Connection base ---------------------------------------------------- */
 
@@ -58,8 +59,6 @@ struct cf_transport_ops {
   int (*from_fd)(int fd, struct cf_conn **out);
   int (*writev)(struct cf_conn *c, const struct iovec *iov, int iovcnt);
   int (*read_exact)(struct cf_conn *c, void *buf, size_t len);
-  int (*set_timeout)(struct cf_conn *c, int timeout_ms);
-  void (*peer)(const struct cf_conn *c, char *buf, size_t len);
   void (*close)(struct cf_conn *c);
   /* NULL when the transport has no peer identity (conn.c then answers
    * CF_ENOTFOUND); buf is non-NULL with len > 0 and already "". */
@@ -79,6 +78,125 @@ extern const struct cf_transport_ops cf__tcp_ops;
 /* tls.c, or tls_none.c in a build without OpenSSL; its connect and from_fd
  * refuse (a TLS connection needs a context: cf_conn_connect_tls). */
 extern const struct cf_transport_ops cf__tls_ops;
+/* rdma.c when built with libibverbs and librdmacm; NULL-equivalent rows
+ * otherwise (conn.c then answers CF_EUNSUP for "rdma"). */
+#if CF_HAVE_RDMA
+extern const struct cf_transport_ops cf__rdma_ops;
+#endif
+
+/* ---- RDMA flow control (rdma_credit.c), pure logic for rdma.c ------------ */
+
+/* Credits for one direction of an RDMA connection (rules in rdma_credit.c).
+ * All counts are in messages (one receive buffer each). */
+struct cf__rdma_credit {
+  uint32_t window;    /* the peer's data receive buffers */
+  uint32_t avail;     /* data SENDs we may still post */
+  uint32_t held;      /* peer data messages received and not yet reposted */
+  uint32_t owed;      /* buffers reposted and not yet returned to the peer */
+  uint32_t threshold; /* owed at which a credit-only message is due */
+};
+
+/* Start with avail = window. Returns 0, or CF_EINVAL when window or
+ * threshold is 0, threshold > window, or reserve (the extra receive buffers
+ * for credit-only messages) < ceil(window / threshold). */
+int cf__rdma_credit_init(struct cf__rdma_credit *cr, uint32_t window, uint32_t threshold,
+                         uint32_t reserve);
+/* Spend one credit for a data SEND: 1 when taken, 0 when none is left. */
+int cf__rdma_credit_take(struct cf__rdma_credit *cr);
+/* The credits to put in an outgoing header (all owed); owed becomes 0. */
+uint32_t cf__rdma_credit_piggyback(struct cf__rdma_credit *cr);
+/* The peer returned n credits. Returns 0, or CF_EPROTO when that would make
+ * avail exceed window (nothing changes then). */
+int cf__rdma_credit_grant(struct cf__rdma_credit *cr, uint32_t n);
+/* A data message arrived. Returns 0, or CF_EPROTO when the peer had no
+ * credit for it (held + owed would exceed window; nothing changes). */
+int cf__rdma_credit_received(struct cf__rdma_credit *cr);
+/* A data buffer was consumed and reposted: one more credit is owed. */
+void cf__rdma_credit_reposted(struct cf__rdma_credit *cr);
+/* Non-zero when owed has reached threshold (send a credit-only message
+ * unless a data SEND is about to carry them). */
+int cf__rdma_credit_update_due(const struct cf__rdma_credit *cr);
+
+/* ---- RDMA connections (rdma.c data path, rdma_cm.c setup) --------------- */
+
+#if CF_HAVE_RDMA
+/* Every message is one SEND into one pre-posted receive buffer: an 8-byte
+ * header (le32 credits returned, le32 CF__RDMA_MAGIC) and up to
+ * CF__RDMA_BUF_SIZE - CF__RDMA_HDR_SIZE bytes of the stream; no payload
+ * means a credit-only message. 64 KiB amortises the per-message cost (one
+ * completion each side, one header) while 36 of them per side keep the
+ * registered memory of a connection near 3.3 MiB. */
+#define CF__RDMA_BUF_SIZE ((size_t)64 << 10)
+#define CF__RDMA_HDR_SIZE 8
+#define CF__RDMA_MAGIC 0x44524643u /* "CFRD" */
+/* Receive buffers the peer may fill with data: the credit window. */
+#define CF__RDMA_WINDOW 32u
+/* Owed credits worth a message of their own (a quarter of the window, so a
+ * streaming sender sees credits long before it runs dry) ... */
+#define CF__RDMA_CREDIT_THRESHOLD 8u
+/* ... hence window / threshold extra receive buffers for credit-only
+ * messages (rdma_credit.c explains why that bound holds). */
+#define CF__RDMA_RESERVE (CF__RDMA_WINDOW / CF__RDMA_CREDIT_THRESHOLD)
+#define CF__RDMA_RECV_BUFS (CF__RDMA_WINDOW + CF__RDMA_RESERVE)
+/* Registered send buffers: bounds the send queue; more than the window buys
+ * nothing, as each data SEND needs a credit too. */
+#define CF__RDMA_SEND_BUFS 16u
+
+struct rdma_event_channel; /* librdmacm and libibverbs, by tag */
+struct rdma_cm_id;
+struct ibv_pd;
+struct ibv_comp_channel;
+struct ibv_cq;
+struct ibv_mr;
+
+struct cf__rdma_conn {
+  struct cf_conn base;       /* first; base.fd is an epoll fd over rx_ch and
+                                cm_ch, for callers' poll */
+  struct rdma_event_channel *cm_ch; /* this connection's own CM events */
+  struct rdma_cm_id *id;     /* owns the QP */
+  struct ibv_pd *pd;
+  struct ibv_comp_channel *rx_ch, *tx_ch;
+  struct ibv_cq *rx_cq, *tx_cq; /* separate, so a send completion never
+                                   wakes a reader polling base.fd */
+  uint8_t *rx_mem, *tx_mem;  /* RECV_BUFS / SEND_BUFS buffers of BUF_SIZE */
+  struct ibv_mr *rx_mr, *tx_mr;
+  int rx_armed, tx_armed;    /* CQ notification requested, event not got */
+  /* Received data buffers in arrival order: ring of buffer indices with
+   * their payload lengths; the head is read from rx_off on. */
+  uint32_t rx_ring[CF__RDMA_RECV_BUFS];
+  uint32_t rx_len[CF__RDMA_RECV_BUFS];
+  uint32_t rx_head, rx_count;
+  size_t rx_off;
+  size_t rx_bytes;           /* unread payload bytes in the ring */
+  uint32_t tx_free[CF__RDMA_SEND_BUFS]; /* free send buffer indices */
+  uint32_t tx_nfree;
+  struct cf__rdma_credit cr;
+  int err;                   /* sticky CF_E*: CF_ECLOSED (flushed), CF_EIO,
+                                CF_EPROTO (peer broke the credit rules) */
+  int peer_gone;             /* RDMA_CM_EVENT_DISCONNECTED seen */
+  int connected;             /* established: disconnect at close */
+};
+
+/* Allocate c for id (whose verbs context picks the device; the caller keeps
+ * owning id and cm_ch until this succeeds), with its PD, CQs, completion
+ * channels, QP, registered buffers and epoll fd, every receive posted.
+ * Returns 0 with *out owning id and cm_ch, or CF_E* with err set. */
+int cf__rdma_conn_new(struct rdma_cm_id *id, struct rdma_event_channel *cm_ch,
+                      struct cf__rdma_conn **out, char *err, size_t errlen);
+/* Post receive buffer i. Returns 0 or CF_EIO. */
+int cf__rdma_post_recv(struct cf__rdma_conn *c, uint32_t i);
+/* Disconnect (after the sends in flight complete, briefly bounded), free
+ * every resource, the id and cm_ch. */
+void cf__rdma_conn_free(struct cf__rdma_conn *c);
+/* Connect to u (the ops' connect; rdma_cm.c). */
+int cf__rdma_connect(const struct cf_url *u, int timeout_ms, struct cf_conn **out,
+                     char *err, size_t errlen);
+/* Wait for the sends in flight to complete, until deadline_ms (rdma.c;
+ * close uses it so the peer has every byte before the disconnect). */
+void cf__rdma_drain_sends(struct cf__rdma_conn *c, int64_t deadline_ms);
+/* Set fd close-on-exec and non-blocking. Returns 0 or -1 (errno). */
+int cf__rdma_fd_setup(int fd);
+#endif
 
 /* ---- Helpers (conn.c) --------------------------------------------------- */
 
@@ -108,6 +226,12 @@ int cf__conn_wait_writable(struct cf_conn *c, int64_t deadline_ms);
  * afterwards and finds ra.err set returns that instead of reading the
  * socket. */
 size_t cf__conn_ra_take(struct cf_conn *c, void *buf, size_t len);
+
+/* For a transport without a socket (RDMA): append len received bytes to the
+ * read-ahead. Returns 0, CF_ETOOBIG when they would pass ra.max (nothing is
+ * copied; also when read-ahead is off), or CF_ENOMEM (a part may have been
+ * copied: the connection is then unusable). */
+int cf__conn_ra_put(struct cf_conn *c, const void *buf, size_t len);
 
 /* Free the read-ahead buffer (transports' close). */
 void cf__conn_ra_free(struct cf_conn *c);

@@ -346,17 +346,6 @@ static int tcp_read_exact(struct cf_conn *c, void *buf, size_t len)
   return 0;
 }
 
-static int tcp_set_timeout(struct cf_conn *c, int timeout_ms)
-{
-  c->timeout_ms = timeout_ms;
-  return 0;
-}
-
-static void tcp_peer(const struct cf_conn *c, char *buf, size_t len)
-{
-  snprintf(buf, len, "%s", c->peer);
-}
-
 static void tcp_close(struct cf_conn *c)
 {
   if (c->fd >= 0)
@@ -371,7 +360,5 @@ const struct cf_transport_ops cf__tcp_ops = {
   .from_fd = tcp_from_fd,
   .writev = tcp_writev,
   .read_exact = tcp_read_exact,
-  .set_timeout = tcp_set_timeout,
-  .peer = tcp_peer,
   .close = tcp_close,
 };

@@ -344,17 +344,6 @@ static size_t tls_pending(const struct cf_conn *c)
   return SSL_has_pending(tc->ssl) ? 1 : 0;
 }
 
-static int tls_set_timeout(struct cf_conn *c, int timeout_ms)
-{
-  c->timeout_ms = timeout_ms;
-  return 0;
-}
-
-static void tls_peer(const struct cf_conn *c, char *buf, size_t len)
-{
-  snprintf(buf, len, "%s", c->peer);
-}
-
 static void tls_close(struct cf_conn *c)
 {
   struct cf_tls_conn *tc = (struct cf_tls_conn *)c;
@@ -413,8 +402,6 @@ const struct cf_transport_ops cf__tls_ops = {
   .from_fd = tls_from_fd,
   .writev = tls_writev,
   .read_exact = tls_read_exact,
-  .set_timeout = tls_set_timeout,
-  .peer = tls_peer,
   .close = tls_close,
   .identity = tls_identity,
   .pending = tls_pending,

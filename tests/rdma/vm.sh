@@ -230,7 +230,9 @@ add() {
     add "$link" "${2:-}"
   elif [[ -d $p ]]; then
     files+=("$p")
-    for f in "$p"/* "$p"/.[!.]*; do [[ -e $f || -L $f ]] && add "$f" "${2:-}"; done
+    for f in "$p"/* "$p"/.[!.]*; do
+      if [[ -e $f || -L $f ]]; then add "$f" "${2:-}"; fi  # an unmatched glob stays literal
+    done
   elif [[ -f $p ]]; then
     files+=("$p")
     [[ -n ${2:-} ]] && return 0
@@ -286,7 +288,7 @@ status() { echo "\$1" >/dev/ttyS1; busybox poweroff -f; }
 fail() { echo "vm.sh-guest: \$*"; status boot-failed; }
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
 mkdir -p /dev/pts /dev/shm; mount -t devpts pts /dev/pts; mount -t tmpfs shm /dev/shm
-mount -t tmpfs tmp /tmp; mount -t tmpfs run /run
+mkdir -p /tmp; chmod 1777 /tmp; mount -t tmpfs run /run  # /tmp stays the initramfs's: --copy may put files there
 exec </dev/null >/dev/console 2>&1
 # No CR before each LF: the command's output comes back byte for byte.
 stty -onlcr </dev/console; stty -onlcr </dev/ttyS1

@@ -1,0 +1,461 @@
+/* The RDMA transport's data path: the cf_transport_ops for "rdma" over one
+ * connection that rdma_cm.c set up (a reliable-connected QP, registered
+ * receive and send buffers, one CQ and completion channel each way).
+ *
+ * The byte stream travels in SEND messages of up to 64 KiB. writev copies
+ * the caller's bytes into free registered send buffers (gathering small
+ * iovecs into one message) and posts them, each spending a credit
+ * (rdma_credit.c); read_exact copies out of the received buffers in arrival
+ * order and reposts each one it empties, owing the peer a credit that goes
+ * back in the next header, or in a credit-only message once enough are owed.
+ *
+ * Completions: poll both CQs for a bounded spin, then arm the CQ and block in
+ * poll(2) on the completion channels and the CM channel (a disconnect), got
+ * events acked at once. Before any call returns, the receive CQ is armed and
+ * empty, so that base.fd (an epoll fd over the receive channel and the CM
+ * channel) turns readable when the next message or a disconnect arrives;
+ * pending() reports bytes received and not read, which the poll cannot see.
+ *
+ * A write blocked for credits with read-ahead on moves received data into
+ * the read-ahead buffer (conn.c) and reposts those buffers, so two peers
+ * that both write large frames before reading cannot deadlock, as for TCP.
+ * One thread at a time per connection; conn.c has checked the arguments. */
+#include "internal.h"
+
+#include <errno.h>
+#include <infiniband/verbs.h>
+#include <poll.h>
+#include <rdma/rdma_cma.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cf_error.h"
+
+/* Busy-poll the CQs this long before sleeping on the channel: a reply that
+ * is microseconds away costs no system calls and no wake-up, while an idle
+ * connection burns at most this much CPU per wait. */
+#define SPIN_NS 20000u
+/* Completions taken per ibv_poll_cq call. */
+#define POLL_BATCH 16
+
+static struct cf__rdma_conn *rc_of(struct cf_conn *c)
+{
+  return (struct cf__rdma_conn *)c;
+}
+
+static void set_err(struct cf__rdma_conn *c, int err)
+{
+  if (!c->err)
+    c->err = err;
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+  p[2] = (uint8_t)(v >> 16);
+  p[3] = (uint8_t)(v >> 24);
+}
+
+static uint32_t get_le32(const uint8_t *p)
+{
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* ---- completions ----------------------------------------------------------- */
+
+/* Take one received message: check its header, take the credits it returns,
+ * and queue its payload (or repost at once: a credit-only message). */
+static void take_recv(struct cf__rdma_conn *c, uint32_t i, uint32_t byte_len)
+{
+  const uint8_t *p = c->rx_mem + (size_t)i * CF__RDMA_BUF_SIZE;
+  uint32_t payload;
+
+  if (byte_len < CF__RDMA_HDR_SIZE || byte_len > CF__RDMA_BUF_SIZE ||
+      get_le32(p + 4) != CF__RDMA_MAGIC ||
+      cf__rdma_credit_grant(&c->cr, get_le32(p)) < 0) {
+    set_err(c, CF_EPROTO);
+    return;
+  }
+  payload = byte_len - CF__RDMA_HDR_SIZE;
+  if (payload == 0) {
+    if (cf__rdma_post_recv(c, i) < 0)
+      set_err(c, CF_EIO);
+    return;
+  }
+  if (cf__rdma_credit_received(&c->cr) < 0) {
+    set_err(c, CF_EPROTO);
+    return;
+  }
+  c->rx_ring[(c->rx_head + c->rx_count) % CF__RDMA_RECV_BUFS] = i;
+  c->rx_len[i] = payload;
+  c->rx_count++;
+  c->rx_bytes += payload;
+}
+
+/* A failed work completion: flushed means the QP went to the error state
+ * (a disconnect, ours or the peer's); anything else is an I/O error. */
+static void wc_failed(struct cf__rdma_conn *c, const struct ibv_wc *wc)
+{
+  set_err(c, wc->status == IBV_WC_WR_FLUSH_ERR ? CF_ECLOSED : CF_EIO);
+}
+
+/* Poll both CQs empty; returns how many completions were taken. */
+static int poll_cqs(struct cf__rdma_conn *c)
+{
+  struct ibv_wc wc[POLL_BATCH];
+  int n, i, total = 0;
+
+  while ((n = ibv_poll_cq(c->rx_cq, POLL_BATCH, wc)) > 0) {
+    for (i = 0; i < n; i++) {
+      if (wc[i].status != IBV_WC_SUCCESS || wc[i].wr_id >= CF__RDMA_RECV_BUFS)
+        wc_failed(c, &wc[i]);
+      else
+        take_recv(c, (uint32_t)wc[i].wr_id, wc[i].byte_len);
+    }
+    total += n;
+  }
+  if (n < 0)
+    set_err(c, CF_EIO);
+  while ((n = ibv_poll_cq(c->tx_cq, POLL_BATCH, wc)) > 0) {
+    for (i = 0; i < n; i++) {
+      if (wc[i].status != IBV_WC_SUCCESS)
+        wc_failed(c, &wc[i]);
+      if (wc[i].wr_id < CF__RDMA_SEND_BUFS && c->tx_nfree < CF__RDMA_SEND_BUFS)
+        c->tx_free[c->tx_nfree++] = (uint32_t)wc[i].wr_id;
+    }
+    total += n;
+  }
+  if (n < 0)
+    set_err(c, CF_EIO);
+  return total;
+}
+
+/* Take the CM events waiting (never blocks: cm_ch's fd is non-blocking). A
+ * disconnect answers with our own, which flushes the QP. */
+static void poll_cm(struct cf__rdma_conn *c)
+{
+  struct rdma_cm_event *ev;
+  enum rdma_cm_event_type type;
+
+  while (rdma_get_cm_event(c->cm_ch, &ev) == 0) {
+    type = ev->event;
+    rdma_ack_cm_event(ev);
+    if (type == RDMA_CM_EVENT_DISCONNECTED || type == RDMA_CM_EVENT_DEVICE_REMOVAL) {
+      c->peer_gone = 1;
+      if (c->connected) {
+        (void)rdma_disconnect(c->id);
+        c->connected = 0;
+      }
+    }
+  }
+}
+
+static int progress(struct cf__rdma_conn *c)
+{
+  poll_cm(c);
+  return poll_cqs(c);
+}
+
+/* Get and ack the events a completion channel holds; clears *armed when one
+ * came. */
+static void drain_channel(struct ibv_comp_channel *ch, int *armed)
+{
+  struct ibv_cq *cq;
+  void *ctx;
+
+  while (ibv_get_cq_event(ch, &cq, &ctx) == 0) {
+    ibv_ack_cq_events(cq, 1);
+    *armed = 0;
+  }
+}
+
+static int arm(struct ibv_cq *cq, int *armed)
+{
+  if (*armed)
+    return 0;
+  if (ibv_req_notify_cq(cq, 0) != 0)
+    return CF_EIO;
+  *armed = 1;
+  return 0;
+}
+
+/* Wait for something to happen: a completion (a send one too when want_tx),
+ * a CM event, or deadline_ms (monotonic; < 0: never). Spins first, then
+ * arms and sleeps. Returns 0 (look again: it may have been spurious),
+ * CF_ETIMEDOUT or CF_EIO. */
+static int wait_event(struct cf__rdma_conn *c, int want_tx, int64_t deadline_ms)
+{
+  uint64_t start = cf_monotonic_ns();
+  struct pollfd p[3];
+  int n = 2, rc, wait;
+
+  do {
+    if (progress(c) > 0 || c->err || c->peer_gone)
+      return 0;
+  } while (cf_monotonic_ns() - start < SPIN_NS);
+  if (arm(c->rx_cq, &c->rx_armed) < 0 || (want_tx && arm(c->tx_cq, &c->tx_armed) < 0))
+    return CF_EIO;
+  /* What completed before the arming raises no event: look once more. */
+  if (progress(c) > 0 || c->err || c->peer_gone)
+    return 0;
+  p[0] = (struct pollfd){ .fd = c->rx_ch->fd, .events = POLLIN };
+  p[1] = (struct pollfd){ .fd = c->cm_ch->fd, .events = POLLIN };
+  if (want_tx)
+    p[n++] = (struct pollfd){ .fd = c->tx_ch->fd, .events = POLLIN };
+  for (;;) {
+    wait = -1;
+    if (deadline_ms >= 0) {
+      int64_t left = deadline_ms - cf_monotonic_ms();
+      if (left <= 0)
+        return CF_ETIMEDOUT;
+      wait = left > 1000000000 ? 1000000000 : (int)left;
+    }
+    rc = poll(p, (nfds_t)n, wait);
+    if (rc > 0)
+      break;
+    if (rc < 0 && errno != EINTR)
+      return CF_EIO;
+  }
+  drain_channel(c->rx_ch, &c->rx_armed);
+  if (want_tx)
+    drain_channel(c->tx_ch, &c->tx_armed);
+  return 0;
+}
+
+/* Leave the receive CQ armed and empty, so that base.fd turns readable on
+ * the next message: called before every return to the caller. */
+static void finish(struct cf__rdma_conn *c)
+{
+  /* An event whose completion a spin already took would leave base.fd
+   * readable for nothing, and a waiting thread spinning on it: ack it. */
+  drain_channel(c->rx_ch, &c->rx_armed);
+  if (arm(c->rx_cq, &c->rx_armed) < 0)
+    set_err(c, CF_EIO);
+  (void)progress(c);
+}
+
+/* ---- sending --------------------------------------------------------------- */
+
+static int post_send(struct cf__rdma_conn *c, uint32_t slot, size_t payload)
+{
+  uint8_t *buf = c->tx_mem + (size_t)slot * CF__RDMA_BUF_SIZE;
+  struct ibv_sge sge = {
+    .addr = (uintptr_t)buf,
+    .length = (uint32_t)(CF__RDMA_HDR_SIZE + payload),
+    .lkey = c->tx_mr->lkey,
+  };
+  struct ibv_send_wr wr = {
+    .wr_id = slot, .sg_list = &sge, .num_sge = 1,
+    .opcode = IBV_WR_SEND, .send_flags = IBV_SEND_SIGNALED,
+  };
+  struct ibv_send_wr *bad = NULL;
+
+  put_le32(buf, cf__rdma_credit_piggyback(&c->cr));
+  put_le32(buf + 4, CF__RDMA_MAGIC);
+  if (ibv_post_send(c->id->qp, &wr, &bad) != 0) {
+    c->tx_free[c->tx_nfree++] = slot;
+    set_err(c, CF_EIO);
+    return CF_EIO;
+  }
+  return 0;
+}
+
+/* The error a failed connection reports to writes and, once the received
+ * bytes are read, to reads. */
+static int conn_error(const struct cf__rdma_conn *c)
+{
+  if (c->err)
+    return c->err;
+  return c->peer_gone ? CF_ECLOSED : 0;
+}
+
+/* Send the owed credits in a message of their own when they are due; with
+ * block, wait for a send buffer if none is free (send completions need
+ * nothing from the peer's program, so this wait ends). */
+static int flush_credits(struct cf__rdma_conn *c, int block)
+{
+  int rc;
+
+  while (cf__rdma_credit_update_due(&c->cr) && !conn_error(c)) {
+    if (c->tx_nfree > 0)
+      return post_send(c, c->tx_free[--c->tx_nfree], 0);
+    if (!block)
+      return 0;
+    if ((rc = wait_event(c, 1, -1)) < 0)
+      return rc;
+  }
+  return 0;
+}
+
+/* Pop the head receive buffer (all read) and repost it. */
+static void repost_head(struct cf__rdma_conn *c)
+{
+  uint32_t i = c->rx_ring[c->rx_head];
+
+  c->rx_head = (c->rx_head + 1) % CF__RDMA_RECV_BUFS;
+  c->rx_count--;
+  c->rx_off = 0;
+  if (cf__rdma_post_recv(c, i) < 0) {
+    set_err(c, CF_EIO);
+    return;
+  }
+  cf__rdma_credit_reposted(&c->cr);
+}
+
+/* A write blocked for credits: with read-ahead on, move what was received
+ * into it and repost those buffers, so the peer, perhaps blocked writing to
+ * us, gets credits back (the read-ahead cap bounds the memory). */
+static void spill_to_read_ahead(struct cf__rdma_conn *c)
+{
+  while (c->rx_count > 0 && c->base.ra.max > 0) {
+    uint32_t i = c->rx_ring[c->rx_head];
+    size_t n = c->rx_len[i] - c->rx_off;
+    const uint8_t *p = c->rx_mem + (size_t)i * CF__RDMA_BUF_SIZE + CF__RDMA_HDR_SIZE + c->rx_off;
+    int rc = cf__conn_ra_put(&c->base, p, n);
+
+    if (rc == CF_ETOOBIG)
+      return;
+    if (rc < 0) {
+      set_err(c, rc);
+      return;
+    }
+    c->rx_bytes -= n;
+    repost_head(c);
+  }
+}
+
+static int rdma_writev(struct cf_conn *base, const struct iovec *iov, int iovcnt)
+{
+  struct cf__rdma_conn *c = rc_of(base);
+  const size_t room = CF__RDMA_BUF_SIZE - CF__RDMA_HDR_SIZE;
+  size_t off = 0, fill, n;
+  uint32_t slot;
+  uint8_t *dst;
+  int i = 0, rc = 0;
+
+  while (i < iovcnt && rc == 0) {
+    if (off == iov[i].iov_len) {
+      i++;
+      off = 0;
+      continue;
+    }
+    /* A credit and a send buffer, waiting for them as long as it takes (as
+     * a TCP write blocks on a full socket). */
+    for (;;) {
+      if ((rc = conn_error(c)) != 0)
+        goto out;
+      if (c->cr.avail > 0 && c->tx_nfree > 0)
+        break;
+      if (c->cr.avail == 0)
+        spill_to_read_ahead(c);
+      if ((rc = flush_credits(c, 0)) < 0 || (rc = wait_event(c, c->tx_nfree == 0, -1)) < 0)
+        goto out;
+    }
+    (void)cf__rdma_credit_take(&c->cr);
+    slot = c->tx_free[--c->tx_nfree];
+    dst = c->tx_mem + (size_t)slot * CF__RDMA_BUF_SIZE + CF__RDMA_HDR_SIZE;
+    /* Gather from the caller's entries until the buffer is full. */
+    for (fill = 0; fill < room && i < iovcnt;) {
+      n = iov[i].iov_len - off;
+      if (n > room - fill)
+        n = room - fill;
+      memcpy(dst + fill, (const uint8_t *)iov[i].iov_base + off, n);
+      fill += n;
+      off += n;
+      if (off == iov[i].iov_len) {
+        i++;
+        off = 0;
+      }
+    }
+    rc = post_send(c, slot, fill);
+  }
+out:
+  if (rc == 0)
+    rc = flush_credits(c, 1);
+  finish(c);
+  return rc;
+}
+
+/* ---- receiving ------------------------------------------------------------- */
+
+static int rdma_read_exact(struct cf_conn *base, void *buf, size_t len)
+{
+  struct cf__rdma_conn *c = rc_of(base);
+  int64_t deadline = base->timeout_ms > 0 ? cf_monotonic_ms() + base->timeout_ms : -1;
+  uint8_t *p = buf;
+  size_t got, n;
+  int rc = 0;
+
+  got = cf__conn_ra_take(base, p, len);
+  p += got;
+  len -= got;
+  while (len > 0) {
+    if (c->rx_count > 0) {
+      uint32_t i = c->rx_ring[c->rx_head];
+      n = c->rx_len[i] - c->rx_off;
+      if (n > len)
+        n = len;
+      memcpy(p, c->rx_mem + (size_t)i * CF__RDMA_BUF_SIZE + CF__RDMA_HDR_SIZE + c->rx_off, n);
+      p += n;
+      len -= n;
+      c->rx_off += n;
+      c->rx_bytes -= n;
+      if (c->rx_off == c->rx_len[i]) {
+        repost_head(c);
+        (void)flush_credits(c, 0);
+      }
+      continue;
+    }
+    (void)progress(c);
+    if (c->rx_count > 0)
+      continue;
+    if ((rc = conn_error(c)) != 0)
+      break; /* everything received before the end has been read */
+    if ((rc = flush_credits(c, 1)) < 0 || (rc = wait_event(c, 0, deadline)) < 0)
+      break;
+  }
+  if (rc == 0 || rc == CF_ETIMEDOUT) {
+    int frc = flush_credits(c, 1);
+    if (rc == 0)
+      rc = frc;
+  }
+  finish(c);
+  return rc;
+}
+
+void cf__rdma_drain_sends(struct cf__rdma_conn *c, int64_t deadline_ms)
+{
+  while (c->tx_nfree < CF__RDMA_SEND_BUFS && !conn_error(c))
+    if (wait_event(c, 1, deadline_ms) < 0)
+      return;
+}
+
+/* ---- the rest of the ops table --------------------------------------------- */
+
+static int rdma_from_fd(int fd, struct cf_conn **out)
+{
+  (void)fd, (void)out;
+  return CF_EUNSUP; /* RDMA connections come from cf_rdma_accept */
+}
+
+static void rdma_close(struct cf_conn *c)
+{
+  cf__rdma_conn_free(rc_of(c));
+}
+
+static size_t rdma_pending(const struct cf_conn *c)
+{
+  return ((const struct cf__rdma_conn *)c)->rx_bytes;
+}
+
+const struct cf_transport_ops cf__rdma_ops = {
+  .scheme = "rdma",
+  .connect = cf__rdma_connect,
+  .from_fd = rdma_from_fd,
+  .writev = rdma_writev,
+  .read_exact = rdma_read_exact,
+  .close = rdma_close,
+  .pending = rdma_pending,
+};
