@@ -41,6 +41,17 @@ const CfWelcome *cf__session_welcome(void);
 struct cf_frame;
 int cf__session_answer_parse(const struct cf_frame *f, CfWelcome **welcome, CfRefuse **refuse);
 
+/* Join the session the welcome wel answered over RDMA (rdma_join.c):
+ * connect to the worker's endpoint (wel's host, or control's when wel
+ * names none), present the one-time secret and wait for the go-ahead, each
+ * step within timeout_ms. The secret in wel is wiped. Returns 0 with *out
+ * the session's connection from now on, or a CF_E* code with the reason in
+ * err (and *out NULL). */
+struct cf_url;
+struct cf_conn;
+int cf__rdma_join(const struct cf_url *control, CfWelcome *wel, int timeout_ms,
+                  struct cf_conn **out, char *err, size_t errlen);
+
 /* Largest bulk payload one call may carry (the server's limit). */
 size_t cf__session_max_bulk(void);
 

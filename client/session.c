@@ -1,6 +1,7 @@
 /* The client's one session: configuration (config.c: the config file and
  * the environment), the connection made at cuInit (TLS unless the URL says
- * tcp://), the handshake with the client's token, and the synchronous call
+ * tcp://; an rdma:// session opens over TLS and then moves to RDMA,
+ * rdma_join.c), the handshake with the client's token, and the synchronous call
  * path that every forwarded CUDA function goes through.
  *
  * Threads: any number of application threads call in. The session lock
@@ -62,6 +63,7 @@ static struct {
   char server[sizeof ((struct cf_client_config *)0)->server];
   struct cf_client_config cfg;
   struct cf_tls_ctx *tls;
+  int over_rdma;          /* rdma:// URL: open over TLS, then move to RDMA */
   struct cf_sendq queue;  /* asynchronous calls not yet written (sendq.c) */
   struct cf_compressor z; /* compresses the bulk of calls (cf_codec.h) */
   struct cf_replies replies; /* threads waiting for replies (replies.c) */
@@ -174,6 +176,7 @@ static CUresult handshake(void)
   hello.client_pid = (uint32_t)getpid();
   hello.token = S.cfg.token;
   hello.compression = S.cfg.compression;
+  hello.features = S.over_rdma ? CF_FEATURE_RDMA : 0;
   if ((rc = cf_proto_pack(&hello.base, &body, &body_len)) != 0 ||
       (rc = cf_frame_send(S.conn, CF_FRAME_HELLO, 0, 0, 0, body, body_len, NULL, 0)) != 0) {
     free(body);
@@ -229,10 +232,35 @@ static int make_tls(char *err, size_t errlen)
   return cf_tls_ctx_new_client(&tc, &S.tls, err, errlen);
 }
 
+/* After the welcome of an rdma:// session: join the worker over RDMA and
+ * make that connection the session's (the TLS one is closed). */
+static CUresult move_to_rdma(const struct cf_url *u, int timeout)
+{
+  struct cf_conn *c = NULL;
+  char err[512] = "";
+  int rc;
+
+  if ((rc = cf__rdma_join(u, S.welcome, timeout, &c, err, sizeof err)) != 0) {
+    cf_error("cannot move the session with %s to RDMA: %s", S.server, err);
+    return CUDA_ERROR_NO_DEVICE;
+  }
+  if (cf_conn_set_read_ahead(c, READ_AHEAD_MAX) != 0) {
+    cf_error("cannot set up the connection to %s: out of resources", S.server);
+    cf_conn_close(c);
+    return CUDA_ERROR_NO_DEVICE;
+  }
+  cf_conn_close(S.conn);
+  S.conn = c;
+  cf_debug("session %llu on %s: moved to RDMA", (unsigned long long)S.welcome->session_id,
+           S.server);
+  return CUDA_SUCCESS;
+}
+
 static CUresult connect_server(void)
 {
   struct cf_url u;
   char err[512] = "";
+  CUresult cr;
   int rc, timeout;
 
   if (cf__client_config_load(&S.cfg, err, sizeof err) != 0) {
@@ -260,9 +288,14 @@ static CUresult connect_server(void)
   }
   S.owner = cf__pid();
   timeout = S.cfg.connect_timeout_ms > 0 ? S.cfg.connect_timeout_ms : CONNECT_TIMEOUT_MS;
-  if (strcmp(u.scheme, "tls") == 0) {
+  /* rdma://HOST:PORT: the session opens over TLS at HOST:PORT first. */
+  S.over_rdma = strcmp(u.scheme, "rdma") == 0;
+  if (S.over_rdma || strcmp(u.scheme, "tls") == 0) {
+    struct cf_url tls_url = u;
+
+    snprintf(tls_url.scheme, sizeof tls_url.scheme, "tls");
     if ((rc = make_tls(err, sizeof err)) == 0)
-      rc = cf_conn_connect_tls(&u, S.tls, timeout, &S.conn, err, sizeof err);
+      rc = cf_conn_connect_tls(&tls_url, S.tls, timeout, &S.conn, err, sizeof err);
   } else {
     rc = cf_conn_connect(&u, timeout, &S.conn, err, sizeof err);
   }
@@ -275,7 +308,9 @@ static CUresult connect_server(void)
     cf_error("cannot set up the connection to %s: out of resources", S.server);
     return CUDA_ERROR_NO_DEVICE;
   }
-  return handshake();
+  if ((cr = handshake()) != CUDA_SUCCESS || !S.over_rdma)
+    return cr;
+  return move_to_rdma(&u, timeout);
 }
 
 CUresult cf__session_init(void)

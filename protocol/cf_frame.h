@@ -38,6 +38,16 @@
  * session of the same identity sent may be held already, so the client may
  * name an image by its hash before sending it (client/image.c). */
 #define CF_FEATURE_SHARED_IMAGES ((uint64_t)1 << 0)
+/* CfHello.features bits. RDMA: the client wants the session moved to RDMA
+ * (an rdma:// server URL); the worker answers with an endpoint and a
+ * one-time secret in the welcome (CfWelcome.rdma_*) or refuses. */
+#define CF_FEATURE_RDMA ((uint64_t)1 << 0)
+/* The one-time secret's length, and the first message on the RDMA
+ * connection: CF_RDMA_HELLO_MAGIC then the secret; the worker answers
+ * CF_RDMA_READY_MAGIC (8 bytes each) once it matches. */
+#define CF_RDMA_SECRET_LEN 32
+#define CF_RDMA_HELLO_MAGIC "CFRDMA1\0"
+#define CF_RDMA_READY_MAGIC "CFRDMAOK"
 
 #define CF_FRAME_HEADER_SIZE 40
 

@@ -37,6 +37,7 @@ static const struct {
   int is_path;
 } keys[] = {
   { "listen", "address", "--listen" },
+  { "listen", "rdma", "--listen" },
   { "listen", "insecure", "--insecure" },
   { "tls", "cert", "--tls-cert", 1 },
   { "tls", "key", "--tls-key", 1 },

@@ -68,7 +68,10 @@ struct cf_srv_options {
   /* Listening and TLS. */
   int insecure;             /* --insecure: plain tcp://, anonymous clients */
   int have_listen;
-  struct cf_url listen;     /* --listen, parsed */
+  struct cf_url listen;     /* --listen, parsed (tls:// or tcp://) */
+  int have_rdma;
+  struct cf_url rdma_listen; /* --listen rdma://ADDR:0: where workers offer
+                               clients an RDMA endpoint (rdma_offer.c) */
   const char *tls_cert;     /* --tls-cert: PEM chain, or NULL */
   const char *tls_key;      /* --tls-key: PEM private key, or NULL */
   const char *tls_client_ca; /* --tls-client-ca: CAs for client certs */
@@ -96,6 +99,7 @@ struct cf_srv_options {
   /* Private to options.c: text of the worker's numeric arguments. */
   char warg_[8][32];
   char wlisten_[320];
+  char wrdma_[320];
 };
 
 #define CF_SRV_DEFAULT_DRIVER "libcuda.so.1"
@@ -108,7 +112,8 @@ struct cf_srv_options {
  * Cross-option rules are checked at the end (see finish() in options.c):
  * a server needs --listen; tcp:// needs --insecure; tls:// needs
  * --tls-cert and --tls-key, and --tokens or --tls-client-ca unless
- * --insecure; TLS files with tcp:// are refused; rdma:// is not served yet;
+ * --insecure; TLS files with tcp:// are refused; a second --listen
+ * rdma://ADDR:0 (port 0: each worker takes its own) needs a tls:// one;
  * a worker needs --session and --parent. --hash-token and --new-token need
  * nothing else. Returns 0, or CF_EINVAL/CF_ENOTFOUND/CF_ENOMEM with a
  * one-line message in err, naming the option (or "FILE:LINE: [section]
@@ -290,14 +295,16 @@ void cf__driver_unload(struct cf_driver *drv);
 
 /* Ask the (initialised) driver for its version and every device's name,
  * memory, uuid, capability and attributes, and pack the CfWelcome body
- * (features: the CF_FEATURE_* bits this session offers).
+ * (features: the CF_FEATURE_* bits this session offers; rdma: the RDMA
+ * endpoint and secret for a client that asked, else NULL).
  * *out is malloc'd (free it). Returns 0, or CF_EIO with a message in err when
  * the driver fails a query the client cannot do without, or CF_ENOMEM. */
+struct cf_rdma_offer;
 int cf__welcome_pack(const struct cf_driver *drv, uint64_t session_id,
                      const char *server_name,
                      const struct cf_frame_limits *lim, const char *identity,
-                     uint64_t quota, uint64_t features, uint8_t **out, size_t *len,
-                     char *err, size_t errlen);
+                     uint64_t quota, uint64_t features, const struct cf_rdma_offer *rdma,
+                     uint8_t **out, size_t *len, char *err, size_t errlen);
 
 /* ---- Handle table (handles.c) ------------------------------------------- */
 
@@ -496,6 +503,8 @@ struct cf_worker {
   } latched[8];             /* asynchronous errors not yet reported (latch.c) */
   size_t n_latched;
   struct cf_compressor z;   /* compresses replies' bulk as the client asked */
+  int wants_rdma;           /* the hello asked for RDMA (CF_FEATURE_RDMA) */
+  struct cf_rdma_listener *rdma_listener; /* between offer and join */
 };
 
 /* The zstd level a client may ask of the server for its replies: higher ones
@@ -577,6 +586,31 @@ int cf__worker_greet(struct cf_worker *w, const struct cf_srv_options *o, int fd
 
 /* Log reason and send the client a CfRefuse with it (best effort). */
 void cf__worker_refuse(struct cf_worker *w, const char *reason);
+
+/* ---- Moving a session to RDMA (rdma_offer.c) ---------------------------- */
+
+/* What the welcome offers a client that asked for RDMA. */
+struct cf_rdma_offer {
+  char host[256];           /* "" : the host the client reached us at */
+  uint16_t port;
+  uint8_t secret[CF_RDMA_SECRET_LEN];
+};
+
+/* Listen for RDMA on where (its port 0: a port of this worker's own) and
+ * make a secret. Returns 0 with *offer filled and w->rdma_listener set, or
+ * a CF_E* code with the reason in err (nothing left open). */
+int cf__rdma_offer_open(struct cf_worker *w, const struct cf_url *where,
+                        struct cf_rdma_offer *offer, char *err, size_t errlen);
+
+/* How long a client has to join over RDMA after the welcome. */
+#define CF_SRV_RDMA_JOIN_TIMEOUT_MS 15000
+
+/* After the welcome went out: accept RDMA connections until one presents
+ * the offer's secret (others are dropped) or timeout_ms pass; then
+ * make it w->conn, closing the TLS connection. The listener is freed and
+ * the secret wiped either way. Returns 0, or a CF_E* code (logged) that
+ * ends the session. */
+int cf__rdma_offer_join(struct cf_worker *w, struct cf_rdma_offer *offer, int timeout_ms);
 
 /* What the worker makes of the client's first frame (hello.c), without I/O:
  * rc is what cf_frame_recv returned for it (read with CF_SRV_MAX_HELLO_BODY

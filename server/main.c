@@ -228,6 +228,10 @@ static int check_config(const struct cf_srv_options *o)
          o->config ? o->config : "the command line",
          o->config ? " and the command line" : "");
   printf("  %-26s %s\n", "listen", url);
+  if (o->have_rdma) {
+    cf_url_format(&o->rdma_listen, url, sizeof url);
+    printf("  %-26s %s (each worker on a port of its own)\n", "rdma", url);
+  }
   printf("  %-26s %s\n", "insecure", o->insecure ? "yes" : "no");
   show_file(&r, "tls cert", o->tls_cert);
   show_file(&r, "tls key", o->tls_key);

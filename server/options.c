@@ -180,13 +180,22 @@ static int apply(struct cf_srv_options *o, enum opt_id id, const char *shown,
       return cf_fail(err, errlen, CF_EINVAL, "%s: %s", shown, why);
     }
     return set_str(&o->new_token, val, err, errlen);
-  case OPT_LISTEN:
-    if (cf_url_parse(val, &o->listen) != 0)
+  case OPT_LISTEN: {
+    struct cf_url u;
+
+    if (cf_url_parse(val, &u) != 0)
       return cf_fail(err, errlen, CF_EINVAL, "%s: \"%s\" is not an address of the form "
-                  "tls://HOST:PORT or tcp://HOST:PORT (port 0 to 65535; 0 "
-                  "picks a free port)", shown, val);
-    o->have_listen = 1;
+                  "tls://HOST:PORT, tcp://HOST:PORT (port 0 to 65535; 0 "
+                  "picks a free port) or rdma://ADDR:0", shown, val);
+    if (strcmp(u.scheme, "rdma") == 0) {
+      o->rdma_listen = u;
+      o->have_rdma = 1;
+    } else {
+      o->listen = u;
+      o->have_listen = 1;
+    }
     break;
+  }
   case OPT_INSECURE: return parse_bool(shown, val, &o->insecure, err, errlen);
   case OPT_TLS_CERT: return set_path(&o->tls_cert, shown, val, err, errlen);
   case OPT_TLS_KEY: return set_path(&o->tls_key, shown, val, err, errlen);
@@ -325,14 +334,14 @@ static int finish(struct cf_srv_options *o, char *err, size_t errlen)
                 "--worker is internal: it needs --session and --parent");
   if (o->worker && !o->have_listen)
     return 0; /* the supervisor checked; a worker only passes them on */
+  if (!o->have_listen && o->have_rdma)
+    return cf_fail(err, errlen, CF_EINVAL, "--listen: rdma:// sessions open over TLS "
+                "first; also listen on tls://HOST:PORT");
   if (!o->have_listen)
     return cf_fail(err, errlen, CF_EINVAL, "--listen is required (e.g. --listen "
                 "tls://0.0.0.0:7100 with --tls-cert, --tls-key and --tokens, "
                 "or --listen tcp://127.0.0.1:0 --insecure)");
   tls = !strcmp(o->listen.scheme, "tls");
-  if (!tls && strcmp(o->listen.scheme, "tcp") != 0)
-    return cf_fail(err, errlen, CF_EINVAL, "--listen: \"%s://...\" is not served yet; "
-                "use tls:// (or tcp:// with --insecure)", o->listen.scheme);
   if (tls && !CF_HAVE_TLS)
     return cf_fail(err, errlen, CF_EINVAL, "--listen: tls:// needs TLS, and this cuferryd "
                 "was built without OpenSSL");
@@ -345,6 +354,16 @@ static int finish(struct cf_srv_options *o, char *err, size_t errlen)
     return cf_fail(err, errlen, CF_EINVAL, "--listen: tcp:// is plain TCP, but TLS files "
                 "are set (--tls-cert, --tls-key or --tls-client-ca); listen "
                 "on tls:// to use them");
+  if (o->have_rdma && !CF_HAVE_RDMA)
+    return cf_fail(err, errlen, CF_EINVAL, "--listen: rdma:// needs RDMA, and this cuferryd "
+                "was built without libibverbs and librdmacm");
+  if (o->have_rdma && !tls)
+    return cf_fail(err, errlen, CF_EINVAL, "--listen: rdma:// sessions open over TLS "
+                "first; also listen on tls://HOST:PORT");
+  if (o->have_rdma && o->rdma_listen.port != 0)
+    return cf_fail(err, errlen, CF_EINVAL, "--listen: rdma://%s:%u: give port 0 (each "
+                "session's worker listens on a port of its own and tells its client "
+                "over TLS)", o->rdma_listen.host, (unsigned)o->rdma_listen.port);
   if (!tls && !o->insecure)
     return cf_fail(err, errlen, CF_EINVAL,
                 "--listen: plain tcp:// is unencrypted and unauthenticated; "
@@ -465,6 +484,8 @@ static void prepare_worker_text(struct cf_srv_options *o)
 
   if (o->have_listen)
     cf_url_format(&o->listen, o->wlisten_, sizeof o->wlisten_);
+  if (o->have_rdma)
+    cf_url_format(&o->rdma_listen, o->wrdma_, sizeof o->wrdma_);
   for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
     snprintf(o->warg_[i], sizeof o->warg_[i], "%" PRIu64, nums[i]);
 }
@@ -480,6 +501,10 @@ int cf__srv_options_worker_args(const struct cf_srv_options *o, char **args,
   if (o->have_listen) {
     a[n++] = "--listen";
     a[n++] = o->wlisten_;
+  }
+  if (o->have_rdma) {
+    a[n++] = "--listen";
+    a[n++] = o->wrdma_;
   }
   if (o->insecure)
     a[n++] = "--insecure";

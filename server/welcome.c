@@ -86,8 +86,8 @@ static int describe(const struct cf_driver *drv, int ordinal,
 int cf__welcome_pack(const struct cf_driver *drv, uint64_t session_id,
                      const char *server_name,
                      const struct cf_frame_limits *lim, const char *identity,
-                     uint64_t quota, uint64_t features, uint8_t **out, size_t *len,
-                     char *err, size_t errlen)
+                     uint64_t quota, uint64_t features, const struct cf_rdma_offer *rdma,
+                     uint8_t **out, size_t *len, char *err, size_t errlen)
 {
   CfWelcome wel = CF_WELCOME__INIT;
   struct dev_buf *devs = NULL;
@@ -137,6 +137,12 @@ int cf__welcome_pack(const struct cf_driver *drv, uint64_t session_id,
   wel.identity = (char *)identity;
   wel.memory_quota = quota;
   wel.features = features;
+  if (rdma) {
+    wel.rdma_host = (char *)rdma->host;
+    wel.rdma_port = rdma->port;
+    wel.rdma_secret.data = (uint8_t *)rdma->secret;
+    wel.rdma_secret.len = sizeof rdma->secret;
+  }
 
   *len = cf_welcome__get_packed_size(&wel);
   *out = malloc(*len ? *len : 1);

@@ -57,11 +57,13 @@ static const char *cu_name(const struct cf_driver *d, CUresult r)
 static int open_session(struct cf_worker *w, const struct cf_srv_options *o)
 {
   char err[512], name[512];
+  struct cf_rdma_offer rdma;
   uint8_t *body = NULL;
   size_t len = 0;
   CUresult cr;
   int r;
 
+  memset(&rdma, 0, sizeof rdma);
   if ((r = cf__driver_load(o->driver, &w->drv, err, sizeof err)) != 0) {
     cf__worker_refuse(w, err);
     return r;
@@ -74,19 +76,34 @@ static int open_session(struct cf_worker *w, const struct cf_srv_options *o)
   }
   snprintf(name, sizeof name, "cuferryd %s (driver: %s)", CF_VERSION,
            cf__srv_driver_label(o->driver));
-  if ((r = cf__welcome_pack(&w->drv, w->session_id, name, &w->lim, w->identity, w->quota,
-                            o->image_cache ? CF_FEATURE_SHARED_IMAGES : 0, &body, &len, err,
-                            sizeof err)) != 0) {
+  if (w->wants_rdma && !o->have_rdma) {
+    cf__worker_refuse(w, "this server does not serve RDMA (it needs --listen rdma://ADDR:0); "
+                         "use tls://");
+    return CF_EUNSUP;
+  }
+  if (w->wants_rdma && (r = cf__rdma_offer_open(w, &o->rdma_listen, &rdma, err, sizeof err))) {
+    cf__worker_refuse(w, err);
+    return r;
+  }
+  r = cf__welcome_pack(&w->drv, w->session_id, name, &w->lim, w->identity, w->quota,
+                       o->image_cache ? CF_FEATURE_SHARED_IMAGES : 0,
+                       w->wants_rdma ? &rdma : NULL, &body, &len, err, sizeof err);
+  if (r != 0) {
+    explicit_bzero(rdma.secret, sizeof rdma.secret);
     if (r == CF_ENOMEM)
       snprintf(err, sizeof err, "out of memory");
     cf__worker_refuse(w, err);
     return r;
   }
   r = cf_frame_send(w->conn, CF_FRAME_WELCOME, 0, 0, 0, body, len, NULL, 0);
+  explicit_bzero(body, len);
   free(body);
   if (r)
     cf_error("session %" PRIu64 ": %s: sending the welcome failed: %s",
              w->session_id, w->peer, cf_strerror(r));
+  if (w->wants_rdma)
+    r = r ? r : cf__rdma_offer_join(w, &rdma, CF_SRV_RDMA_JOIN_TIMEOUT_MS);
+  explicit_bzero(rdma.secret, sizeof rdma.secret);
   return r;
 }
 
@@ -448,6 +465,7 @@ out:
   /* Waiter threads first: they use the driver table (in w) until joined;
    * parked frames nobody will answer now are freed with them. */
   cf__waits_free(w.waits);
+  cf_rdma_listener_free(w.rdma_listener);
   cf__lanes_free(w.lanes);
   cf__handles_free(w.handles);
   cf_conn_close(w.conn);

@@ -186,6 +186,7 @@ int cf__worker_greet(struct cf_worker *w, const struct cf_srv_options *o, int fd
   if ((r = read_hello(w, deadline, &hello)) != 0)
     goto out;
   cf__admit_sanitise(w->client, sizeof w->client, hello->client_name);
+  w->wants_rdma = (hello->features & CF_FEATURE_RDMA) != 0;
   if (cf__worker_set_compression(w, hello->compression, why, sizeof why) != 0) {
     cf__worker_refuse(w, why);
     r = CF_EINVAL;

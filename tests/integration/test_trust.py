@@ -13,7 +13,9 @@ wrong, and the session limits.
   - --max-sessions-per-identity 1: a second session of the same identity is
     refused with a reason while the first lives;
   - a worker killed with SIGKILL ends its own session only;
-  - with --user nobody (when run as root), workers run as nobody.
+  - with --user nobody (when run as root), workers run as nobody;
+  - rdma:// to a server that does not listen for RDMA, or whose machine has
+    no RDMA device, is refused with the reason.
 
 usage: test_trust.py --cuferryd P --client-dir D --emu SO -- PROBE"""
 import os
@@ -21,6 +23,7 @@ import pwd
 import re
 import signal
 import stat
+import subprocess
 import time
 
 import harness as h
@@ -73,6 +76,38 @@ def others_can_read(path):
         d = os.path.dirname(d)
 
 
+def check_rdma_refusals(args):
+    """rdma:// asks the server to move the session to RDMA: a server that
+    does not listen for RDMA refuses, saying so, and so does one that does
+    but whose machine has no RDMA device (this one: the real joins run in
+    the soft-RoCE guest, tests/rdma/). The server keeps serving."""
+    probe_cmd = [args.cuferryd, '--listen', 'tcp://127.0.0.1:0', '--insecure',
+                 '--listen', 'rdma://127.0.0.1:0']
+    res = subprocess.run(probe_cmd, capture_output=True, text=True, timeout=30)
+    h.check(res.returncode != 0, 'cuferryd accepted rdma:// beside plain tcp://')
+    if 'built without libibverbs' in res.stderr:
+        h.log('note: this cuferryd has no RDMA; RDMA offers not checked')
+        built = False
+    else:
+        h.check('also listen on tls://' in res.stderr,
+                'rdma:// beside tcp://: unexpected message %r' % res.stderr)
+        built = True
+    with h.server(args) as srv:
+        rdma_url = srv.url.replace('tls://', 'rdma://')
+        expect_refused(args, rdma_url, 'rdma:// to a server without RDMA',
+                       r'refused the session: this server does not serve RDMA',
+                       dict(srv.client_env, CUFERRY_SERVER=rdma_url))
+        expect_ok(args, srv, 'tls:// beside the refused rdma:// client')
+    if not built:
+        return
+    with h.server(args, extra_args=['--listen', 'rdma://127.0.0.1:0']) as srv:
+        rdma_url = srv.url.replace('tls://', 'rdma://')
+        expect_refused(args, rdma_url, 'rdma:// on a machine without RDMA',
+                       r'refused the session: cannot offer RDMA on 127\.0\.0\.1: .*RDMA device',
+                       dict(srv.client_env, CUFERRY_SERVER=rdma_url))
+        expect_ok(args, srv, 'tls:// on a server that also offers RDMA')
+
+
 def main():
     p = h.parser(__doc__)
     p.add_argument('probe')
@@ -97,6 +132,8 @@ def main():
                        {'CUFERRY_TOKEN': ''})
         h.check(srv.proc.poll() is None, 'cuferryd died refusing clients')
         expect_ok(args, srv, 'still serving after the refusals')
+
+    check_rdma_refusals(args)
 
     with h.server(args, transport='tcp') as srv:
         tls_url = srv.url.replace('tcp://', 'tls://')

@@ -11,6 +11,7 @@
 
 #include "cf_error.h"
 #include "cf_test.h"
+#include "config.h"
 
 static char err[1024], dir[] = "/tmp/cf_srvconf_XXXXXX", path[256];
 
@@ -257,6 +258,26 @@ static void test_tools(void)
   cf__srv_options_free(&o);
 }
 
+/* [listen] rdma is a second --listen: it sets the RDMA address and leaves
+ * the TLS listener as it was. */
+static void test_rdma_key(void)
+{
+  struct cf_srv_options o;
+
+  write_conf("[listen]\naddress = tls://0.0.0.0:7100\nrdma = rdma://0.0.0.0:0\n"
+             "insecure = yes\n[tls]\ncert = c.pem\nkey = k.pem\n");
+  if (!CF_HAVE_RDMA) {
+    ASSERT_EQ(PARSE(&o, "--config", path), CF_EINVAL);
+    return;
+  }
+  ASSERT_EQ(PARSE(&o, "--config", path), 0);
+  ASSERT_STR_EQ(o.listen.scheme, "tls");
+  ASSERT_EQ(o.listen.port, 7100);
+  ASSERT_EQ(o.have_rdma, 1);
+  ASSERT_STR_EQ(o.rdma_listen.host, "0.0.0.0");
+  cf__srv_options_free(&o);
+}
+
 int main(void)
 {
   ASSERT_NOT_NULL(mkdtemp(dir));
@@ -265,6 +286,7 @@ int main(void)
   test_override();
   test_errors();
   test_tools();
+  test_rdma_key();
   unlink(path);
   rmdir(dir);
   printf("ok\n");

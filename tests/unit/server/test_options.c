@@ -5,6 +5,7 @@
 
 #include "cf_test.h"
 #include "cf_error.h"
+#include "config.h"
 
 static char err[512];
 
@@ -72,11 +73,45 @@ static void test_insecure_rule(void)
   ASSERT_EQ(PARSE(&o, "--listen", "tls://127.0.0.1:0", "--insecure"),
             CF_EINVAL);
   ASSERT_ERR_HAS("needs --tls-cert and --tls-key");
-  ASSERT_EQ(PARSE(&o, "--listen", "rdma://127.0.0.1:1", "--insecure"),
+  ASSERT_EQ(PARSE(&o, "--listen", "rdma://127.0.0.1:0", "--insecure"),
             CF_EINVAL);
-  ASSERT_ERR_HAS("not served yet");
+  ASSERT_ERR_HAS("rdma:// sessions open over TLS first");
   ASSERT_EQ(PARSE(&o, "--insecure"), CF_EINVAL);
   ASSERT_ERR_HAS("--listen is required");
+}
+
+/* rdma:// is a second listen beside a tls:// one, port 0, passed on to
+ * workers; it never replaces the TLS listener. */
+static void test_rdma_listen(void)
+{
+  struct cf_srv_options o;
+  char *args[CF_SRV_WORKER_ARGS_MAX];
+  int n, found = 0;
+
+  if (!CF_HAVE_RDMA) {
+    ASSERT_EQ(PARSE(&o, "--listen", "tls://127.0.0.1:0", "--tls-cert", "c", "--tls-key", "k",
+                    "--insecure", "--listen", "rdma://10.0.0.1:0"), CF_EINVAL);
+    ASSERT_ERR_HAS("built without libibverbs");
+    return;
+  }
+  ASSERT_EQ(PARSE(&o, "--listen", "tcp://127.0.0.1:0", "--listen", "rdma://127.0.0.1:0",
+                  "--insecure"), CF_EINVAL);
+  ASSERT_ERR_HAS("also listen on tls://");
+  ASSERT_EQ(PARSE(&o, "--listen", "tls://127.0.0.1:0", "--tls-cert", "c", "--tls-key", "k",
+                  "--insecure", "--listen", "rdma://10.0.0.1:18515"), CF_EINVAL);
+  ASSERT_ERR_HAS("give port 0");
+  ASSERT_EQ(PARSE(&o, "--listen", "rdma://10.0.0.1:0", "--listen", "tls://127.0.0.1:7100",
+                  "--tls-cert", "c", "--tls-key", "k", "--insecure"), 0);
+  ASSERT_STR_EQ(o.listen.scheme, "tls");
+  ASSERT_EQ(o.listen.port, 7100);
+  ASSERT_EQ(o.have_rdma, 1);
+  ASSERT_STR_EQ(o.rdma_listen.host, "10.0.0.1");
+  n = cf__srv_options_worker_args(&o, args, CF_SRV_WORKER_ARGS_MAX);
+  for (int i = 0; i + 1 < n; i++)
+    if (!strcmp(args[i], "--listen") && !strcmp(args[i + 1], "rdma://10.0.0.1:0"))
+      found = 1;
+  ASSERT(found);
+  cf__srv_options_free(&o);
 }
 
 static void test_bad_address(void)
@@ -165,6 +200,7 @@ int main(void)
 {
   test_good();
   test_insecure_rule();
+  test_rdma_listen();
   test_bad_address();
   test_bad_numbers();
   test_bad_syntax();
