@@ -8,6 +8,7 @@
 #ifndef CF_TRANSPORT_INTERNAL_H
 #define CF_TRANSPORT_INTERNAL_H
 
+#include <poll.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -248,6 +249,11 @@ int cf__tcp_connect_fd(const struct cf_url *u, int timeout_ms, int *fd,
 /* Wait until fd is ready for events (POLLIN, POLLOUT) or deadline_ms
  * (monotonic; < 0: never) passes. Returns 0, CF_ETIMEDOUT or CF_EIO. */
 int cf__tcp_wait_fd(int fd, short events, int64_t deadline_ms);
+
+/* poll(2) the n entries of p until one is ready or deadline_ms (monotonic;
+ * < 0: never) passes, retrying on EINTR. Returns 0 (p's revents say which),
+ * CF_ETIMEDOUT or CF_EIO. */
+int cf__poll_until(struct pollfd *p, nfds_t n, int64_t deadline_ms);
 
 /* cf__tcp_wait_fd that also says which events (poll's revents, with POLLERR
  * and POLLHUP) woke it; *revents is 0 unless it returns 0. */

@@ -22,7 +22,6 @@
  * One thread at a time per connection; conn.c has checked the arguments. */
 #include "internal.h"
 
-#include <errno.h>
 #include <infiniband/verbs.h>
 #include <poll.h>
 #include <rdma/rdma_cma.h>
@@ -189,7 +188,7 @@ static int wait_event(struct cf__rdma_conn *c, int want_tx, int64_t deadline_ms)
 {
   uint64_t start = cf_monotonic_ns();
   struct pollfd p[3];
-  int n = 2, rc, wait;
+  int n = 2, rc;
 
   do {
     if (progress(c) > 0 || c->err || c->peer_gone)
@@ -204,20 +203,8 @@ static int wait_event(struct cf__rdma_conn *c, int want_tx, int64_t deadline_ms)
   p[1] = (struct pollfd){ .fd = c->cm_ch->fd, .events = POLLIN };
   if (want_tx)
     p[n++] = (struct pollfd){ .fd = c->tx_ch->fd, .events = POLLIN };
-  for (;;) {
-    wait = -1;
-    if (deadline_ms >= 0) {
-      int64_t left = deadline_ms - cf_monotonic_ms();
-      if (left <= 0)
-        return CF_ETIMEDOUT;
-      wait = left > 1000000000 ? 1000000000 : (int)left;
-    }
-    rc = poll(p, (nfds_t)n, wait);
-    if (rc > 0)
-      break;
-    if (rc < 0 && errno != EINTR)
-      return CF_EIO;
-  }
+  if ((rc = cf__poll_until(p, (nfds_t)n, deadline_ms)) != 0)
+    return rc;
   drain_channel(c->rx_ch, &c->rx_armed);
   if (want_tx)
     drain_channel(c->tx_ch, &c->tx_armed);

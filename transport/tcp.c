@@ -39,12 +39,10 @@ int cf__tcp_wait_fd(int fd, short events, int64_t deadline_ms)
   return cf__tcp_poll_fd(fd, events, deadline_ms, &revents);
 }
 
-int cf__tcp_poll_fd(int fd, short events, int64_t deadline_ms, short *revents)
+int cf__poll_until(struct pollfd *p, nfds_t n, int64_t deadline_ms)
 {
-  struct pollfd p;
   int rc, wait;
 
-  *revents = 0;
   for (;;) {
     wait = -1;
     if (deadline_ms >= 0) {
@@ -53,19 +51,23 @@ int cf__tcp_poll_fd(int fd, short events, int64_t deadline_ms, short *revents)
         return CF_ETIMEDOUT;
       wait = left > 1000000000 ? 1000000000 : (int)left;
     }
-    p.fd = fd;
-    p.events = events;
-    p.revents = 0;
-    rc = poll(&p, 1, wait);
-    if (rc > 0) {
-      *revents = p.revents;
+    rc = poll(p, n, wait);
+    if (rc > 0)
       return 0; /* readable, writable or an error the next call reports */
-    }
     if (rc == 0)
       continue; /* loop recomputes the time left and returns ETIMEDOUT */
     if (errno != EINTR)
       return CF_EIO;
   }
+}
+
+int cf__tcp_poll_fd(int fd, short events, int64_t deadline_ms, short *revents)
+{
+  struct pollfd p = { .fd = fd, .events = events };
+  int rc = cf__poll_until(&p, 1, deadline_ms);
+
+  *revents = rc == 0 ? p.revents : 0;
+  return rc;
 }
 
 /* TCP_NODELAY fails on a non-TCP stream (a socketpair in tests), which is
