@@ -225,7 +225,7 @@ static int recv_compressed(struct cf_conn *c, void *bulk_dst, size_t bulk_cap,
   if (bulk_dst && raw <= bulk_cap) {
     f->bulk = bulk_dst;
     f->bulk_is_caller_owned = 1;
-  } else if ((f->bulk = malloc(raw + 1)) != NULL) {
+  } else if ((f->bulk = cf_bulk_alloc(raw + 1)) != NULL) {
     f->bulk[raw] = 0;
   } else {
     free(packed);
@@ -288,7 +288,7 @@ int cf_frame_recv_rest(struct cf_conn *c, void *bulk_dst, size_t bulk_cap, struc
       f->bulk = bulk_dst;
       f->bulk_is_caller_owned = 1;
     } else {
-      f->bulk = malloc(n + 1);
+      f->bulk = cf_bulk_alloc(n + 1);
       if (!f->bulk) {
         rc = CF_ENOMEM;
         goto fail;
@@ -324,7 +324,7 @@ void cf_frame_release(struct cf_frame *f)
   if (!f)
     return;
   if (!f->bulk_is_caller_owned)
-    free(f->bulk);
+    cf_bulk_free(f->bulk);
   free(f->body);
   memset(f, 0, sizeof *f);
 }

@@ -84,6 +84,15 @@ int cf_conn_fd(const struct cf_conn *c);
  * that. Like every call here, made under the caller's lock. */
 size_t cf_conn_buffered(const struct cf_conn *c);
 
+/* For a reader that must leave the peer's data unread for now but wants to
+ * know if the peer hangs up (a server holding a client's frames back): poll
+ * cf_conn_fd() for cf_conn_hangup_events(c) (TCP, TLS: POLLRDHUP; RDMA:
+ * POLLIN, as a disconnect arrives like a message), then ask
+ * cf_conn_hung_up(c, revents), which takes in what arrived without
+ * consuming the stream and answers non-zero when the peer is gone. */
+short cf_conn_hangup_events(const struct cf_conn *c);
+int cf_conn_hung_up(struct cf_conn *c, short revents);
+
 /* With max_bytes > 0, a write that finds the socket full keeps reading what
  * the peer sends, up to max_bytes held in memory, instead of only waiting:
  * two peers that both write large frames before reading cannot deadlock on
@@ -155,6 +164,53 @@ int cf_rdma_accept(struct cf_rdma_listener *l, int timeout_ms, struct cf_conn **
 /* Stop listening and free; NULL is ignored. Connections accepted from it
  * are not affected. */
 void cf_rdma_listener_free(struct cf_rdma_listener *l);
+
+/* ---- Zero-copy bulk (RDMA; every call is harmless on TCP and TLS) --------
+ * Over RDMA a large piece of a write that lies in registered memory goes as
+ * a read descriptor, and the peer fetches it with RDMA READ straight into
+ * its destination, registered too when it can be (transport/rdma_direct.c).
+ * Memory is registrable when it is a bulk-pool buffer (below) or when the
+ * caller's pinned query says it stays allocated until the caller reports
+ * its end with cf_conn_forget_memory. cf_conn_writev still returns only
+ * once the peer has read every such piece, so the caller may reuse the
+ * memory at once, as with every transport. */
+
+/* Answers non-zero when [p, p+len) lies in one block of memory that the
+ * caller will report with cf_conn_forget_memory before freeing it, and
+ * sets *base and *size to that whole block (registered in one go). Called
+ * under the caller's connection lock; must not call into the connection. */
+typedef int (*cf_pinned_query)(const void *p, size_t len, void **base, size_t *size);
+
+/* Set (NULL: clear) c's pinned query. */
+void cf_conn_set_pinned_query(struct cf_conn *c, cf_pinned_query q);
+
+/* [p, p+len) is about to be freed or unregistered: c drops its
+ * registrations of it (at once, or when a transfer in progress ends). Call
+ * it before the memory goes. */
+void cf_conn_forget_memory(struct cf_conn *c, const void *p, size_t len);
+
+/* How c has moved bulk so far: bytes the peer read from our registered
+ * memory (direct_sent), bytes we read from the peer straight into our
+ * registered memory (direct_received) or through the staging buffer
+ * (staged_received), and registrations made. All 0 on TCP and TLS. */
+struct cf_conn_rdma_stats {
+  uint64_t direct_sent, direct_received, staged_received, registrations;
+};
+void cf_conn_rdma_stats(const struct cf_conn *c, struct cf_conn_rdma_stats *st);
+
+/* Bulk buffers (transport/bulk_pool.c): memory for frame payloads that is
+ * recycled rather than returned to the system, so the RDMA transport can
+ * register each buffer once. Off by default (cf_bulk_alloc is then malloc);
+ * cf_bulk_pool_enable(max_bytes) lets the pool keep up to max_bytes in
+ * buffers of 64 KiB and more. The pool never frees a buffer before the
+ * process ends, so a registration of it never goes stale; requests it
+ * cannot serve within max_bytes fall back to malloc. Buffers are not
+ * zeroed. Thread-safe. */
+void cf_bulk_pool_enable(size_t max_bytes);
+/* len bytes (NULL when out of memory; len 0 gives a valid 1-byte block). */
+void *cf_bulk_alloc(size_t len);
+/* Free what cf_bulk_alloc gave (NULL is ignored). */
+void cf_bulk_free(void *p);
 
 /* ---- TLS (transport/tls.c, tls_ctx.c) -----------------------------------
  * TLS 1.3 only with OpenSSL's default TLS 1.3 cipher suites; no session

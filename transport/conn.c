@@ -200,6 +200,43 @@ int cf_conn_peer_identity(const struct cf_conn *c, char *buf, size_t len)
   return c->ops->identity(c, buf, len);
 }
 
+short cf_conn_hangup_events(const struct cf_conn *c)
+{
+  return c && c->ops->hung_up ? POLLIN : POLLRDHUP;
+}
+
+int cf_conn_hung_up(struct cf_conn *c, short revents)
+{
+  if (!c)
+    return 1;
+  if (c->ops->hung_up)
+    return c->ops->hung_up(c);
+  return (revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
+/* ---- zero-copy bulk: no-ops on transports that always copy ---------------- */
+
+void cf_conn_set_pinned_query(struct cf_conn *c, cf_pinned_query q)
+{
+  if (c && c->ops->set_pinned_query)
+    c->ops->set_pinned_query(c, q);
+}
+
+void cf_conn_forget_memory(struct cf_conn *c, const void *p, size_t len)
+{
+  if (c && p && len && c->ops->forget_memory)
+    c->ops->forget_memory(c, p, len);
+}
+
+void cf_conn_rdma_stats(const struct cf_conn *c, struct cf_conn_rdma_stats *st)
+{
+  if (!st)
+    return;
+  memset(st, 0, sizeof *st);
+  if (c && c->ops->rdma_stats)
+    c->ops->rdma_stats(c, st);
+}
+
 /* ---- sharing a connection between a reading and a writing thread ---------- */
 
 int cf_conn_fd(const struct cf_conn *c)
@@ -339,6 +376,11 @@ int cf__conn_wait_writable(struct cf_conn *c, int64_t deadline_ms)
     if (revents & (POLLOUT | POLLERR | POLLHUP | POLLNVAL))
       return 0; /* the send tells whether it was room or an error */
   }
+}
+
+size_t cf__conn_ra_room(const struct cf_conn *c)
+{
+  return ra_room(&c->ra);
 }
 
 int cf__conn_ra_put(struct cf_conn *c, const void *buf, size_t len)

@@ -14,6 +14,7 @@
 
 #include "cf_transport.h"
 #include "config.h"
+#include "rdma_mr_cache.h"
 
 /* ---- Connection base ---------------------------------------------------- */
 
@@ -73,6 +74,18 @@ struct cf_transport_ops {
    * the rest of that record (an accepted imprecision: the peer is sending
    * it). */
   size_t (*pending)(const struct cf_conn *c);
+  /* Zero-copy bulk (cf_conn_set_pinned_query and the two after it); NULL
+   * when the transport always copies (TCP, TLS): conn.c then does nothing
+   * and reports zeroed counters. */
+  void (*set_pinned_query)(struct cf_conn *c, cf_pinned_query q);
+  void (*forget_memory)(struct cf_conn *c, const void *p, size_t len);
+  void (*rdma_stats)(const struct cf_conn *c, struct cf_conn_rdma_stats *st);
+  /* cf_conn_hung_up for a transport whose fd does not report POLLRDHUP
+   * (RDMA); NULL: conn.c polls for POLLRDHUP and reads revents. */
+  int (*hung_up)(struct cf_conn *c);
+  /* cf_conn_link_rate for a transport without a TCP socket (RDMA: the
+   * port's rate); NULL: conn's fd is asked for TCP_INFO. */
+  int (*link_rate)(const struct cf_conn *c, uint64_t *bytes_per_s, int *lower_bound);
 };
 
 extern const struct cf_transport_ops cf__tcp_ops;
@@ -121,15 +134,25 @@ int cf__rdma_credit_update_due(const struct cf__rdma_credit *cr);
 /* ---- RDMA connections (rdma.c data path, rdma_cm.c setup) --------------- */
 
 #if CF_HAVE_RDMA
-/* Every message is one SEND into one pre-posted receive buffer: an 8-byte
- * header (le32 credits returned, le32 CF__RDMA_MAGIC) and up to
- * CF__RDMA_BUF_SIZE - CF__RDMA_HDR_SIZE bytes of the stream; no payload
- * means a credit-only message. 64 KiB amortises the per-message cost (one
- * completion each side, one header) while 36 of them per side keep the
- * registered memory of a connection near 3.3 MiB. */
+/* Every message is one SEND into one pre-posted receive buffer: a 16-byte
+ * header (le32 credits returned, le32 CF__RDMA_MAGIC, le32 reads done: how
+ * many of the receiver's read descriptors the sender has finished reading,
+ * counted since the start, le32 kind) and a payload:
+ * - CF__RDMA_KIND_BYTES: up to CF__RDMA_BUF_SIZE - CF__RDMA_HDR_SIZE bytes of
+ *   the stream; none means a control message (credits, reads done);
+ * - CF__RDMA_KIND_READ: a read descriptor (le64 address, le32 rkey, le32
+ *   length) standing for the next `length` bytes of the stream, which the
+ *   receiver fetches with RDMA READ from the sender's registered memory
+ *   (rdma_direct.c).
+ * 64 KiB amortises the per-message cost (one completion each side, one
+ * header) while 40 of them per side keep the registered memory of a
+ * connection near 3.6 MiB. */
 #define CF__RDMA_BUF_SIZE ((size_t)64 << 10)
-#define CF__RDMA_HDR_SIZE 8
+#define CF__RDMA_HDR_SIZE 16
 #define CF__RDMA_MAGIC 0x44524643u /* "CFRD" */
+#define CF__RDMA_KIND_BYTES 0u
+#define CF__RDMA_KIND_READ 1u
+#define CF__RDMA_READ_DESC_SIZE 16
 /* Receive buffers the peer may fill with data: the credit window. */
 #define CF__RDMA_WINDOW 32u
 /* Owed credits worth a message of their own (a quarter of the window, so a
@@ -138,10 +161,29 @@ int cf__rdma_credit_update_due(const struct cf__rdma_credit *cr);
 /* ... hence window / threshold extra receive buffers for credit-only
  * messages (rdma_credit.c explains why that bound holds). */
 #define CF__RDMA_RESERVE (CF__RDMA_WINDOW / CF__RDMA_CREDIT_THRESHOLD)
-#define CF__RDMA_RECV_BUFS (CF__RDMA_WINDOW + CF__RDMA_RESERVE)
+/* Read descriptors a sender may have out that the receiver has not reported
+ * read. The receiver reports each finished one at once, in a control
+ * message if nothing else is going (the sender is waiting for it), so up to
+ * this many more control messages can be unprocessed: as many more receive
+ * buffers. */
+#define CF__RDMA_MAX_READS 4u
+#define CF__RDMA_RECV_BUFS (CF__RDMA_WINDOW + CF__RDMA_RESERVE + CF__RDMA_MAX_READS)
 /* Registered send buffers: bounds the send queue; more than the window buys
  * nothing, as each data SEND needs a credit too. */
 #define CF__RDMA_SEND_BUFS 16u
+/* Stream pieces at least this long go as a read descriptor when they lie in
+ * registered memory (below it a copy into a send buffer is cheaper than the
+ * round trip); one descriptor covers at most CF__RDMA_DIRECT_MAX bytes. */
+#define CF__RDMA_DIRECT_MIN ((size_t)128 << 10)
+#define CF__RDMA_DIRECT_MAX ((size_t)64 << 20)
+/* The registered staging buffer a READ lands in when the reader's
+ * destination is not registered (then copied out). */
+#define CF__RDMA_STAGE_SIZE ((size_t)1 << 20)
+/* Bounds of the per-connection registration cache (rdma_mr_cache.c). */
+#define CF__RDMA_MR_CACHE_BYTES ((size_t)1 << 30)
+#define CF__RDMA_MR_CACHE_ENTRIES 256u
+/* wr_id of the one RDMA READ in flight (send buffers use 0..SEND_BUFS-1). */
+#define CF__RDMA_READ_WRID 0xffffffffu
 
 struct rdma_event_channel; /* librdmacm and libibverbs, by tag */
 struct rdma_cm_id;
@@ -172,6 +214,28 @@ struct cf__rdma_conn {
   uint32_t tx_free[CF__RDMA_SEND_BUFS]; /* free send buffer indices */
   uint32_t tx_nfree;
   struct cf__rdma_credit cr;
+  /* Read descriptors received (rx_kind[i] READ: rx_len[i] stream bytes at
+   * the peer's rx_raddr[i] with rx_rkey[i]); reads_done counts those read
+   * to the end, done_sent the count last put in a header. */
+  uint8_t rx_kind[CF__RDMA_RECV_BUFS];
+  uint64_t rx_raddr[CF__RDMA_RECV_BUFS];
+  uint32_t rx_rkey[CF__RDMA_RECV_BUFS];
+  uint32_t rx_reads_queued;  /* READ descriptors in the ring */
+  uint32_t reads_done, done_sent;
+  /* Our read descriptors: posted counts them, peer_done is the peer's
+   * latest report; those between hold a registration each (ring index:
+   * count % CF__RDMA_MAX_READS) that the peer may still read. */
+  uint32_t reads_posted, peer_done;
+  struct cf__mr_ref read_refs[CF__RDMA_MAX_READS];
+  /* The READ in flight (at most one) and its outcome. */
+  int read_busy;
+  uint32_t max_msg;          /* the port's largest message (one READ) */
+  uint64_t link_bps;         /* the port's data rate, bytes/s; 0: unknown */
+  uint8_t *stage;            /* CF__RDMA_STAGE_SIZE, registered */
+  struct ibv_mr *stage_mr;
+  struct cf__mr_cache *mrc;  /* registrations of pinned and pool memory */
+  cf_pinned_query pinned;    /* the caller's memory we may register */
+  struct cf_conn_rdma_stats st;
   int err;                   /* sticky CF_E*: CF_ECLOSED (flushed), CF_EIO,
                                 CF_EPROTO (peer broke the credit rules) */
   int peer_gone;             /* RDMA_CM_EVENT_DISCONNECTED seen */
@@ -197,7 +261,51 @@ int cf__rdma_connect(const struct cf_url *u, int timeout_ms, struct cf_conn **ou
 void cf__rdma_drain_sends(struct cf__rdma_conn *c, int64_t deadline_ms);
 /* Set fd close-on-exec and non-blocking. Returns 0 or -1 (errno). */
 int cf__rdma_fd_setup(int fd);
+
+/* ---- the zero-copy bulk path (rdma_direct.c), for rdma.c ---- */
+/* The registration cache's verbs callbacks for c's PD (rdma_cm.c makes the
+ * cache with them). */
+extern const struct cf__mr_ops cf__rdma_mr_ops_template;
+/* Post one read descriptor for [p, p+len) (len <= CF__RDMA_DIRECT_MAX) if
+ * that memory is registrable (a bulk-pool buffer, or pinned as the caller's
+ * query says): waits for a descriptor slot, a credit and a send buffer.
+ * Returns 1 when posted, 0 when the memory is not registrable (use the copy
+ * path), or a CF_E* error. */
+int cf__rdma_direct_send(struct cf__rdma_conn *c, const void *p, size_t len);
+/* Read n bytes (no more than the head descriptor has left) of the head READ
+ * descriptor into dst: straight into dst when it is registrable, else
+ * through the staging buffer. Waits for the READ whatever the deadline (the
+ * adapter writes into dst until it completes). Returns 0 or a CF_E* error. */
+int cf__rdma_direct_read(struct cf__rdma_conn *c, void *dst, size_t n);
+/* The peer reported `done` of our descriptors read: release those
+ * registrations. Returns 0, or CF_EPROTO for a count we never posted. */
+int cf__rdma_direct_peer_done(struct cf__rdma_conn *c, uint32_t done);
+/* Wait until at most max_out of our descriptors are unreported, spilling
+ * and reporting meanwhile. Returns 0 or the connection's error. */
+int cf__rdma_wait_reads(struct cf__rdma_conn *c, uint32_t max_out);
+/* Release every registration still held for the peer (closing). */
+void cf__rdma_direct_release_all(struct cf__rdma_conn *c);
+/* The ops table's zero-copy rows. */
+void cf__rdma_set_pinned_query(struct cf_conn *c, cf_pinned_query q);
+void cf__rdma_forget_memory(struct cf_conn *c, const void *p, size_t len);
+void cf__rdma_stats(const struct cf_conn *c, struct cf_conn_rdma_stats *st);
+/* rdma.c's pieces that rdma_direct.c drives. */
+int cf__rdma_wait_send_slot(struct cf__rdma_conn *c);
+int cf__rdma_post_send(struct cf__rdma_conn *c, uint32_t slot, const void *payload,
+                       size_t len, uint32_t kind);
+int cf__rdma_wait_event(struct cf__rdma_conn *c, int want_tx, int64_t deadline_ms);
+int cf__rdma_progress(struct cf__rdma_conn *c);
+int cf__rdma_conn_error(const struct cf__rdma_conn *c);
+void cf__rdma_spill(struct cf__rdma_conn *c);
+int cf__rdma_flush_control(struct cf__rdma_conn *c, int block);
 #endif
+
+/* ---- bulk buffer pool (bulk_pool.c) ---- */
+/* Non-zero when [p, p+len) lies inside one pool buffer that is handed out,
+ * whose start and size go to *base and *size (such memory stays allocated
+ * for the life of the process, so the RDMA transport may register it and
+ * keep the registration). */
+int cf__bulk_pool_owns(const void *p, size_t len, void **base, size_t *size);
 
 /* ---- Helpers (conn.c) --------------------------------------------------- */
 
@@ -233,6 +341,8 @@ size_t cf__conn_ra_take(struct cf_conn *c, void *buf, size_t len);
  * copied; also when read-ahead is off), or CF_ENOMEM (a part may have been
  * copied: the connection is then unusable). */
 int cf__conn_ra_put(struct cf_conn *c, const void *buf, size_t len);
+/* How many more bytes cf__conn_ra_put would take now (0: off, full or failed). */
+size_t cf__conn_ra_room(const struct cf_conn *c);
 
 /* Free the read-ahead buffer (transports' close). */
 void cf__conn_ra_free(struct cf_conn *c);

@@ -1,5 +1,6 @@
 /* The link's rate as the kernel's TCP measures it (tcpi_delivery_rate,
- * Linux 4.9 and later): what bulk compression weighs its codec against.
+ * Linux 4.9 and later; a transport without a TCP socket says it itself):
+ * what bulk compression weighs its codec against.
  * A file of its own because <linux/tcp.h>, which has the field, does not
  * mix with the <netinet/tcp.h> the rest of the transport uses. */
 #include "internal.h"
@@ -14,6 +15,8 @@ int cf_conn_link_rate(const struct cf_conn *c, uint64_t *bytes_per_s, int *lower
   struct tcp_info ti;
   socklen_t len = sizeof ti;
 
+  if (c && c->ops->link_rate)
+    return c->ops->link_rate(c, bytes_per_s, lower_bound);
   if (!c || c->fd < 0 || getsockopt(c->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
       len < offsetof(struct tcp_info, tcpi_delivery_rate) + sizeof ti.tcpi_delivery_rate ||
       ti.tcpi_delivery_rate == 0)

@@ -7,7 +7,11 @@
  * iovecs into one message) and posts them, each spending a credit
  * (rdma_credit.c); read_exact copies out of the received buffers in arrival
  * order and reposts each one it empties, owing the peer a credit that goes
- * back in the next header, or in a credit-only message once enough are owed.
+ * back in the next header, or in a control message once enough are owed.
+ * A large iovec in registered memory goes instead as a read descriptor that
+ * the reader fetches with RDMA READ (rdma_direct.c); writev returns once the
+ * peer reported all of its descriptors read, and a reader reports each one
+ * it finishes at once (in a control message if it has nothing to send).
  *
  * Completions: poll both CQs for a bounded spin, then arm the CQ and block in
  * poll(2) on the completion channels and the CM channel (a disconnect), got
@@ -64,23 +68,37 @@ static uint32_t get_le32(const uint8_t *p)
 
 /* ---- completions ----------------------------------------------------------- */
 
-/* Take one received message: check its header, take the credits it returns,
- * and queue its payload (or repost at once: a credit-only message). */
+/* Take one received message: check its header, take the credits and the
+ * reads-done count it carries, and queue its payload (stream bytes or a
+ * read descriptor), or repost at once (a control message). */
 static void take_recv(struct cf__rdma_conn *c, uint32_t i, uint32_t byte_len)
 {
   const uint8_t *p = c->rx_mem + (size_t)i * CF__RDMA_BUF_SIZE;
-  uint32_t payload;
+  uint32_t payload, kind, len = 0;
 
   if (byte_len < CF__RDMA_HDR_SIZE || byte_len > CF__RDMA_BUF_SIZE ||
       get_le32(p + 4) != CF__RDMA_MAGIC ||
-      cf__rdma_credit_grant(&c->cr, get_le32(p)) < 0) {
+      cf__rdma_credit_grant(&c->cr, get_le32(p)) < 0 ||
+      cf__rdma_direct_peer_done(c, get_le32(p + 8)) < 0) {
     set_err(c, CF_EPROTO);
     return;
   }
   payload = byte_len - CF__RDMA_HDR_SIZE;
-  if (payload == 0) {
+  kind = get_le32(p + 12);
+  if (kind == CF__RDMA_KIND_BYTES && payload == 0) {
     if (cf__rdma_post_recv(c, i) < 0)
       set_err(c, CF_EIO);
+    return;
+  }
+  if (kind == CF__RDMA_KIND_READ) {
+    len = get_le32(p + CF__RDMA_HDR_SIZE + 12);
+    if (payload != CF__RDMA_READ_DESC_SIZE || len == 0 || len > CF__RDMA_DIRECT_MAX ||
+        c->rx_reads_queued == CF__RDMA_MAX_READS) {
+      set_err(c, CF_EPROTO);
+      return;
+    }
+  } else if (kind != CF__RDMA_KIND_BYTES) {
+    set_err(c, CF_EPROTO);
     return;
   }
   if (cf__rdma_credit_received(&c->cr) < 0) {
@@ -88,6 +106,14 @@ static void take_recv(struct cf__rdma_conn *c, uint32_t i, uint32_t byte_len)
     return;
   }
   c->rx_ring[(c->rx_head + c->rx_count) % CF__RDMA_RECV_BUFS] = i;
+  c->rx_kind[i] = (uint8_t)kind;
+  if (kind == CF__RDMA_KIND_READ) {
+    c->rx_raddr[i] = (uint64_t)get_le32(p + CF__RDMA_HDR_SIZE) |
+                     (uint64_t)get_le32(p + CF__RDMA_HDR_SIZE + 4) << 32;
+    c->rx_rkey[i] = get_le32(p + CF__RDMA_HDR_SIZE + 8);
+    c->rx_reads_queued++;
+    payload = len;
+  }
   c->rx_len[i] = payload;
   c->rx_count++;
   c->rx_bytes += payload;
@@ -121,7 +147,9 @@ static int poll_cqs(struct cf__rdma_conn *c)
     for (i = 0; i < n; i++) {
       if (wc[i].status != IBV_WC_SUCCESS)
         wc_failed(c, &wc[i]);
-      if (wc[i].wr_id < CF__RDMA_SEND_BUFS && c->tx_nfree < CF__RDMA_SEND_BUFS)
+      if (wc[i].wr_id == CF__RDMA_READ_WRID)
+        c->read_busy = 0;
+      else if (wc[i].wr_id < CF__RDMA_SEND_BUFS && c->tx_nfree < CF__RDMA_SEND_BUFS)
         c->tx_free[c->tx_nfree++] = (uint32_t)wc[i].wr_id;
     }
     total += n;
@@ -151,7 +179,7 @@ static void poll_cm(struct cf__rdma_conn *c)
   }
 }
 
-static int progress(struct cf__rdma_conn *c)
+int cf__rdma_progress(struct cf__rdma_conn *c)
 {
   poll_cm(c);
   return poll_cqs(c);
@@ -184,20 +212,20 @@ static int arm(struct ibv_cq *cq, int *armed)
  * a CM event, or deadline_ms (monotonic; < 0: never). Spins first, then
  * arms and sleeps. Returns 0 (look again: it may have been spurious),
  * CF_ETIMEDOUT or CF_EIO. */
-static int wait_event(struct cf__rdma_conn *c, int want_tx, int64_t deadline_ms)
+int cf__rdma_wait_event(struct cf__rdma_conn *c, int want_tx, int64_t deadline_ms)
 {
   uint64_t start = cf_monotonic_ns();
   struct pollfd p[3];
   int n = 2, rc;
 
   do {
-    if (progress(c) > 0 || c->err || c->peer_gone)
+    if (cf__rdma_progress(c) > 0 || c->err || c->peer_gone)
       return 0;
   } while (cf_monotonic_ns() - start < SPIN_NS);
   if (arm(c->rx_cq, &c->rx_armed) < 0 || (want_tx && arm(c->tx_cq, &c->tx_armed) < 0))
     return CF_EIO;
   /* What completed before the arming raises no event: look once more. */
-  if (progress(c) > 0 || c->err || c->peer_gone)
+  if (cf__rdma_progress(c) > 0 || c->err || c->peer_gone)
     return 0;
   p[0] = (struct pollfd){ .fd = c->rx_ch->fd, .events = POLLIN };
   p[1] = (struct pollfd){ .fd = c->cm_ch->fd, .events = POLLIN };
@@ -220,17 +248,21 @@ static void finish(struct cf__rdma_conn *c)
   drain_channel(c->rx_ch, &c->rx_armed);
   if (arm(c->rx_cq, &c->rx_armed) < 0)
     set_err(c, CF_EIO);
-  (void)progress(c);
+  (void)cf__rdma_progress(c);
 }
 
 /* ---- sending --------------------------------------------------------------- */
 
-static int post_send(struct cf__rdma_conn *c, uint32_t slot, size_t payload)
+/* Post send buffer slot holding len payload bytes (copied from payload
+ * first unless it is NULL: already in place) as a message of kind, with
+ * the credits owed and our reads-done count in its header. */
+int cf__rdma_post_send(struct cf__rdma_conn *c, uint32_t slot, const void *payload,
+                       size_t len, uint32_t kind)
 {
   uint8_t *buf = c->tx_mem + (size_t)slot * CF__RDMA_BUF_SIZE;
   struct ibv_sge sge = {
     .addr = (uintptr_t)buf,
-    .length = (uint32_t)(CF__RDMA_HDR_SIZE + payload),
+    .length = (uint32_t)(CF__RDMA_HDR_SIZE + len),
     .lkey = c->tx_mr->lkey,
   };
   struct ibv_send_wr wr = {
@@ -239,8 +271,13 @@ static int post_send(struct cf__rdma_conn *c, uint32_t slot, size_t payload)
   };
   struct ibv_send_wr *bad = NULL;
 
+  if (payload)
+    memcpy(buf + CF__RDMA_HDR_SIZE, payload, len);
   put_le32(buf, cf__rdma_credit_piggyback(&c->cr));
   put_le32(buf + 4, CF__RDMA_MAGIC);
+  put_le32(buf + 8, c->reads_done);
+  put_le32(buf + 12, kind);
+  c->done_sent = c->reads_done;
   if (ibv_post_send(c->id->qp, &wr, &bad) != 0) {
     c->tx_free[c->tx_nfree++] = slot;
     set_err(c, CF_EIO);
@@ -251,36 +288,49 @@ static int post_send(struct cf__rdma_conn *c, uint32_t slot, size_t payload)
 
 /* The error a failed connection reports to writes and, once the received
  * bytes are read, to reads. */
-static int conn_error(const struct cf__rdma_conn *c)
+int cf__rdma_conn_error(const struct cf__rdma_conn *c)
 {
   if (c->err)
     return c->err;
   return c->peer_gone ? CF_ECLOSED : 0;
 }
 
-/* Send the owed credits in a message of their own when they are due; with
- * block, wait for a send buffer if none is free (send completions need
- * nothing from the peer's program, so this wait ends). */
-static int flush_credits(struct cf__rdma_conn *c, int block)
+/* A control message is due: enough credits are owed, or a read descriptor
+ * of the peer's was finished and not yet reported (the peer's write is
+ * waiting for that). */
+static int control_due(const struct cf__rdma_conn *c)
+{
+  return cf__rdma_credit_update_due(&c->cr) || c->reads_done != c->done_sent;
+}
+
+/* Send a control message when one is due; with block, wait for a send
+ * buffer if none is free (send completions need nothing from the peer's
+ * program, so this wait ends). */
+int cf__rdma_flush_control(struct cf__rdma_conn *c, int block)
 {
   int rc;
 
-  while (cf__rdma_credit_update_due(&c->cr) && !conn_error(c)) {
+  while (control_due(c) && !cf__rdma_conn_error(c)) {
     if (c->tx_nfree > 0)
-      return post_send(c, c->tx_free[--c->tx_nfree], 0);
+      return cf__rdma_post_send(c, c->tx_free[--c->tx_nfree], NULL, 0, CF__RDMA_KIND_BYTES);
     if (!block)
       return 0;
-    if ((rc = wait_event(c, 1, -1)) < 0)
+    if ((rc = cf__rdma_wait_event(c, 1, -1)) < 0)
       return rc;
   }
   return 0;
 }
 
-/* Pop the head receive buffer (all read) and repost it. */
+/* Pop the head receive buffer (all read) and repost it; a finished read
+ * descriptor counts as read, to report. */
 static void repost_head(struct cf__rdma_conn *c)
 {
   uint32_t i = c->rx_ring[c->rx_head];
 
+  if (c->rx_kind[i] == CF__RDMA_KIND_READ) {
+    c->reads_done++;
+    c->rx_reads_queued--;
+  }
   c->rx_head = (c->rx_head + 1) % CF__RDMA_RECV_BUFS;
   c->rx_count--;
   c->rx_off = 0;
@@ -291,76 +341,159 @@ static void repost_head(struct cf__rdma_conn *c)
   cf__rdma_credit_reposted(&c->cr);
 }
 
-/* A write blocked for credits: with read-ahead on, move what was received
- * into it and repost those buffers, so the peer, perhaps blocked writing to
- * us, gets credits back (the read-ahead cap bounds the memory). */
-static void spill_to_read_ahead(struct cf__rdma_conn *c)
+/* Take n bytes of the head buffer into dst (its stream bytes, or through
+ * its read descriptor), reposting it once all are taken. */
+static int take_head(struct cf__rdma_conn *c, void *dst, size_t n)
 {
-  while (c->rx_count > 0 && c->base.ra.max > 0) {
-    uint32_t i = c->rx_ring[c->rx_head];
-    size_t n = c->rx_len[i] - c->rx_off;
-    const uint8_t *p = c->rx_mem + (size_t)i * CF__RDMA_BUF_SIZE + CF__RDMA_HDR_SIZE + c->rx_off;
-    int rc = cf__conn_ra_put(&c->base, p, n);
+  uint32_t i = c->rx_ring[c->rx_head];
+  int rc = 0;
 
-    if (rc == CF_ETOOBIG)
+  if (c->rx_kind[i] == CF__RDMA_KIND_READ)
+    rc = cf__rdma_direct_read(c, dst, n);
+  else
+    memcpy(dst, c->rx_mem + (size_t)i * CF__RDMA_BUF_SIZE + CF__RDMA_HDR_SIZE + c->rx_off, n);
+  if (rc < 0)
+    return rc;
+  c->rx_off += n;
+  c->rx_bytes -= n;
+  if (c->rx_off == c->rx_len[i])
+    repost_head(c);
+  return 0;
+}
+
+/* A write waiting on the peer (credits, reads done): with read-ahead on,
+ * move what was received into it, fetching what read descriptors stand for
+ * through the staging buffer, and repost those buffers, so the peer,
+ * perhaps blocked writing to us, gets credits and reports back (the
+ * read-ahead cap bounds the memory). */
+void cf__rdma_spill(struct cf__rdma_conn *c)
+{
+  while (c->rx_count > 0 && !c->err) {
+    uint32_t i = c->rx_ring[c->rx_head];
+    size_t n = c->rx_len[i] - c->rx_off, room = cf__conn_ra_room(&c->base);
+    int rc;
+
+    if (c->rx_kind[i] == CF__RDMA_KIND_READ && n > CF__RDMA_STAGE_SIZE)
+      n = CF__RDMA_STAGE_SIZE;
+    if (n > room)
       return;
+    if (c->rx_kind[i] == CF__RDMA_KIND_READ) {
+      rc = cf__rdma_direct_read(c, c->stage, n);
+      if (rc == 0)
+        rc = cf__conn_ra_put(&c->base, c->stage, n);
+    } else {
+      rc = cf__conn_ra_put(&c->base, c->rx_mem + (size_t)i * CF__RDMA_BUF_SIZE +
+                                         CF__RDMA_HDR_SIZE + c->rx_off, n);
+    }
     if (rc < 0) {
       set_err(c, rc);
       return;
     }
+    c->rx_off += n;
     c->rx_bytes -= n;
-    repost_head(c);
+    if (c->rx_off == c->rx_len[i])
+      repost_head(c);
   }
+}
+
+/* Wait until a data SEND may go: a credit and a send buffer, for as long as
+ * it takes (as a TCP write blocks on a full socket), spilling and reporting
+ * meanwhile. Returns 0 or the connection's error. */
+int cf__rdma_wait_send_slot(struct cf__rdma_conn *c)
+{
+  int rc;
+
+  for (;;) {
+    if ((rc = cf__rdma_conn_error(c)) != 0)
+      return rc;
+    if (c->cr.avail > 0 && c->tx_nfree > 0)
+      return 0;
+    if (c->cr.avail == 0)
+      cf__rdma_spill(c);
+    if ((rc = cf__rdma_flush_control(c, 0)) < 0 ||
+        (rc = cf__rdma_wait_event(c, c->tx_nfree == 0, -1)) < 0)
+      return rc;
+  }
+}
+
+/* Copy from iov[*i] at *off on into one send buffer, gathering entries
+ * until it is full or the next entry may go as a read descriptor, and post
+ * it. */
+static int send_copied(struct cf__rdma_conn *c, const struct iovec *iov, int iovcnt, int *i,
+                       size_t *off)
+{
+  const size_t room = CF__RDMA_BUF_SIZE - CF__RDMA_HDR_SIZE;
+  size_t fill = 0, n;
+  uint32_t slot;
+  uint8_t *dst;
+  int rc;
+
+  if ((rc = cf__rdma_wait_send_slot(c)) != 0)
+    return rc;
+  (void)cf__rdma_credit_take(&c->cr);
+  slot = c->tx_free[--c->tx_nfree];
+  dst = c->tx_mem + (size_t)slot * CF__RDMA_BUF_SIZE + CF__RDMA_HDR_SIZE;
+  while (fill < room && *i < iovcnt) {
+    if (*off == 0 && fill > 0 && iov[*i].iov_len >= CF__RDMA_DIRECT_MIN)
+      break;
+    n = iov[*i].iov_len - *off;
+    if (n > room - fill)
+      n = room - fill;
+    memcpy(dst + fill, (const uint8_t *)iov[*i].iov_base + *off, n);
+    fill += n;
+    *off += n;
+    if (*off == iov[*i].iov_len) {
+      (*i)++;
+      *off = 0;
+    }
+  }
+  return cf__rdma_post_send(c, slot, NULL, fill, CF__RDMA_KIND_BYTES);
+}
+
+/* Send iov[i] whole as read descriptors if its memory is registrable:
+ * 1 when sent, 0 when not registrable (nothing sent), or an error. */
+static int send_direct(struct cf__rdma_conn *c, const struct iovec *v)
+{
+  const uint8_t *p = v->iov_base;
+  size_t left = v->iov_len, k;
+  int rc;
+
+  do {
+    k = left < CF__RDMA_DIRECT_MAX ? left : CF__RDMA_DIRECT_MAX;
+    rc = cf__rdma_direct_send(c, p, k);
+    if (rc <= 0 && left == v->iov_len)
+      return rc;
+    if (rc <= 0)
+      return rc < 0 ? rc : CF_EIO; /* registrable before, so it stays so */
+    p += k;
+    left -= k;
+  } while (left > 0);
+  return 1;
 }
 
 static int rdma_writev(struct cf_conn *base, const struct iovec *iov, int iovcnt)
 {
   struct cf__rdma_conn *c = rc_of(base);
-  const size_t room = CF__RDMA_BUF_SIZE - CF__RDMA_HDR_SIZE;
-  size_t off = 0, fill, n;
-  uint32_t slot;
-  uint8_t *dst;
+  size_t off = 0;
   int i = 0, rc = 0;
 
-  while (i < iovcnt && rc == 0) {
+  while (i < iovcnt && rc >= 0) {
     if (off == iov[i].iov_len) {
       i++;
       off = 0;
-      continue;
+    } else if (off == 0 && iov[i].iov_len >= CF__RDMA_DIRECT_MIN &&
+               (rc = send_direct(c, &iov[i])) != 0) {
+      i += rc > 0;
+    } else {
+      rc = send_copied(c, iov, iovcnt, &i, &off);
     }
-    /* A credit and a send buffer, waiting for them as long as it takes (as
-     * a TCP write blocks on a full socket). */
-    for (;;) {
-      if ((rc = conn_error(c)) != 0)
-        goto out;
-      if (c->cr.avail > 0 && c->tx_nfree > 0)
-        break;
-      if (c->cr.avail == 0)
-        spill_to_read_ahead(c);
-      if ((rc = flush_credits(c, 0)) < 0 || (rc = wait_event(c, c->tx_nfree == 0, -1)) < 0)
-        goto out;
-    }
-    (void)cf__rdma_credit_take(&c->cr);
-    slot = c->tx_free[--c->tx_nfree];
-    dst = c->tx_mem + (size_t)slot * CF__RDMA_BUF_SIZE + CF__RDMA_HDR_SIZE;
-    /* Gather from the caller's entries until the buffer is full. */
-    for (fill = 0; fill < room && i < iovcnt;) {
-      n = iov[i].iov_len - off;
-      if (n > room - fill)
-        n = room - fill;
-      memcpy(dst + fill, (const uint8_t *)iov[i].iov_base + off, n);
-      fill += n;
-      off += n;
-      if (off == iov[i].iov_len) {
-        i++;
-        off = 0;
-      }
-    }
-    rc = post_send(c, slot, fill);
   }
-out:
-  if (rc == 0)
-    rc = flush_credits(c, 1);
+  /* The caller may change its memory once we return: wait for the peer to
+   * have read every descriptor. */
+  if (rc >= 0)
+    rc = cf__rdma_wait_reads(c, 0);
+  if (rc >= 0)
+    rc = cf__rdma_flush_control(c, 1);
   finish(c);
   return rc;
 }
@@ -384,27 +517,24 @@ static int rdma_read_exact(struct cf_conn *base, void *buf, size_t len)
       n = c->rx_len[i] - c->rx_off;
       if (n > len)
         n = len;
-      memcpy(p, c->rx_mem + (size_t)i * CF__RDMA_BUF_SIZE + CF__RDMA_HDR_SIZE + c->rx_off, n);
+      if ((rc = take_head(c, p, n)) < 0)
+        break;
       p += n;
       len -= n;
-      c->rx_off += n;
-      c->rx_bytes -= n;
-      if (c->rx_off == c->rx_len[i]) {
-        repost_head(c);
-        (void)flush_credits(c, 0);
-      }
+      (void)cf__rdma_flush_control(c, 0);
       continue;
     }
-    (void)progress(c);
+    (void)cf__rdma_progress(c);
     if (c->rx_count > 0)
       continue;
-    if ((rc = conn_error(c)) != 0)
+    if ((rc = cf__rdma_conn_error(c)) != 0)
       break; /* everything received before the end has been read */
-    if ((rc = flush_credits(c, 1)) < 0 || (rc = wait_event(c, 0, deadline)) < 0)
+    if ((rc = cf__rdma_flush_control(c, 1)) < 0 ||
+        (rc = cf__rdma_wait_event(c, 0, deadline)) < 0)
       break;
   }
   if (rc == 0 || rc == CF_ETIMEDOUT) {
-    int frc = flush_credits(c, 1);
+    int frc = cf__rdma_flush_control(c, 1);
     if (rc == 0)
       rc = frc;
   }
@@ -414,8 +544,8 @@ static int rdma_read_exact(struct cf_conn *base, void *buf, size_t len)
 
 void cf__rdma_drain_sends(struct cf__rdma_conn *c, int64_t deadline_ms)
 {
-  while (c->tx_nfree < CF__RDMA_SEND_BUFS && !conn_error(c))
-    if (wait_event(c, 1, deadline_ms) < 0)
+  while ((c->tx_nfree < CF__RDMA_SEND_BUFS || c->read_busy) && !cf__rdma_conn_error(c))
+    if (cf__rdma_wait_event(c, 1, deadline_ms) < 0)
       return;
 }
 
@@ -432,6 +562,29 @@ static void rdma_close(struct cf_conn *c)
   cf__rdma_conn_free(rc_of(c));
 }
 
+/* Take in what arrived (messages stay queued for reads) and re-arm, so the
+ * fd turns readable again only on something new. */
+static int rdma_hung_up(struct cf_conn *base)
+{
+  struct cf__rdma_conn *c = rc_of(base);
+
+  finish(c);
+  return cf__rdma_conn_error(c) != 0;
+}
+
+/* The port's rate (rdma_cm.c), a property of the link rather than a
+ * measurement, hence not a lower bound. */
+static int rdma_link_rate(const struct cf_conn *base, uint64_t *bytes_per_s, int *lower_bound)
+{
+  const struct cf__rdma_conn *c = (const struct cf__rdma_conn *)base;
+
+  if (!c->link_bps)
+    return -1;
+  *bytes_per_s = c->link_bps;
+  *lower_bound = 0;
+  return 0;
+}
+
 static size_t rdma_pending(const struct cf_conn *c)
 {
   return ((const struct cf__rdma_conn *)c)->rx_bytes;
@@ -445,4 +598,9 @@ const struct cf_transport_ops cf__rdma_ops = {
   .read_exact = rdma_read_exact,
   .close = rdma_close,
   .pending = rdma_pending,
+  .set_pinned_query = cf__rdma_set_pinned_query,
+  .forget_memory = cf__rdma_forget_memory,
+  .rdma_stats = cf__rdma_stats,
+  .hung_up = rdma_hung_up,
+  .link_rate = rdma_link_rate,
 };

@@ -199,6 +199,30 @@ static int new_cq(struct ibv_context *verbs, int n, struct ibv_comp_channel **ch
   return *cq ? 0 : -1;
 }
 
+/* The port's data rate in bytes/s from its width and lane speed (after
+ * line coding: 8b/10b up to QDR, 64b/66b from FDR on); 0 when unknown. */
+static uint64_t port_rate(const struct ibv_port_attr *a)
+{
+  static const struct {
+    uint32_t code;
+    double gbps; /* per lane, data */
+  } speeds[] = { { 1, 2.0 }, { 2, 4.0 }, { 4, 8.0 }, { 8, 10.0 }, { 16, 13.64 },
+                 { 32, 25.0 }, { 64, 50.0 }, { 128, 100.0 }, { 256, 200.0 } };
+  static const struct {
+    uint8_t code, lanes;
+  } widths[] = { { 1, 1 }, { 2, 4 }, { 4, 8 }, { 8, 12 }, { 16, 2 } };
+  double gbps = 0;
+  unsigned lanes = 0;
+
+  for (size_t i = 0; i < sizeof speeds / sizeof speeds[0]; i++)
+    if (speeds[i].code == a->active_speed)
+      gbps = speeds[i].gbps;
+  for (size_t i = 0; i < sizeof widths / sizeof widths[0]; i++)
+    if (widths[i].code == a->active_width)
+      lanes = widths[i].lanes;
+  return (uint64_t)(gbps * lanes * 1e9 / 8);
+}
+
 static int epoll_add(int ep, int fd)
 {
   struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
@@ -211,6 +235,8 @@ int cf__rdma_conn_new(struct rdma_cm_id *id, struct rdma_event_channel *cm_ch,
 {
   struct cf__rdma_conn *c;
   struct ibv_qp_init_attr qa;
+  struct ibv_port_attr port;
+  struct cf__mr_ops mr_ops;
   const char *phase;
   uint32_t i;
 
@@ -234,15 +260,15 @@ int cf__rdma_conn_new(struct rdma_cm_id *id, struct rdma_event_channel *cm_ch,
   phase = "receive CQ";
   if (new_cq(id->verbs, (int)CF__RDMA_RECV_BUFS, &c->rx_ch, &c->rx_cq) < 0)
     goto fail;
-  phase = "send CQ";
-  if (new_cq(id->verbs, (int)CF__RDMA_SEND_BUFS, &c->tx_ch, &c->tx_cq) < 0)
+  phase = "send CQ"; /* the send buffers and one RDMA READ */
+  if (new_cq(id->verbs, (int)CF__RDMA_SEND_BUFS + 1, &c->tx_ch, &c->tx_cq) < 0)
     goto fail;
   memset(&qa, 0, sizeof qa);
   qa.send_cq = c->tx_cq;
   qa.recv_cq = c->rx_cq;
   qa.qp_type = IBV_QPT_RC;
   qa.sq_sig_all = 1;
-  qa.cap.max_send_wr = CF__RDMA_SEND_BUFS;
+  qa.cap.max_send_wr = CF__RDMA_SEND_BUFS + 1;
   qa.cap.max_recv_wr = CF__RDMA_RECV_BUFS;
   qa.cap.max_send_sge = 1;
   qa.cap.max_recv_sge = 1;
@@ -253,14 +279,26 @@ int cf__rdma_conn_new(struct rdma_cm_id *id, struct rdma_event_channel *cm_ch,
   phase = "buffer allocation";
   c->rx_mem = aligned_alloc(4096, CF__RDMA_RECV_BUFS * CF__RDMA_BUF_SIZE);
   c->tx_mem = aligned_alloc(4096, CF__RDMA_SEND_BUFS * CF__RDMA_BUF_SIZE);
-  if (!c->rx_mem || !c->tx_mem)
+  c->stage = aligned_alloc(4096, CF__RDMA_STAGE_SIZE);
+  if (!c->rx_mem || !c->tx_mem || !c->stage)
     goto fail;
   phase = "ibv_reg_mr";
   c->rx_mr = ibv_reg_mr(c->pd, c->rx_mem, CF__RDMA_RECV_BUFS * CF__RDMA_BUF_SIZE,
                         IBV_ACCESS_LOCAL_WRITE);
   c->tx_mr = ibv_reg_mr(c->pd, c->tx_mem, CF__RDMA_SEND_BUFS * CF__RDMA_BUF_SIZE, 0);
-  if (!c->rx_mr || !c->tx_mr)
+  c->stage_mr = ibv_reg_mr(c->pd, c->stage, CF__RDMA_STAGE_SIZE, IBV_ACCESS_LOCAL_WRITE);
+  if (!c->rx_mr || !c->tx_mr || !c->stage_mr)
     goto fail;
+  phase = "registration cache";
+  mr_ops = cf__rdma_mr_ops_template;
+  mr_ops.ctx = c->pd;
+  if (cf__mr_cache_new(&mr_ops, CF__RDMA_MR_CACHE_BYTES, CF__RDMA_MR_CACHE_ENTRIES, &c->mrc) < 0)
+    goto fail;
+  phase = "ibv_query_port";
+  if (ibv_query_port(id->verbs, id->port_num, &port) != 0)
+    goto fail;
+  c->max_msg = port.max_msg_sz ? port.max_msg_sz : (uint32_t)CF__RDMA_STAGE_SIZE;
+  c->link_bps = port_rate(&port);
   for (i = 0; i < CF__RDMA_SEND_BUFS; i++)
     c->tx_free[c->tx_nfree++] = i;
   phase = "ibv_post_recv";
@@ -300,6 +338,12 @@ void cf__rdma_conn_free(struct cf__rdma_conn *c)
   }
   if (c->id && c->id->qp)
     rdma_destroy_qp(c->id);
+  if (c->mrc) {
+    cf__rdma_direct_release_all(c);
+    cf__mr_cache_free(c->mrc);
+  }
+  if (c->stage_mr)
+    ibv_dereg_mr(c->stage_mr);
   if (c->rx_mr)
     ibv_dereg_mr(c->rx_mr);
   if (c->tx_mr)
@@ -316,6 +360,7 @@ void cf__rdma_conn_free(struct cf__rdma_conn *c)
     ibv_dealloc_pd(c->pd);
   free(c->rx_mem);
   free(c->tx_mem);
+  free(c->stage);
   if (c->id)
     rdma_destroy_id(c->id);
   if (c->cm_ch)
@@ -329,7 +374,7 @@ void cf__rdma_conn_free(struct cf__rdma_conn *c)
 static void conn_params(struct rdma_conn_param *p)
 {
   memset(p, 0, sizeof *p);
-  p->responder_resources = 1; /* room for RDMA READ later */
+  p->responder_resources = 1; /* one RDMA READ at a time (rdma_direct.c) */
   p->initiator_depth = 1;
   p->retry_count = 7;
   p->rnr_retry_count = 7; /* credits make RNR impossible; never fail on it */
