@@ -22,4 +22,14 @@ struct cuferry_compression_stats {
 };
 void cuferry_get_compression_stats(struct cuferry_compression_stats *out);
 
+/* How this session's bulk moved over RDMA (all 0 on tcp:// and tls://):
+ * bytes the server read by RDMA READ straight from this program's pinned
+ * memory (direct_sent), bytes read from the server straight into pinned
+ * memory (direct_received) or through the connection's staging buffer into
+ * pageable memory (staged_received), and memory registrations made. */
+struct cuferry_rdma_stats {
+  uint64_t direct_sent, direct_received, staged_received, registrations;
+};
+void cuferry_get_rdma_stats(struct cuferry_rdma_stats *out);
+
 #endif

@@ -55,6 +55,11 @@ int cf__rdma_join(const struct cf_url *control, CfWelcome *wel, int timeout_ms,
 /* Largest bulk payload one call may carry (the server's limit). */
 size_t cf__session_max_bulk(void);
 
+/* Pinned memory [p, p+len) is about to be freed or unregistered: the
+ * session's connection drops its RDMA registration of it. Takes the
+ * session lock; call it with no lock of memory.c held. */
+void cf__session_forget_memory(const void *p, size_t len);
+
 /* Forward one call: pack req, send it with bulk_in as its bulk payload,
  * wait for the reply, unpack it with rep_desc into *rep (free with
  * cf__client_free_reply) and receive its bulk into bulk_out (at most
@@ -234,6 +239,13 @@ CUresult cf__client_read_file(const char *path, uint8_t **out, size_t *len);
  * cuMemHostRegister), with the block's start, size and flags (each
  * optional). Safe from any thread. */
 int cf__pinned_find(const void *p, void **base, size_t *size, unsigned *flags);
+
+/* The session connection's pinned query (cf_pinned_query): 1 when
+ * [p, p+len) lies inside one pinned block, with the block's start and size,
+ * so that RDMA registers the block once and copies move without a copy.
+ * Every pinned block is reported with cf__session_forget_memory before it
+ * goes. */
+int cf__pinned_block(const void *p, size_t len, void **base, size_t *size);
 
 /* --- memory_ext.c, copy3d.c: copies ---------------------------------- */
 

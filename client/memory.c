@@ -1,7 +1,9 @@
 /* Host-side memory calls: pinned host allocations (plain page-aligned host
  * memory on the client, tracked so that cuMemFreeHost can refuse a pointer it
- * did not hand out) and host<->device copies, cut into pieces no larger than
- * the server's bulk limit so a copy of any size works. */
+ * did not hand out, and so that an RDMA session can register each block once
+ * and move copies from and into it without copying: cf__pinned_block) and
+ * host<->device copies, cut into pieces no larger than the server's bulk
+ * limit so a copy of any size works. */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -86,6 +88,7 @@ CF_EXPORT CUresult CUDAAPI cuMemFreeHost(void *p)
   pthread_mutex_unlock(&pin_lock);
   if (!e)
     return CUDA_ERROR_INVALID_VALUE;
+  cf__session_forget_memory(e->p, e->size);
   free(e->p);
   free(e);
   return CUDA_SUCCESS;
@@ -116,6 +119,14 @@ int cf__pinned_find(const void *p, void **base, size_t *size, unsigned *flags)
   return found;
 }
 
+int cf__pinned_block(const void *p, size_t len, void **base, size_t *size)
+{
+  unsigned flags;
+
+  return cf__pinned_find(p, base, size, &flags) &&
+         len <= *size - (size_t)((uintptr_t)p - (uintptr_t)*base);
+}
+
 /* 1 when [p, p+n) meets any pinned block. */
 static int pinned_overlaps(const void *p, size_t n)
 {
@@ -130,9 +141,11 @@ static int pinned_overlaps(const void *p, size_t n)
   return found;
 }
 
-/* Registration records the caller's range as pinned: copies from it are
- * ordinary host copies here. DEVICEMAP cannot work across a network
- * (NOT_SUPPORTED); IOMEMORY and READ_ONLY are accepted and ignored. */
+/* Registration records the caller's range as pinned, which over RDMA lets
+ * copies move straight from and into it (registered with the adapter at
+ * the first such copy, until cuMemHostUnregister). DEVICEMAP cannot work
+ * across a network (NOT_SUPPORTED); IOMEMORY and READ_ONLY are accepted and
+ * ignored. */
 CF_EXPORT CUresult CUDAAPI cuMemHostRegister_v2(void *p, size_t bytesize, unsigned int Flags)
 {
   struct pinned *e;
@@ -180,6 +193,7 @@ CF_EXPORT CUresult CUDAAPI cuMemHostUnregister(void *p)
   pthread_mutex_unlock(&pin_lock);
   if (!e)
     return CUDA_ERROR_HOST_MEMORY_NOT_REGISTERED;
+  cf__session_forget_memory(e->p, e->size);
   free(e);
   return CUDA_SUCCESS;
 }

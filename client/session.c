@@ -249,6 +249,7 @@ static CUresult move_to_rdma(const struct cf_url *u, int timeout)
     cf_conn_close(c);
     return CUDA_ERROR_NO_DEVICE;
   }
+  cf_conn_set_pinned_query(c, cf__pinned_block);
   cf_conn_close(S.conn);
   S.conn = c;
   cf_debug("session %llu on %s: moved to RDMA", (unsigned long long)S.welcome->session_id,
@@ -673,6 +674,27 @@ CF_EXPORT void cuferry_get_compression_stats(struct cuferry_compression_stats *o
   out->sent_wire = S.z.stats.wire_bytes;
   out->received_raw = S.replies.received_raw;
   out->received_wire = S.replies.received_wire;
+  pthread_mutex_unlock(&S.lock);
+}
+
+CF_EXPORT void cuferry_get_rdma_stats(struct cuferry_rdma_stats *out)
+{
+  struct cf_conn_rdma_stats st;
+
+  pthread_mutex_lock(&S.lock);
+  cf_conn_rdma_stats(S.conn, &st);
+  pthread_mutex_unlock(&S.lock);
+  out->direct_sent = st.direct_sent;
+  out->direct_received = st.direct_received;
+  out->staged_received = st.staged_received;
+  out->registrations = st.registrations;
+}
+
+void cf__session_forget_memory(const void *p, size_t len)
+{
+  pthread_mutex_lock(&S.lock);
+  if (S.conn && cf__pid() == S.owner)
+    cf_conn_forget_memory(S.conn, p, len);
   pthread_mutex_unlock(&S.lock);
 }
 

@@ -101,16 +101,25 @@ void cf__handle_forget_children(struct cf_call *c, uint64_t id)
  * value in cuda.h (CUstreamAttrValue, CUlaunchAttributeValue, pointer and
  * pool attributes) is far smaller; only len bytes travel back. */
 #define BULK_OUT_FLOOR 256
+/* From this length on a reply's bulk comes from the bulk pool. */
+#define BULK_OUT_POOLED ((uint64_t)64 << 10)
 
 void *cf__call_bulk_out(struct cf_call *c, uint64_t len)
 {
-  free(c->bulk_out);
+  cf_bulk_free(c->bulk_out);
   c->bulk_out = NULL;
   c->bulk_out_len = 0;
   if (len > c->w->lim.max_bulk || len > SIZE_MAX - 1)
     return NULL;
-  /* Zeroed, so a driver that fills less never leaks our memory. */
-  c->bulk_out = calloc(1, len > BULK_OUT_FLOOR ? (size_t)len : BULK_OUT_FLOOR);
+  /* Zeroed, so a driver that fills less never leaks our memory; except a
+   * bulk-pool buffer (a session on RDMA, worker.c), which an RDMA READ can
+   * fetch without a copy: it only ever held this session's own bytes (a
+   * worker serves one session), and zeroing would cost as much as the copy
+   * the pool saves. */
+  if (len >= BULK_OUT_POOLED)
+    c->bulk_out = cf_bulk_alloc((size_t)len);
+  else
+    c->bulk_out = calloc(1, len > BULK_OUT_FLOOR ? (size_t)len : BULK_OUT_FLOOR);
   if (c->bulk_out)
     c->bulk_out_len = len;
   return c->bulk_out;
@@ -132,7 +141,7 @@ int cf__call_reply(struct cf_call *c, const ProtobufCMessage *rep)
 void cf__call_reset(struct cf_call *c)
 {
   free(c->reply_body);
-  free(c->bulk_out);
+  cf_bulk_free(c->bulk_out);
   c->reply_body = NULL;
   c->reply_len = 0;
   c->bulk_out = NULL;

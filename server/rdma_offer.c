@@ -128,6 +128,10 @@ int cf__rdma_offer_join(struct cf_worker *w, struct cf_rdma_offer *offer, int ti
     return r ? r : CF_EIO;
   }
   cf_info("session %" PRIu64 ": moved to rdma://%s (was %s)", w->session_id, peer, w->peer);
+  /* Bulk in and out from recycled buffers the transport registers once, so
+   * bulk moves by RDMA READ without copies here: room for a call's bulk
+   * and a reply's at the session's limit (64 KiB steps round each up). */
+  cf_bulk_pool_enable(2 * ((size_t)w->lim.max_bulk + ((size_t)128 << 10)));
   cf_conn_close(w->conn);
   w->conn = c;
   snprintf(w->peer, sizeof w->peer, "%s", peer);

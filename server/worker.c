@@ -352,9 +352,9 @@ static int await_lane(struct cf_worker *w, uint32_t lane)
         return r;
       continue;
     }
-    if ((r = poll_session(w, POLLRDHUP, &revents)) != 0)
+    if ((r = poll_session(w, cf_conn_hangup_events(w->conn), &revents)) != 0)
       return r;
-    if (revents & (POLLRDHUP | POLLHUP | POLLERR))
+    if (revents && cf_conn_hung_up(w->conn, revents))
       return CF_ECLOSED;
   }
   return 0;
