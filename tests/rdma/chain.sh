@@ -4,14 +4,15 @@
 # the client stub at SCHEME://10.99.0.1:PORT. This is what proves that an
 # rdma:// session (opened over TLS, then moved to RDMA by its worker) carries
 # real programs end to end: kernels, streams, large copies in every
-# compression mode, error codes, and a client killed mid-run whose worker
-# must go. With --scheme tls the same checks run over TLS on the guest's
-# dummy0, which needs no RDMA code at all (a baseline for the rdma run).
+# compression mode (from and to pinned memory too, zero-copy over RDMA),
+# error codes, and clients killed mid-run whose workers must go. With
+# --scheme tls the same checks run over TLS on the guest's dummy0, which
+# needs no RDMA code at all (a baseline for the rdma run).
 #
 #   tests/rdma/chain.sh [--scheme tls|rdma] [--timeout SECS] [--skip REASON]
 #     --cuferryd P --stub LIBCUDA_SO_1 --emu SO
 #     --vector-add EXE --vector-add-ptx PTX --saxpy EXE --saxpy-ptx PTX
-#     --bigcopy EXE --errors EXE --bad-ptx PTX
+#     --bigcopy EXE --pinnedcopy EXE --errors EXE --bad-ptx PTX
 #
 # On the host: makes a temporary directory with a CA and a server
 # certificate for IP 10.99.0.1 (the openssl command), a tokens file with one
@@ -37,6 +38,9 @@ usage() {
   exit 2
 }
 
+# The options naming a file, each required; path[NAME] holds its value.
+path_options=(cuferryd stub emu vector-add vector-add-ptx saxpy saxpy-ptx bigcopy pinnedcopy
+              errors bad-ptx)
 scheme=rdma timeout=240
 declare -A path=()
 while (($#)); do
@@ -44,13 +48,14 @@ while (($#)); do
     --scheme)  (($# >= 2)) || usage; scheme=$2; shift 2 ;;
     --timeout) (($# >= 2)) || usage; timeout=$2; shift 2 ;;
     --skip)    (($# >= 2)) || usage; echo "chain.sh: skipped: $2"; exit 77 ;;
-    --cuferryd|--stub|--emu|--vector-add|--vector-add-ptx|--saxpy|--saxpy-ptx|--bigcopy|--errors|--bad-ptx)
+    --*)       [[ " ${path_options[*]} " == *" ${1#--} "* ]] ||
+                 { echo "chain.sh: unknown argument '$1'" >&2; usage; }
                (($# >= 2)) || usage; path[${1#--}]=$2; shift 2 ;;
     *)         echo "chain.sh: unknown argument '$1'" >&2; usage ;;
   esac
 done
 [[ $scheme == tls || $scheme == rdma ]] || { echo "chain.sh: --scheme must be tls or rdma" >&2; usage; }
-for k in cuferryd stub emu vector-add vector-add-ptx saxpy saxpy-ptx bigcopy errors bad-ptx; do
+for k in "${path_options[@]}"; do
   [[ -n ${path[$k]:-} ]] || { echo "chain.sh: --$k is missing" >&2; usage; }
   path[$k]=$(realpath -s -- "${path[$k]}")   # the guest sees the same absolute paths
   [[ -e ${path[$k]} ]] || { echo "chain.sh: FAIL: --$k ${path[$k]}: no such file (not built?)"; exit 1; }
@@ -92,6 +97,7 @@ direct() {
   local name=$1 rc=0
   shift
   env -u CUFERRY_SERVER -u CUFERRY_CA -u CUFERRY_TOKEN -u CUFERRY_CERT -u CUFERRY_KEY \
+    -u CUFERRY_EXPECT_ZERO_COPY \
     CUFERRY_CONFIG=/dev/null CUFERRY_EMU_MEMORY=268435456 \
     LD_LIBRARY_PATH="$work/emu-lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
     timeout 120 "$@" >"$work/direct.$name" 2>&1 </dev/null || rc=$?
@@ -106,6 +112,7 @@ direct() {
 direct vector_add "${path[vector-add]}" "${path[vector-add-ptx]}"
 direct saxpy "${path[saxpy]}" "${path[saxpy-ptx]}"
 direct bigcopy "${path[bigcopy]}"
+direct pinnedcopy "${path[pinnedcopy]}"
 direct errors "${path[errors]}" "${path[vector-add-ptx]}" "${path[bad-ptx]}"
 rm -rf "$work/emu-lib" "$work"/direct.*
 t_host=$(now_ms)
@@ -114,7 +121,7 @@ echo "chain.sh: scheme $scheme; certificates, token and baseline digests in $((t
 # ---- the guest ---------------------------------------------------------------
 
 copies=()
-for k in cuferryd stub emu vector-add vector-add-ptx saxpy saxpy-ptx bigcopy errors bad-ptx; do
+for k in "${path_options[@]}"; do
   copies+=(--copy "${path[$k]}")
 done
 # Each at its host path: cuferryd finds the emulator at ../emu/ beside itself,
@@ -125,7 +132,7 @@ rc=0
 "$here/vm.sh" -v --timeout "$timeout" "${copies[@]}" -- \
   sh "$here/chain_guest.sh" "$scheme" "$work" "${path[cuferryd]}" "${stub%/*}" \
   "${path[vector-add]}" "${path[vector-add-ptx]}" "${path[saxpy]}" "${path[saxpy-ptx]}" \
-  "${path[bigcopy]}" "${path[errors]}" "${path[bad-ptx]}" 2>"$work/vm.err" || rc=$?
+  "${path[bigcopy]}" "${path[pinnedcopy]}" "${path[errors]}" "${path[bad-ptx]}" 2>"$work/vm.err" || rc=$?
 t_end=$(now_ms)
 grep '^vm.sh: kernel' "$work/vm.err" || true
 case $rc in

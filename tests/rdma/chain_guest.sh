@@ -2,7 +2,7 @@
 # soft-RoCE guest (POSIX sh: the guest has dash and busybox, no python).
 #
 #   sh chain_guest.sh SCHEME DIR CUFERRYD STUB_DIR VECTOR_ADD VECTOR_ADD_PTX
-#                     SAXPY SAXPY_PTX BIGCOPY ERRORS BAD_PTX
+#                     SAXPY SAXPY_PTX BIGCOPY PINNEDCOPY ERRORS BAD_PTX
 #
 # SCHEME is tls or rdma. DIR, made by chain.sh, holds ca.pem, server.pem,
 # server.key, tokens, token (the client's secret) and expect.NAME (the
@@ -13,18 +13,23 @@
 # with CUFERRY_SERVER=SCHEME://10.99.0.1:PORT (PORT: the TLS one; an rdma://
 # session opens over TLS there and then moves to RDMA). A run passes as in
 # tests/integration/test_program.py: exit 0, no FAIL line, PASS last, and the
-# same digest lines as the direct run. Then a client is SIGKILLed mid-run:
-# its worker must go within a few seconds and a new client must be served.
-# Last, cuferryd is stopped with SIGTERM: it must exit 0 and leave no
-# worker. One "ok NAME" or "FAIL NAME" line per check; exit 1 if any failed.
-# Every program runs under `timeout`.
+# same digest lines as the direct run. bigcopy and pinnedcopy run once per
+# compression mode; for rdma, pinnedcopy must also find its pinned copies
+# gone zero-copy in the stub's counters (CUFERRY_EXPECT_ZERO_COPY=1), but
+# for none and auto only (forced compression copies its output). Then
+# two clients are SIGKILLed mid-run, vector_add in its loop of copies and
+# launches and pinnedcopy in its loop of pinned copies: each one's worker
+# must go within 10 s, and a new client must be served after it. Last,
+# cuferryd is stopped with SIGTERM: it must exit 0 and leave no worker. One
+# "ok NAME" or "FAIL NAME" line per check; exit 1 if any failed. Every
+# program runs under `timeout`.
 set -u
 
-[ $# -eq 11 ] || { echo "usage: chain_guest.sh SCHEME DIR CUFERRYD STUB_DIR VECTOR_ADD" \
-                        "VECTOR_ADD_PTX SAXPY SAXPY_PTX BIGCOPY ERRORS BAD_PTX"; exit 2; }
+[ $# -eq 12 ] || { echo "usage: chain_guest.sh SCHEME DIR CUFERRYD STUB_DIR VECTOR_ADD" \
+                        "VECTOR_ADD_PTX SAXPY SAXPY_PTX BIGCOPY PINNEDCOPY ERRORS BAD_PTX"; exit 2; }
 scheme=$1 dir=$2 cuferryd=$3 stub=$4 va=$5 va_ptx=$6 sx=$7 sx_ptx=$8 bc=$9
 shift 9
-errors=$1 bad_ptx=$2
+pc=$1 errors=$2 bad_ptx=$3
 tmp=/tmp/chain           # the guest's /tmp is its own tmpfs
 mkdir -p "$tmp"
 failed=0
@@ -83,7 +88,8 @@ none_alive() { for _p in "$@"; do alive "$_p" && return 1; done; return 0; }
 listen="--listen tls://10.99.0.1:0"
 [ "$scheme" = rdma ] && listen="$listen --listen rdma://10.99.0.1:0"
 # A small device memory for every session: errors allocates just beyond it
-# (as in tests/integration/meson.build); bigcopy needs 60 MiB.
+# (as in tests/integration/meson.build); bigcopy needs 60 MiB, pinnedcopy
+# 25 MiB.
 # shellcheck disable=SC2086  # $listen: several arguments
 spawn "$tmp/cuferryd.pid" 600 env CUFERRY_EMU_MEMORY=268435456 "$cuferryd" --driver emu $listen \
   --tls-cert "$dir/server.pem" --tls-key "$dir/server.key" --tokens "$dir/tokens" \
@@ -153,9 +159,17 @@ expect_pass vector_add "$dir/expect.vector_add"
 client saxpy_streams 120 "$sx" "$sx_ptx"
 expect_pass saxpy_streams "$dir/expect.saxpy"
 
+# Over RDMA, copies from and to pinned memory must go zero-copy, unless
+# compression is forced: its output is a buffer of the codec's, copied.
 for mode in none lz4 zstd auto; do
+  expect_zero_copy=0
+  case $scheme.$mode in rdma.none | rdma.auto) expect_zero_copy=1 ;; esac
   client "bigcopy_$mode" 120 env CUFERRY_COMPRESSION="$mode" "$bc"
   expect_pass "bigcopy_$mode" "$dir/expect.bigcopy"
+  client "pinnedcopy_$mode" 120 env CUFERRY_COMPRESSION="$mode" \
+    CUFERRY_EXPECT_ZERO_COPY="$expect_zero_copy" "$pc"
+  expect_pass "pinnedcopy_$mode" "$dir/expect.pinnedcopy"
+  grep '^info rdma' "$tmp/pinnedcopy_$mode.out" | indent
 done
 
 # The notice of an unsupported function must reach the program once.
@@ -165,38 +179,49 @@ extra=
 [ "$n" -eq 1 ] || extra="stderr has $n 'cuMemAllocManaged is not supported yet' lines, expected 1"
 expect_pass errors "$dir/expect.errors" "$extra"
 
-# ---- a client killed mid-run ------------------------------------------------
+# ---- clients killed mid-run -------------------------------------------------
 
-spawn "$tmp/kill.pid" 300 "$va" "$va_ptx" 1000000000 >"$tmp/kill.out" 2>&1
-sessions=$((sessions + 1))
-kill_timeout=$!
-if ! wait_for 90 grep -q '^looping' "$tmp/kill.out"; then
-  fail "client_kill: the client never printed 'looping'"
-  indent "$tmp/kill.out"
-  kill "$kill_timeout" 2>/dev/null
-else
-  sleep 0.5   # well inside its loop of copies and launches
-  victim=$(cat "$tmp/kill.pid")
-  ws=$(workers)
-  if [ -z "$ws" ]; then
-    fail "client_kill: no worker process while a client runs"
-  elif ! alive "$victim"; then
-    fail "client_kill: the client ended before the kill"; indent "$tmp/kill.out"
+# kill_mid_run NAME CMD...: runs CMD (a client that prints "looping" and
+# then loops until killed), SIGKILLs it 0.5 s after that line, well inside
+# its loop; its worker must be gone within 10 s, cuferryd must live on, and
+# vector_add run after it (as after_NAME) must pass.
+kill_mid_run() {
+  _kill=$1
+  shift
+  spawn "$tmp/$_kill.pid" 300 "$@" >"$tmp/$_kill.out" 2>&1
+  sessions=$((sessions + 1))
+  _kill_timeout=$!
+  if ! wait_for 90 grep -q '^looping' "$tmp/$_kill.out"; then
+    fail "$_kill: the client never printed 'looping'"
+    indent "$tmp/$_kill.out"
+    kill "$_kill_timeout" 2>/dev/null
   else
-    kill -KILL "$victim"
-    wait "$kill_timeout" 2>/dev/null
-    t0=$(now)
-    # shellcheck disable=SC2086  # $ws: a list of pids
-    if wait_for 10 none_alive $ws && wait_for 10 no_workers; then
-      ok "client_kill: worker(s) $ws gone $(echo "$t0 $(now)" | awk '{ printf "%.1f", $2 - $1 }') s after the kill"
+    sleep 0.5
+    _victim=$(cat "$tmp/$_kill.pid")
+    _ws=$(workers)
+    if [ -z "$_ws" ]; then
+      fail "$_kill: no worker process while a client runs"
+    elif ! alive "$_victim"; then
+      fail "$_kill: the client ended before the kill"; indent "$tmp/$_kill.out"
     else
-      fail "client_kill: workers still alive 10 s after the kill (had: $ws; now: $(workers))"
+      kill -KILL "$_victim"
+      wait "$_kill_timeout" 2>/dev/null
+      _t0=$(now)
+      # shellcheck disable=SC2086  # $_ws: a list of pids
+      if wait_for 10 none_alive $_ws && wait_for 10 no_workers; then
+        ok "$_kill: worker(s) $_ws gone $(echo "$_t0 $(now)" | awk '{ printf "%.1f", $2 - $1 }') s after the kill"
+      else
+        fail "$_kill: workers still alive 10 s after the kill (had: $_ws; now: $(workers))"
+      fi
     fi
   fi
-fi
-if alive "$srv"; then ok "cuferryd alive after the kill"; else fail "cuferryd died"; fi
-client after_kill 120 "$va" "$va_ptx"
-expect_pass after_kill "$dir/expect.vector_add"
+  if alive "$srv"; then ok "cuferryd alive after $_kill"; else fail "cuferryd died in $_kill"; fi
+  client "after_$_kill" 120 "$va" "$va_ptx"
+  expect_pass "after_$_kill" "$dir/expect.vector_add"
+}
+
+kill_mid_run client_kill "$va" "$va_ptx" 1000000000
+kill_mid_run pinned_kill "$pc" loop
 
 # ---- the session moved to RDMA ----------------------------------------------
 
