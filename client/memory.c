@@ -47,6 +47,7 @@ CF_EXPORT CUresult CUDAAPI cuMemHostAlloc(void **pp, size_t bytesize, unsigned i
 {
   struct pinned *e;
   long page = sysconf(_SC_PAGESIZE);
+  size_t pg;
 
   if (!pp || bytesize == 0 ||
       (Flags & ~(unsigned)(CU_MEMHOSTALLOC_PORTABLE | CU_MEMHOSTALLOC_DEVICEMAP |
@@ -58,7 +59,11 @@ CF_EXPORT CUresult CUDAAPI cuMemHostAlloc(void **pp, size_t bytesize, unsigned i
     return CUDA_ERROR_NOT_INITIALIZED;
   if (!(e = malloc(sizeof *e)))
     return CUDA_ERROR_OUT_OF_MEMORY;
-  if (posix_memalign(&e->p, page > 0 ? (size_t)page : 4096, bytesize) != 0) {
+  /* Whole pages: RDMA registers pages, and no other allocation may share
+   * one with a block the server can read. */
+  pg = page > 0 ? (size_t)page : 4096;
+  if (bytesize > SIZE_MAX - pg ||
+      posix_memalign(&e->p, pg, (bytesize + pg - 1) / pg * pg) != 0) {
     free(e);
     return CUDA_ERROR_OUT_OF_MEMORY;
   }

@@ -176,7 +176,10 @@ int cf__replies_wait(struct cf_replies *r, struct cf_conn *conn, const struct cf
      * connection may have failed (or closed at exit) while we slept. */
     ready = cf_conn_buffered(conn) > 0;
     if (!ready && (rc = await_data(r, conn)) >= 0) {
-      ready = !r->failed && (rc > 0 || cf_conn_buffered(conn) > 0);
+      /* An RDMA wake-up may carry no reply (a report for a writer): then
+       * poll again rather than block in a read holding the lock. */
+      ready = !r->failed &&
+              (cf_conn_buffered(conn) > 0 || (rc > 0 && cf_conn_settle(conn)));
       rc = 0;
     }
     if (ready && !r->failed)

@@ -111,11 +111,12 @@ void *cf__call_bulk_out(struct cf_call *c, uint64_t len)
   c->bulk_out_len = 0;
   if (len > c->w->lim.max_bulk || len > SIZE_MAX - 1)
     return NULL;
-  /* Zeroed, so a driver that fills less never leaks our memory; except a
-   * bulk-pool buffer (a session on RDMA, worker.c), which an RDMA READ can
-   * fetch without a copy: it only ever held this session's own bytes (a
-   * worker serves one session), and zeroing would cost as much as the copy
-   * the pool saves. */
+  /* Zeroed, so a driver that fills less never leaks our memory; a large
+   * one from the bulk pool (on for a session on RDMA, rdma_offer.c; an RDMA
+   * READ then fetches it without a copy) is zeroed when first made and
+   * later holds only this session's own bytes (a worker serves one
+   * session), which saves zeroing it per call at the cost of the copy the
+   * pool avoids. */
   if (len >= BULK_OUT_POOLED)
     c->bulk_out = cf_bulk_alloc((size_t)len);
   else

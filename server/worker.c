@@ -330,7 +330,7 @@ static int await_frame(struct cf_worker *w)
       return 0;
     if ((r = poll_session(w, POLLIN, &revents)) != 0)
       return r;
-    if (revents)
+    if (revents && cf_conn_settle(w->conn))
       return 0;
   }
 }

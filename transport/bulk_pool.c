@@ -8,6 +8,11 @@
  * session's worker once the session moved to RDMA (each worker serves one
  * session, so a recycled buffer only ever held that session's bytes).
  *
+ * What a buffer holds: zeros when it is new (as is every fallback
+ * allocation), else what its last user left, which in a worker is that
+ * session's own bulk. A registered buffer is readable by the peer as a
+ * whole, never more.
+ *
  * Buffers are sized in 64 KiB steps; a request takes the smallest free
  * buffer between its size and twice that, else a new one while the pool is
  * under its bound, else plain malloc. A few dozen buffers at most, so a
@@ -17,6 +22,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define POOL_STEP ((size_t)64 << 10)
 #define POOL_MAX_BUFS 64
@@ -58,10 +64,12 @@ static void *take(size_t size)
     best->in_use = 1;
     return best->p;
   }
-  if (pool.n == POOL_MAX_BUFS || size > pool.max_bytes - pool.bytes)
+  if (pool.n == POOL_MAX_BUFS || pool.bytes > pool.max_bytes ||
+      size > pool.max_bytes - pool.bytes)
     return NULL;
   if (!(p = aligned_alloc(4096, size)))
     return NULL;
+  memset(p, 0, size);
   pool.bufs[pool.n++] = (struct pool_buf){ .p = p, .size = size, .in_use = 1 };
   pool.bytes += size;
   return p;
@@ -79,7 +87,7 @@ void *cf_bulk_alloc(size_t len)
       p = take(size);
     pthread_mutex_unlock(&pool.lock);
   }
-  return p ? p : malloc(len ? len : 1);
+  return p ? p : calloc(1, len ? len : 1);
 }
 
 /* The table entry whose buffer holds [p, p+len); called locked. */
@@ -104,7 +112,7 @@ void cf_bulk_free(void *p)
   pthread_mutex_lock(&pool.lock);
   b = pool.n ? find(p, 1) : NULL;
   if (b && b->p == p)
-    b->in_use = 0;
+    b->in_use = 0; /* (a pointer into a buffer is a caller's bug: ignored) */
   pthread_mutex_unlock(&pool.lock);
   if (!b)
     free(p);

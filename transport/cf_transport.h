@@ -93,6 +93,13 @@ size_t cf_conn_buffered(const struct cf_conn *c);
 short cf_conn_hangup_events(const struct cf_conn *c);
 int cf_conn_hung_up(struct cf_conn *c, short revents);
 
+/* After cf_conn_fd() polled readable: take in what the transport received
+ * and answer non-zero when a read can start now (bytes are held, or the
+ * connection ended), 0 when the wake-up carried nothing for reads (an RDMA
+ * control message: poll again). Always non-zero on TCP and TLS, whose
+ * readable socket is the answer. */
+int cf_conn_settle(struct cf_conn *c);
+
 /* With max_bytes > 0, a write that finds the socket full keeps reading what
  * the peer sends, up to max_bytes held in memory, instead of only waiting:
  * two peers that both write large frames before reading cannot deadlock on
@@ -204,8 +211,8 @@ void cf_conn_rdma_stats(const struct cf_conn *c, struct cf_conn_rdma_stats *st);
  * cf_bulk_pool_enable(max_bytes) lets the pool keep up to max_bytes in
  * buffers of 64 KiB and more. The pool never frees a buffer before the
  * process ends, so a registration of it never goes stale; requests it
- * cannot serve within max_bytes fall back to malloc. Buffers are not
- * zeroed. Thread-safe. */
+ * cannot serve within max_bytes fall back to calloc. New memory is zeroed;
+ * a recycled buffer holds what its last user left. Thread-safe. */
 void cf_bulk_pool_enable(size_t max_bytes);
 /* len bytes (NULL when out of memory; len 0 gives a valid 1-byte block). */
 void *cf_bulk_alloc(size_t len);

@@ -214,6 +214,13 @@ int cf_conn_hung_up(struct cf_conn *c, short revents)
   return (revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
 }
 
+int cf_conn_settle(struct cf_conn *c)
+{
+  if (!c || !c->ops->settle)
+    return 1;
+  return c->ops->settle(c);
+}
+
 /* ---- zero-copy bulk: no-ops on transports that always copy ---------------- */
 
 void cf_conn_set_pinned_query(struct cf_conn *c, cf_pinned_query q)

@@ -83,6 +83,10 @@ struct cf_transport_ops {
   /* cf_conn_hung_up for a transport whose fd does not report POLLRDHUP
    * (RDMA); NULL: conn.c polls for POLLRDHUP and reads revents. */
   int (*hung_up)(struct cf_conn *c);
+  /* cf_conn_settle for a transport whose fd also wakes for messages that
+   * carry no stream bytes (RDMA); NULL: a readable fd means a read can
+   * start. */
+  int (*settle)(struct cf_conn *c);
   /* cf_conn_link_rate for a transport without a TCP socket (RDMA: the
    * port's rate); NULL: conn's fd is asked for TCP_INFO. */
   int (*link_rate)(const struct cf_conn *c, uint64_t *bytes_per_s, int *lower_bound);
@@ -227,13 +231,24 @@ struct cf__rdma_conn {
    * count % CF__RDMA_MAX_READS) that the peer may still read. */
   uint32_t reads_posted, peer_done;
   struct cf__mr_ref read_refs[CF__RDMA_MAX_READS];
+  uint32_t read_lens[CF__RDMA_MAX_READS];
   /* The READ in flight (at most one) and its outcome. */
   int read_busy;
   uint32_t max_msg;          /* the port's largest message (one READ) */
   uint64_t link_bps;         /* the port's data rate, bytes/s; 0: unknown */
   uint8_t *stage;            /* CF__RDMA_STAGE_SIZE, registered */
   struct ibv_mr *stage_mr;
-  struct cf__mr_cache *mrc;  /* registrations of pinned and pool memory */
+  /* Registrations of pinned and pool memory: as READ sources the peer
+   * may read (REMOTE_READ only), and as READ destinations (LOCAL_WRITE
+   * only), kept apart so that no destination is ever exposed. */
+  struct cf__mr_cache *mrc_src, *mrc_dst;
+  struct cf__rdma_reg_ctx {
+    struct ibv_pd *pd;
+    int access;
+  } reg_src, reg_dst;
+  /* A block whose whole registration failed (the locked-memory limit, say):
+   * its copies register just their range instead of retrying the whole. */
+  uintptr_t whole_failed;
   cf_pinned_query pinned;    /* the caller's memory we may register */
   struct cf_conn_rdma_stats st;
   int err;                   /* sticky CF_E*: CF_ECLOSED (flushed), CF_EIO,
@@ -263,9 +278,12 @@ void cf__rdma_drain_sends(struct cf__rdma_conn *c, int64_t deadline_ms);
 int cf__rdma_fd_setup(int fd);
 
 /* ---- the zero-copy bulk path (rdma_direct.c), for rdma.c ---- */
-/* The registration cache's verbs callbacks for c's PD (rdma_cm.c makes the
- * cache with them). */
-extern const struct cf__mr_ops cf__rdma_mr_ops_template;
+/* Make c's two registration caches (rdma_cm.c, at setup). Returns 0 or
+ * a cf__mr_cache_new error. */
+int cf__rdma_direct_init(struct cf__rdma_conn *c);
+/* The connection failed with err (the first sticks); the QP is moved to
+ * the error state unless err is CF_ECLOSED (rdma.c). */
+void cf__rdma_fail(struct cf__rdma_conn *c, int err);
 /* Post one read descriptor for [p, p+len) (len <= CF__RDMA_DIRECT_MAX) if
  * that memory is registrable (a bulk-pool buffer, or pinned as the caller's
  * query says): waits for a descriptor slot, a credit and a send buffer.
@@ -283,8 +301,9 @@ int cf__rdma_direct_peer_done(struct cf__rdma_conn *c, uint32_t done);
 /* Wait until at most max_out of our descriptors are unreported, spilling
  * and reporting meanwhile. Returns 0 or the connection's error. */
 int cf__rdma_wait_reads(struct cf__rdma_conn *c, uint32_t max_out);
-/* Release every registration still held for the peer (closing). */
-void cf__rdma_direct_release_all(struct cf__rdma_conn *c);
+/* Release every registration still held for the peer and free both
+ * caches (closing, once the QP is destroyed). */
+void cf__rdma_direct_free(struct cf__rdma_conn *c);
 /* The ops table's zero-copy rows. */
 void cf__rdma_set_pinned_query(struct cf_conn *c, cf_pinned_query q);
 void cf__rdma_forget_memory(struct cf_conn *c, const void *p, size_t len);

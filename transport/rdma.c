@@ -47,10 +47,19 @@ static struct cf__rdma_conn *rc_of(struct cf_conn *c)
   return (struct cf__rdma_conn *)c;
 }
 
-static void set_err(struct cf__rdma_conn *c, int err)
+/* The connection failed with err (the first error sticks). Unless the QP
+ * already failed (a flush: CF_ECLOSED), move it to the error state: the
+ * adapter then flushes our work in flight, and the peer can no longer
+ * reach the memory our registrations expose. */
+void cf__rdma_fail(struct cf__rdma_conn *c, int err)
 {
-  if (!c->err)
-    c->err = err;
+  struct ibv_qp_attr attr = { .qp_state = IBV_QPS_ERR };
+
+  if (c->err)
+    return;
+  c->err = err;
+  if (err != CF_ECLOSED && c->id && c->id->qp)
+    (void)ibv_modify_qp(c->id->qp, &attr, IBV_QP_STATE);
 }
 
 static void put_le32(uint8_t *p, uint32_t v)
@@ -80,29 +89,29 @@ static void take_recv(struct cf__rdma_conn *c, uint32_t i, uint32_t byte_len)
       get_le32(p + 4) != CF__RDMA_MAGIC ||
       cf__rdma_credit_grant(&c->cr, get_le32(p)) < 0 ||
       cf__rdma_direct_peer_done(c, get_le32(p + 8)) < 0) {
-    set_err(c, CF_EPROTO);
+    cf__rdma_fail(c, CF_EPROTO);
     return;
   }
   payload = byte_len - CF__RDMA_HDR_SIZE;
   kind = get_le32(p + 12);
   if (kind == CF__RDMA_KIND_BYTES && payload == 0) {
     if (cf__rdma_post_recv(c, i) < 0)
-      set_err(c, CF_EIO);
+      cf__rdma_fail(c, CF_EIO);
     return;
   }
   if (kind == CF__RDMA_KIND_READ) {
     len = get_le32(p + CF__RDMA_HDR_SIZE + 12);
     if (payload != CF__RDMA_READ_DESC_SIZE || len == 0 || len > CF__RDMA_DIRECT_MAX ||
         c->rx_reads_queued == CF__RDMA_MAX_READS) {
-      set_err(c, CF_EPROTO);
+      cf__rdma_fail(c, CF_EPROTO);
       return;
     }
   } else if (kind != CF__RDMA_KIND_BYTES) {
-    set_err(c, CF_EPROTO);
+    cf__rdma_fail(c, CF_EPROTO);
     return;
   }
   if (cf__rdma_credit_received(&c->cr) < 0) {
-    set_err(c, CF_EPROTO);
+    cf__rdma_fail(c, CF_EPROTO);
     return;
   }
   c->rx_ring[(c->rx_head + c->rx_count) % CF__RDMA_RECV_BUFS] = i;
@@ -123,7 +132,7 @@ static void take_recv(struct cf__rdma_conn *c, uint32_t i, uint32_t byte_len)
  * (a disconnect, ours or the peer's); anything else is an I/O error. */
 static void wc_failed(struct cf__rdma_conn *c, const struct ibv_wc *wc)
 {
-  set_err(c, wc->status == IBV_WC_WR_FLUSH_ERR ? CF_ECLOSED : CF_EIO);
+  cf__rdma_fail(c, wc->status == IBV_WC_WR_FLUSH_ERR ? CF_ECLOSED : CF_EIO);
 }
 
 /* Poll both CQs empty; returns how many completions were taken. */
@@ -142,7 +151,7 @@ static int poll_cqs(struct cf__rdma_conn *c)
     total += n;
   }
   if (n < 0)
-    set_err(c, CF_EIO);
+    cf__rdma_fail(c, CF_EIO);
   while ((n = ibv_poll_cq(c->tx_cq, POLL_BATCH, wc)) > 0) {
     for (i = 0; i < n; i++) {
       if (wc[i].status != IBV_WC_SUCCESS)
@@ -155,7 +164,7 @@ static int poll_cqs(struct cf__rdma_conn *c)
     total += n;
   }
   if (n < 0)
-    set_err(c, CF_EIO);
+    cf__rdma_fail(c, CF_EIO);
   return total;
 }
 
@@ -247,7 +256,7 @@ static void finish(struct cf__rdma_conn *c)
    * readable for nothing, and a waiting thread spinning on it: ack it. */
   drain_channel(c->rx_ch, &c->rx_armed);
   if (arm(c->rx_cq, &c->rx_armed) < 0)
-    set_err(c, CF_EIO);
+    cf__rdma_fail(c, CF_EIO);
   (void)cf__rdma_progress(c);
 }
 
@@ -280,7 +289,7 @@ int cf__rdma_post_send(struct cf__rdma_conn *c, uint32_t slot, const void *paylo
   c->done_sent = c->reads_done;
   if (ibv_post_send(c->id->qp, &wr, &bad) != 0) {
     c->tx_free[c->tx_nfree++] = slot;
-    set_err(c, CF_EIO);
+    cf__rdma_fail(c, CF_EIO);
     return CF_EIO;
   }
   return 0;
@@ -335,7 +344,7 @@ static void repost_head(struct cf__rdma_conn *c)
   c->rx_count--;
   c->rx_off = 0;
   if (cf__rdma_post_recv(c, i) < 0) {
-    set_err(c, CF_EIO);
+    cf__rdma_fail(c, CF_EIO);
     return;
   }
   cf__rdma_credit_reposted(&c->cr);
@@ -349,7 +358,7 @@ static int take_head(struct cf__rdma_conn *c, void *dst, size_t n)
   int rc = 0;
 
   if (c->rx_kind[i] == CF__RDMA_KIND_READ)
-    rc = cf__rdma_direct_read(c, dst, n);
+    rc = c->err ? c->err : cf__rdma_direct_read(c, dst, n); /* no READ on a failed QP */
   else
     memcpy(dst, c->rx_mem + (size_t)i * CF__RDMA_BUF_SIZE + CF__RDMA_HDR_SIZE + c->rx_off, n);
   if (rc < 0)
@@ -373,9 +382,12 @@ void cf__rdma_spill(struct cf__rdma_conn *c)
     size_t n = c->rx_len[i] - c->rx_off, room = cf__conn_ra_room(&c->base);
     int rc;
 
-    if (c->rx_kind[i] == CF__RDMA_KIND_READ && n > CF__RDMA_STAGE_SIZE)
-      n = CF__RDMA_STAGE_SIZE;
-    if (n > room)
+    if (c->rx_kind[i] == CF__RDMA_KIND_READ) {
+      /* Piece by piece, as the staging buffer and the room allow. */
+      n = n < CF__RDMA_STAGE_SIZE ? n : CF__RDMA_STAGE_SIZE;
+      n = n < room ? n : room;
+    }
+    if (n == 0 || n > room)
       return;
     if (c->rx_kind[i] == CF__RDMA_KIND_READ) {
       rc = cf__rdma_direct_read(c, c->stage, n);
@@ -386,7 +398,7 @@ void cf__rdma_spill(struct cf__rdma_conn *c)
                                          CF__RDMA_HDR_SIZE + c->rx_off, n);
     }
     if (rc < 0) {
-      set_err(c, rc);
+      cf__rdma_fail(c, rc);
       return;
     }
     c->rx_off += n;
@@ -450,42 +462,30 @@ static int send_copied(struct cf__rdma_conn *c, const struct iovec *iov, int iov
   return cf__rdma_post_send(c, slot, NULL, fill, CF__RDMA_KIND_BYTES);
 }
 
-/* Send iov[i] whole as read descriptors if its memory is registrable:
- * 1 when sent, 0 when not registrable (nothing sent), or an error. */
-static int send_direct(struct cf__rdma_conn *c, const struct iovec *v)
-{
-  const uint8_t *p = v->iov_base;
-  size_t left = v->iov_len, k;
-  int rc;
-
-  do {
-    k = left < CF__RDMA_DIRECT_MAX ? left : CF__RDMA_DIRECT_MAX;
-    rc = cf__rdma_direct_send(c, p, k);
-    if (rc <= 0 && left == v->iov_len)
-      return rc;
-    if (rc <= 0)
-      return rc < 0 ? rc : CF_EIO; /* registrable before, so it stays so */
-    p += k;
-    left -= k;
-  } while (left > 0);
-  return 1;
-}
-
 static int rdma_writev(struct cf_conn *base, const struct iovec *iov, int iovcnt)
 {
   struct cf__rdma_conn *c = rc_of(base);
-  size_t off = 0;
-  int i = 0, rc = 0;
+  size_t off = 0, left, k;
+  int i = 0, rc = 0, copy = 0; /* copy: iov[i] proved not registrable */
 
   while (i < iovcnt && rc >= 0) {
-    if (off == iov[i].iov_len) {
+    left = iov[i].iov_len - off;
+    if (left == 0) {
       i++;
       off = 0;
-    } else if (off == 0 && iov[i].iov_len >= CF__RDMA_DIRECT_MIN &&
-               (rc = send_direct(c, &iov[i])) != 0) {
-      i += rc > 0;
+      copy = 0;
+    } else if (!copy && left >= CF__RDMA_DIRECT_MIN) {
+      /* As read descriptors while the memory is registrable (it may stop
+       * being so past a 64 MiB piece: a registration limit); the rest by
+       * copy. */
+      k = left < CF__RDMA_DIRECT_MAX ? left : CF__RDMA_DIRECT_MAX;
+      rc = cf__rdma_direct_send(c, (const uint8_t *)iov[i].iov_base + off, k);
+      if (rc > 0)
+        off += k;
+      copy = rc == 0;
     } else {
       rc = send_copied(c, iov, iovcnt, &i, &off);
+      copy = copy && off != 0;
     }
   }
   /* The caller may change its memory once we return: wait for the peer to
@@ -585,6 +585,15 @@ static int rdma_link_rate(const struct cf_conn *base, uint64_t *bytes_per_s, int
   return 0;
 }
 
+static int rdma_settle(struct cf_conn *base)
+{
+  struct cf__rdma_conn *c = rc_of(base);
+
+  finish(c);
+  return c->rx_bytes > 0 || base->ra.len > base->ra.off || base->ra.err ||
+         cf__rdma_conn_error(c) != 0;
+}
+
 static size_t rdma_pending(const struct cf_conn *c)
 {
   return ((const struct cf__rdma_conn *)c)->rx_bytes;
@@ -602,5 +611,6 @@ const struct cf_transport_ops cf__rdma_ops = {
   .forget_memory = cf__rdma_forget_memory,
   .rdma_stats = cf__rdma_stats,
   .hung_up = rdma_hung_up,
+  .settle = rdma_settle,
   .link_rate = rdma_link_rate,
 };

@@ -207,7 +207,7 @@ static uint64_t port_rate(const struct ibv_port_attr *a)
     uint32_t code;
     double gbps; /* per lane, data */
   } speeds[] = { { 1, 2.0 }, { 2, 4.0 }, { 4, 8.0 }, { 8, 10.0 }, { 16, 13.64 },
-                 { 32, 25.0 }, { 64, 50.0 }, { 128, 100.0 }, { 256, 200.0 } };
+                 { 32, 25.0 }, { 64, 50.0 }, { 128, 100.0 } };
   static const struct {
     uint8_t code, lanes;
   } widths[] = { { 1, 1 }, { 2, 4 }, { 4, 8 }, { 8, 12 }, { 16, 2 } };
@@ -236,7 +236,6 @@ int cf__rdma_conn_new(struct rdma_cm_id *id, struct rdma_event_channel *cm_ch,
   struct cf__rdma_conn *c;
   struct ibv_qp_init_attr qa;
   struct ibv_port_attr port;
-  struct cf__mr_ops mr_ops;
   const char *phase;
   uint32_t i;
 
@@ -290,9 +289,7 @@ int cf__rdma_conn_new(struct rdma_cm_id *id, struct rdma_event_channel *cm_ch,
   if (!c->rx_mr || !c->tx_mr || !c->stage_mr)
     goto fail;
   phase = "registration cache";
-  mr_ops = cf__rdma_mr_ops_template;
-  mr_ops.ctx = c->pd;
-  if (cf__mr_cache_new(&mr_ops, CF__RDMA_MR_CACHE_BYTES, CF__RDMA_MR_CACHE_ENTRIES, &c->mrc) < 0)
+  if (cf__rdma_direct_init(c) < 0)
     goto fail;
   phase = "ibv_query_port";
   if (ibv_query_port(id->verbs, id->port_num, &port) != 0)
@@ -338,10 +335,7 @@ void cf__rdma_conn_free(struct cf__rdma_conn *c)
   }
   if (c->id && c->id->qp)
     rdma_destroy_qp(c->id);
-  if (c->mrc) {
-    cf__rdma_direct_release_all(c);
-    cf__mr_cache_free(c->mrc);
-  }
+  cf__rdma_direct_free(c);
   if (c->stage_mr)
     ibv_dereg_mr(c->stage_mr);
   if (c->rx_mr)

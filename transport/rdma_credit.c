@@ -15,6 +15,10 @@
  *   every credit-only message carries at least threshold of them, so at most
  *   window / threshold of them are ever unprocessed. cf__rdma_credit_init
  *   refuses a reserve smaller than that.
+ * - The RDMA transport also sends a control message with fewer credits when
+ *   it must report a read descriptor done; those are bounded apart, by the
+ *   descriptors a peer may have out (CF__RDMA_MAX_READS, in internal.h),
+ *   with as many more receive buffers.
  * - A peer granting more credits than could be outstanding is broken or
  *   hostile: that is a protocol error, not a larger window.
  *

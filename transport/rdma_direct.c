@@ -24,11 +24,18 @@
  * its destination only when its reads get there (the frame header picks
  * it), so pulling needs no advertised buffers and no extra round trip.
  *
- * Only the adapter and the peer's registration limit what a descriptor may
- * name: a bad address or rkey fails the READ (the connection ends) and can
- * touch nothing but the peer's own registered memory, and the reader never
- * fetches more than it asked to read. The memory the peer may read is its
- * own session's; our registrations give REMOTE_READ only. */
+ * Trust: a descriptor can name only memory its sender registered; a bad
+ * address or rkey fails the READ (the connection ends, its QP in the error
+ * state), and a reader never fetches more than it asked to read. Sources
+ * are registered REMOTE_READ only, destinations LOCAL_WRITE only (two
+ * caches), so nothing we read into is ever readable by the peer. A source
+ * stays registered while cached, so the peer (and only it: an rkey works
+ * only on this connection's QP) can read a registered block as a whole
+ * until it is evicted or forgotten. For the server's pool buffers that is
+ * the session's own bytes or zeros (bulk_pool.c). For the client it means
+ * the server it authenticated can read the program's pinned blocks that
+ * took part in a copy; memory windows bound per descriptor would close
+ * that, at a cost per copy. */
 #include "internal.h"
 
 #include <infiniband/verbs.h>
@@ -37,10 +44,11 @@
 
 #include "cf_error.h"
 
-static void *mr_reg(void *pd, void *addr, size_t len, uint32_t *lkey, uint32_t *rkey)
+/* The caches' verbs callbacks: ctx is the cache's struct cf__rdma_reg_ctx. */
+static void *mr_reg(void *ctx, void *addr, size_t len, uint32_t *lkey, uint32_t *rkey)
 {
-  struct ibv_mr *mr =
-      ibv_reg_mr(pd, addr, len, IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_READ);
+  struct cf__rdma_reg_ctx *r = ctx;
+  struct ibv_mr *mr = ibv_reg_mr(r->pd, addr, len, r->access);
 
   if (!mr)
     return NULL;
@@ -49,13 +57,26 @@ static void *mr_reg(void *pd, void *addr, size_t len, uint32_t *lkey, uint32_t *
   return mr;
 }
 
-static void mr_dereg(void *pd, void *mr)
+static void mr_dereg(void *ctx, void *mr)
 {
-  (void)pd;
+  (void)ctx;
   (void)ibv_dereg_mr(mr);
 }
 
-const struct cf__mr_ops cf__rdma_mr_ops_template = { .reg = mr_reg, .dereg = mr_dereg };
+int cf__rdma_direct_init(struct cf__rdma_conn *c)
+{
+  struct cf__mr_ops ops = { .reg = mr_reg, .dereg = mr_dereg };
+  int rc;
+
+  c->reg_src = (struct cf__rdma_reg_ctx){ c->pd, IBV_ACCESS_REMOTE_READ };
+  c->reg_dst = (struct cf__rdma_reg_ctx){ c->pd, IBV_ACCESS_LOCAL_WRITE };
+  ops.ctx = &c->reg_src;
+  if ((rc = cf__mr_cache_new(&ops, CF__RDMA_MR_CACHE_BYTES, CF__RDMA_MR_CACHE_ENTRIES,
+                             &c->mrc_src)) < 0)
+    return rc;
+  ops.ctx = &c->reg_dst;
+  return cf__mr_cache_new(&ops, CF__RDMA_MR_CACHE_BYTES, CF__RDMA_MR_CACHE_ENTRIES, &c->mrc_dst);
+}
 
 static void put_le32(uint8_t *p, uint32_t v)
 {
@@ -63,11 +84,13 @@ static void put_le32(uint8_t *p, uint32_t v)
     p[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* A registration covering [p, p+n) when that memory is registrable: the
- * whole block registered (or just the range, when the block is beyond the
- * cache's bounds). 1 with *ref, 0 when not registrable or the registration
- * failed (RLIMIT_MEMLOCK, say): the caller copies instead. */
-static int lookup(struct cf__rdma_conn *c, const void *p, size_t n, struct cf__mr_ref *ref)
+/* A registration in cache covering [p, p+n) when that memory is
+ * registrable: the whole block registered (or just the range, when the
+ * block is beyond the cache's bounds or its registration failed before).
+ * 1 with *ref, 0 when not registrable or the registration failed
+ * (RLIMIT_MEMLOCK, say): the caller copies instead. */
+static int lookup(struct cf__rdma_conn *c, struct cf__mr_cache *cache, const void *p, size_t n,
+                  struct cf__mr_ref *ref)
 {
   void *base;
   size_t size;
@@ -75,8 +98,12 @@ static int lookup(struct cf__rdma_conn *c, const void *p, size_t n, struct cf__m
   if (!cf__bulk_pool_owns(p, n, &base, &size) &&
       !(c->pinned && c->pinned(p, n, &base, &size)))
     return 0;
-  return cf__mr_cache_get(c->mrc, base, size, ref) == 0 ||
-         cf__mr_cache_get(c->mrc, p, n, ref) == 0;
+  if (c->whole_failed != (uintptr_t)base) {
+    if (cf__mr_cache_get(cache, base, size, ref) == 0)
+      return 1;
+    c->whole_failed = (uintptr_t)base;
+  }
+  return cf__mr_cache_get(cache, p, n, ref) == 0;
 }
 
 int cf__rdma_wait_reads(struct cf__rdma_conn *c, uint32_t max_out)
@@ -104,10 +131,10 @@ int cf__rdma_direct_send(struct cf__rdma_conn *c, const void *p, size_t len)
 
   if ((rc = cf__rdma_wait_reads(c, CF__RDMA_MAX_READS - 1)) != 0)
     return rc;
-  if (!lookup(c, p, len, &ref))
+  if (!lookup(c, c->mrc_src, p, len, &ref))
     return 0;
   if ((rc = cf__rdma_wait_send_slot(c)) != 0) {
-    cf__mr_cache_put(c->mrc, &ref);
+    cf__mr_cache_put(c->mrc_src, &ref);
     return rc;
   }
   (void)cf__rdma_credit_take(&c->cr);
@@ -118,10 +145,10 @@ int cf__rdma_direct_send(struct cf__rdma_conn *c, const void *p, size_t len)
   put_le32(desc + 12, (uint32_t)len);
   /* Held until the peer reports it read (or the connection closes). */
   c->read_refs[c->reads_posted % CF__RDMA_MAX_READS] = ref;
+  c->read_lens[c->reads_posted % CF__RDMA_MAX_READS] = (uint32_t)len;
   c->reads_posted++;
   if ((rc = cf__rdma_post_send(c, slot, desc, sizeof desc, CF__RDMA_KIND_READ)) < 0)
     return rc;
-  c->st.direct_sent += len;
   return 1;
 }
 
@@ -129,15 +156,21 @@ int cf__rdma_direct_peer_done(struct cf__rdma_conn *c, uint32_t done)
 {
   if (done - c->peer_done > c->reads_posted - c->peer_done)
     return CF_EPROTO;
-  while (c->peer_done != done)
-    cf__mr_cache_put(c->mrc, &c->read_refs[c->peer_done++ % CF__RDMA_MAX_READS]);
+  for (; c->peer_done != done; c->peer_done++) {
+    c->st.direct_sent += c->read_lens[c->peer_done % CF__RDMA_MAX_READS];
+    cf__mr_cache_put(c->mrc_src, &c->read_refs[c->peer_done % CF__RDMA_MAX_READS]);
+  }
   return 0;
 }
 
-void cf__rdma_direct_release_all(struct cf__rdma_conn *c)
+void cf__rdma_direct_free(struct cf__rdma_conn *c)
 {
-  while (c->peer_done != c->reads_posted)
-    cf__mr_cache_put(c->mrc, &c->read_refs[c->peer_done++ % CF__RDMA_MAX_READS]);
+  if (c->mrc_src)
+    for (; c->peer_done != c->reads_posted; c->peer_done++)
+      cf__mr_cache_put(c->mrc_src, &c->read_refs[c->peer_done % CF__RDMA_MAX_READS]);
+  cf__mr_cache_free(c->mrc_src);
+  cf__mr_cache_free(c->mrc_dst);
+  c->mrc_src = c->mrc_dst = NULL;
 }
 
 /* RDMA READ n bytes at the peer's raddr (rkey) into dst (lkey), one work
@@ -160,14 +193,19 @@ static int read_into(struct cf__rdma_conn *c, uint8_t *dst, uint32_t lkey, uint6
     struct ibv_send_wr *bad = NULL;
 
     if (ibv_post_send(c->id->qp, &wr, &bad) != 0) {
-      if (!c->err)
-        c->err = CF_EIO;
+      cf__rdma_fail(c, CF_EIO);
       return CF_EIO;
     }
+    /* Until the adapter is done with dst, whatever else failed meanwhile:
+     * a failed connection's QP is in the error state, which flushes it. */
     c->read_busy = 1;
-    while (c->read_busy && !c->err)
-      if ((rc = cf__rdma_wait_event(c, 1, -1)) < 0)
+    while (c->read_busy)
+      if ((rc = cf__rdma_wait_event(c, 1, -1)) < 0 && c->read_busy) {
+        cf__rdma_fail(c, rc);
+        while (c->read_busy)
+          (void)cf__rdma_progress(c);
         return rc;
+      }
     if (c->err)
       return c->err;
     dst += k;
@@ -185,9 +223,9 @@ int cf__rdma_direct_read(struct cf__rdma_conn *c, void *dst, size_t n)
   struct cf__mr_ref ref;
   int rc;
 
-  if (dst != c->stage && lookup(c, dst, n, &ref)) {
+  if (dst != c->stage && lookup(c, c->mrc_dst, dst, n, &ref)) {
     rc = read_into(c, dst, ref.lkey, raddr, c->rx_rkey[i], n);
-    cf__mr_cache_put(c->mrc, &ref);
+    cf__mr_cache_put(c->mrc_dst, &ref);
     if (rc == 0)
       c->st.direct_received += n;
     return rc;
@@ -214,7 +252,12 @@ void cf__rdma_set_pinned_query(struct cf_conn *base, cf_pinned_query q)
 
 void cf__rdma_forget_memory(struct cf_conn *base, const void *p, size_t len)
 {
-  cf__mr_cache_invalidate(((struct cf__rdma_conn *)base)->mrc, p, len);
+  struct cf__rdma_conn *c = (struct cf__rdma_conn *)base;
+
+  cf__mr_cache_invalidate(c->mrc_src, p, len);
+  cf__mr_cache_invalidate(c->mrc_dst, p, len);
+  if (c->whole_failed - (uintptr_t)p < len)
+    c->whole_failed = 0;
 }
 
 void cf__rdma_stats(const struct cf_conn *base, struct cf_conn_rdma_stats *st)
@@ -223,6 +266,8 @@ void cf__rdma_stats(const struct cf_conn *base, struct cf_conn_rdma_stats *st)
   struct cf__mr_cache_stats ms;
 
   *st = c->st;
-  cf__mr_cache_stats(c->mrc, &ms);
+  cf__mr_cache_stats(c->mrc_src, &ms);
   st->registrations = ms.regs;
+  cf__mr_cache_stats(c->mrc_dst, &ms);
+  st->registrations += ms.regs;
 }
