@@ -6,10 +6,14 @@
  * and the server must not run A's wait on the thread that serves B. If
  * either blocks, B's calls cannot run until the kernel gives up (its loop
  * is bounded, so the program fails instead of hanging) and the kernel
- * reports that it never saw the flag. */
+ * reports that it never saw the flag. B's calls include copies of 8 MiB
+ * from and to pinned memory: over RDMA each upload waits for the server's
+ * report that it read the memory, a message that wakes A's poll without a
+ * reply for A, after which A must not sit in a read holding the session. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "host.h"
@@ -51,12 +55,15 @@ static const char spin_ptx[] =
  * and on a GPU, far longer than B needs to set the flag. */
 #define SPIN_BOUND (1u << 26)
 #define B_CALLS 50
+#define B_PINNED_BYTES (((size_t)8 << 20) + 1)
+#define B_PINNED_ROUNDS 2
 
 static struct {
   CUcontext ctx;
   CUfunction spin;
   CUstream stream;
-  CUdeviceptr flag, result;
+  CUdeviceptr flag, result, b_dev;
+  unsigned char *b_up, *b_down; /* pinned */
   pthread_mutex_t lock;
   pthread_cond_t cond;
   int launched;
@@ -89,6 +96,23 @@ static void *thread_a(void *arg)
   return NULL;
 }
 
+/* B's round trips of pinned memory (allocated by main: freeing pinned
+ * memory waits for the device, as CUDA's does); the name of the call that
+ * failed, or NULL (a mismatch is "cuMemcpyDtoH" with CUDA_SUCCESS). */
+static const char *b_pinned_round_trips(CUresult *err)
+{
+  for (int k = 0; k < B_PINNED_ROUNDS; k++) {
+    for (size_t i = 0; i < B_PINNED_BYTES; i++)
+      T.b_up[i] = (unsigned char)(i * 7 + (size_t)k);
+    if ((*err = cuMemcpyHtoD(T.b_dev, T.b_up, B_PINNED_BYTES)) != CUDA_SUCCESS)
+      return "cuMemcpyHtoD";
+    if ((*err = cuMemcpyDtoH(T.b_down, T.b_dev, B_PINNED_BYTES)) != CUDA_SUCCESS ||
+        memcmp(T.b_up, T.b_down, B_PINNED_BYTES) != 0)
+      return "cuMemcpyDtoH";
+  }
+  return NULL;
+}
+
 static void *thread_b(void *arg)
 {
   struct timespec pause = { 0, 100 * 1000 * 1000 }; /* let A reach its wait */
@@ -111,6 +135,8 @@ static void *thread_b(void *arg)
       T.b_err = r, T.b_what = "cuMemGetInfo";
       return NULL;
     }
+  if ((T.b_what = b_pinned_round_trips(&T.b_err)) != NULL)
+    return NULL;
   T.b_ran_while_a_waited = !atomic_load(&T.a_done);
   if ((r = cuMemcpyHtoD(T.flag, &one, sizeof one)) != CUDA_SUCCESS)
     T.b_err = r, T.b_what = "cuMemcpyHtoD";
@@ -133,6 +159,9 @@ int main(int argc, char **argv)
   CF_CHECK(&h, cuStreamCreate(&T.stream, CU_STREAM_NON_BLOCKING));
   CF_CHECK(&h, cuMemAlloc(&T.flag, sizeof(unsigned)));
   CF_CHECK(&h, cuMemAlloc(&T.result, sizeof(unsigned)));
+  CF_CHECK(&h, cuMemAlloc(&T.b_dev, B_PINNED_BYTES));
+  CF_CHECK(&h, cuMemAllocHost((void **)&T.b_up, B_PINNED_BYTES));
+  CF_CHECK(&h, cuMemAllocHost((void **)&T.b_down, B_PINNED_BYTES));
   CF_CHECK(&h, cuMemsetD32(T.flag, 0, 1));
   CF_CHECK(&h, cuMemsetD32(T.result, 0, 1));
   if (pthread_create(&a, NULL, thread_a, NULL) != 0 ||
@@ -152,6 +181,8 @@ int main(int argc, char **argv)
   cf_host_result(&h, result == 1, "the kernel saw the flag B set",
                  "result %u (2: it gave up waiting)", result);
   printf("digest waits.result %u\n", result);
+  CF_CHECK(&h, cuMemFreeHost(T.b_up));
+  CF_CHECK(&h, cuMemFreeHost(T.b_down));
   CF_CHECK(&h, cuModuleUnload(mod));
   return cf_host_finish(&h);
 }

@@ -5,6 +5,7 @@
 # rdma:// session (opened over TLS, then moved to RDMA by its worker) carries
 # real programs end to end: kernels, streams, large copies in every
 # compression mode (from and to pinned memory too, zero-copy over RDMA),
+# one thread's calls while another waits,
 # error codes, and clients killed mid-run whose workers must go. With
 # --scheme tls the same checks run over TLS on the guest's dummy0, which
 # needs no RDMA code at all (a baseline for the rdma run).
@@ -12,7 +13,7 @@
 #   tests/rdma/chain.sh [--scheme tls|rdma] [--timeout SECS] [--skip REASON]
 #     --cuferryd P --stub LIBCUDA_SO_1 --emu SO
 #     --vector-add EXE --vector-add-ptx PTX --saxpy EXE --saxpy-ptx PTX
-#     --bigcopy EXE --pinnedcopy EXE --errors EXE --bad-ptx PTX
+#     --bigcopy EXE --pinnedcopy EXE --waits EXE --errors EXE --bad-ptx PTX
 #
 # On the host: makes a temporary directory with a CA and a server
 # certificate for IP 10.99.0.1 (the openssl command), a tokens file with one
@@ -40,7 +41,7 @@ usage() {
 
 # The options naming a file, each required; path[NAME] holds its value.
 path_options=(cuferryd stub emu vector-add vector-add-ptx saxpy saxpy-ptx bigcopy pinnedcopy
-              errors bad-ptx)
+              waits errors bad-ptx)
 scheme=rdma timeout=240
 declare -A path=()
 while (($#)); do
@@ -113,6 +114,7 @@ direct vector_add "${path[vector-add]}" "${path[vector-add-ptx]}"
 direct saxpy "${path[saxpy]}" "${path[saxpy-ptx]}"
 direct bigcopy "${path[bigcopy]}"
 direct pinnedcopy "${path[pinnedcopy]}"
+direct waits "${path[waits]}"
 direct errors "${path[errors]}" "${path[vector-add-ptx]}" "${path[bad-ptx]}"
 rm -rf "$work/emu-lib" "$work"/direct.*
 t_host=$(now_ms)
@@ -132,7 +134,8 @@ rc=0
 "$here/vm.sh" -v --timeout "$timeout" "${copies[@]}" -- \
   sh "$here/chain_guest.sh" "$scheme" "$work" "${path[cuferryd]}" "${stub%/*}" \
   "${path[vector-add]}" "${path[vector-add-ptx]}" "${path[saxpy]}" "${path[saxpy-ptx]}" \
-  "${path[bigcopy]}" "${path[pinnedcopy]}" "${path[errors]}" "${path[bad-ptx]}" 2>"$work/vm.err" || rc=$?
+  "${path[bigcopy]}" "${path[pinnedcopy]}" "${path[waits]}" "${path[errors]}" "${path[bad-ptx]}" \
+  2>"$work/vm.err" || rc=$?
 t_end=$(now_ms)
 grep '^vm.sh: kernel' "$work/vm.err" || true
 case $rc in

@@ -2,7 +2,7 @@
 # soft-RoCE guest (POSIX sh: the guest has dash and busybox, no python).
 #
 #   sh chain_guest.sh SCHEME DIR CUFERRYD STUB_DIR VECTOR_ADD VECTOR_ADD_PTX
-#                     SAXPY SAXPY_PTX BIGCOPY PINNEDCOPY ERRORS BAD_PTX
+#                     SAXPY SAXPY_PTX BIGCOPY PINNEDCOPY WAITS ERRORS BAD_PTX
 #
 # SCHEME is tls or rdma. DIR, made by chain.sh, holds ca.pem, server.pem,
 # server.key, tokens, token (the client's secret) and expect.NAME (the
@@ -25,11 +25,11 @@
 # program runs under `timeout`.
 set -u
 
-[ $# -eq 12 ] || { echo "usage: chain_guest.sh SCHEME DIR CUFERRYD STUB_DIR VECTOR_ADD" \
-                        "VECTOR_ADD_PTX SAXPY SAXPY_PTX BIGCOPY PINNEDCOPY ERRORS BAD_PTX"; exit 2; }
+[ $# -eq 13 ] || { echo "usage: chain_guest.sh SCHEME DIR CUFERRYD STUB_DIR VECTOR_ADD" \
+                        "VECTOR_ADD_PTX SAXPY SAXPY_PTX BIGCOPY PINNEDCOPY WAITS ERRORS BAD_PTX"; exit 2; }
 scheme=$1 dir=$2 cuferryd=$3 stub=$4 va=$5 va_ptx=$6 sx=$7 sx_ptx=$8 bc=$9
 shift 9
-pc=$1 errors=$2 bad_ptx=$3
+pc=$1 waits=$2 errors=$3 bad_ptx=$4
 tmp=/tmp/chain           # the guest's /tmp is its own tmpfs
 mkdir -p "$tmp"
 failed=0
@@ -171,6 +171,10 @@ for mode in none lz4 zstd auto; do
   expect_pass "pinnedcopy_$mode" "$dir/expect.pinnedcopy"
   grep '^info rdma' "$tmp/pinnedcopy_$mode.out" | indent
 done
+
+# One thread's calls (pinned copies among them) while another waits.
+client waits 120 "$waits"
+expect_pass waits "$dir/expect.waits"
 
 # The notice of an unsupported function must reach the program once.
 client errors 120 "$errors" "$va_ptx" "$bad_ptx"

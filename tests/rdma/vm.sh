@@ -173,7 +173,8 @@ if [[ -s $cache/current ]] &&
 fi
 if [[ -z $pkg ]]; then
   pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-        awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }') || true
+        awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ && !seen { print $2; seen = 1 }') ||
+    true
   if [[ -n $pkg ]]; then echo "$pkg" >"$cache/current.$$" && mv "$cache/current.$$" "$cache/current"; fi
 fi
 if [[ -z $pkg ]]; then
@@ -255,7 +256,9 @@ add "$(command -v ip)"; add "$(command -v rdma)"; add "$(command -v timeout)"
 # each provider library it cannot find, in every verbs program.
 add /etc/libibverbs.d/rxe.driver
 add "$rxe_lib"
-gcc_s=$(ldconfig -p | awk '/libgcc_s\.so\.1 .*x86-64/ { print $NF; exit }')
+# awk reads to the end: exiting at the match could kill ldconfig with SIGPIPE
+# while it still writes, which pipefail and set -e make this script's end.
+gcc_s=$(ldconfig -p | awk '/libgcc_s\.so\.1 .*x86-64/ && !seen { print $NF; seen = 1 }')
 [[ -n $gcc_s ]] && add "$gcc_s"   # glibc dlopens it for pthread_exit and unwinding
 for f in ${copies[@]+"${copies[@]}"}; do add "$f"; done
 # One ldd for all: with several files it heads each list with "FILE:".

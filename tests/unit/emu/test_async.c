@@ -43,6 +43,33 @@ static const char spin_ptx[] =
   "  ret;\n"
   "}\n"
   "\n"
+  "// Wait until *flag != 0 (then *out = 1) or limit_ns pass (*out = 2).\n"
+  ".visible .entry gate(.param .u64 flag, .param .u64 out, .param .u64 limit_ns)\n"
+  "{\n"
+  "  .reg .pred %p<3>;\n"
+  "  .reg .u32 %r<3>;\n"
+  "  .reg .u64 %rd<7>;\n"
+  "  ld.param.u64 %rd1, [flag];\n"
+  "  ld.param.u64 %rd2, [out];\n"
+  "  ld.param.u64 %rd3, [limit_ns];\n"
+  "  cvta.to.global.u64 %rd1, %rd1;\n"
+  "  cvta.to.global.u64 %rd2, %rd2;\n"
+  "  mov.u64 %rd4, %globaltimer;\n"
+  "  add.u64 %rd5, %rd4, %rd3;\n"
+  "  mov.u32 %r2, 1;\n"
+  "WAIT:\n"
+  "  ld.volatile.global.u32 %r1, [%rd1];\n"
+  "  setp.ne.u32 %p1, %r1, 0;\n"
+  "  @%p1 bra DONE;\n"
+  "  mov.u64 %rd6, %globaltimer;\n"
+  "  setp.lt.u64 %p2, %rd6, %rd5;\n"
+  "  @%p2 bra WAIT;\n"
+  "  mov.u32 %r2, 2;\n"
+  "DONE:\n"
+  "  st.global.u32 [%rd2], %r2;\n"
+  "  ret;\n"
+  "}\n"
+  "\n"
   "// *dst = *src + add\n"
   ".visible .entry addto(.param .u64 dst, .param .u64 src, .param .u32 add)\n"
   "{\n"
@@ -59,7 +86,7 @@ static const char spin_ptx[] =
   "  ret;\n"
   "}\n";
 
-static CUfunction spin_fn, addto_fn;
+static CUfunction spin_fn, addto_fn, gate_fn;
 static unsigned spin_iters;   /* iterations for about SPIN_MS */
 static double spin_ms;        /* what one such kernel measured alone */
 
@@ -74,6 +101,15 @@ static void spin(CUdeviceptr out, unsigned iters, CUstream s)
 {
   void *args[] = { &out, &iters };
   CU_OK(cuLaunchKernel(spin_fn, 1, 1, 1, 1, 1, 1, 0, s, args, NULL));
+}
+
+/* Hold stream s until *flag turns non-zero (release() it), whatever the
+ * machine's load, or 30 s pass; *out says which (1 or 2). */
+static void gate(CUdeviceptr flag, CUdeviceptr out, CUstream s)
+{
+  uint64_t limit_ns = 30000000000ull;
+  void *args[] = { &flag, &out, &limit_ns };
+  CU_OK(cuLaunchKernel(gate_fn, 1, 1, 1, 1, 1, 1, 0, s, args, NULL));
 }
 
 static void addto(CUdeviceptr dst, CUdeviceptr src, unsigned add, CUstream s)
@@ -96,6 +132,7 @@ static void setup(void)
   CU_OK(cuModuleLoadData(&m, spin_ptx));
   CU_OK(cuModuleGetFunction(&spin_fn, m, "spin"));
   CU_OK(cuModuleGetFunction(&addto_fn, m, "addto"));
+  CU_OK(cuModuleGetFunction(&gate_fn, m, "gate"));
   CU_OK(cuMemAlloc(&d, 4));
   /* Calibrate: grow until a launch takes 20 ms, then scale to SPIN_MS. */
   unsigned it = 100000;
@@ -445,28 +482,37 @@ static void *ptds_thread(void *p)
   return NULL;
 }
 
+/* This thread's per-thread stream is held by a gate kernel (not a timed
+ * spin: a loaded machine could end that before the checks) until the
+ * checks are done; a non-blocking stream opens it. */
 static void test_per_thread(void)
 {
   struct ptds_arg a;
-  CUdeviceptr junk;
+  CUdeviceptr gate_mem;
+  CUstream opener;
   pthread_t t;
 
   CU_OK(cuCtxGetCurrent(&a.ctx));
   CU_OK(cuMemAlloc(&a.d, 8));
-  CU_OK(cuMemAlloc(&junk, 4));
-  spin(junk, spin_iters, CU_STREAM_PER_THREAD);
+  CU_OK(cuMemAlloc(&gate_mem, 8));
+  CU_OK(cuMemsetD32(gate_mem, 0, 2));
+  CU_OK(cuStreamCreate(&opener, CU_STREAM_NON_BLOCKING));
+  gate(gate_mem, gate_mem + 4, CU_STREAM_PER_THREAD);
   CU_EXPECT(cuStreamQuery(CU_STREAM_PER_THREAD), CUDA_ERROR_NOT_READY);
   ASSERT_EQ(pthread_create(&t, NULL, ptds_thread, &a), 0);
   ASSERT_EQ(pthread_join(t, NULL), 0);
   CU_EXPECT(a.query, CUDA_SUCCESS);
   CU_EXPECT(cuStreamQuery(CU_STREAM_PER_THREAD), CUDA_ERROR_NOT_READY);
   CU_EXPECT(cuStreamQuery_ptsz(NULL), CUDA_ERROR_NOT_READY);
+  CU_OK(cuMemsetD32Async(gate_mem, 1, 1, opener));
   CU_OK(cuStreamSynchronize_ptsz(NULL));
   CU_OK(cuStreamQuery(CU_STREAM_PER_THREAD));
+  ASSERT_UEQ(read_u32(gate_mem + 4), 1); /* opened, not timed out */
   ASSERT_UEQ(read_u32(a.d), 4);
   ASSERT_UEQ(read_u32(a.d + 4), 5);
+  CU_OK(cuStreamDestroy(opener));
   CU_OK(cuMemFree(a.d));
-  CU_OK(cuMemFree(junk));
+  CU_OK(cuMemFree(gate_mem));
 }
 
 /* ---- Copies ------------------------------------------------------------- */
