@@ -59,9 +59,8 @@ static int pinned(const void *p, size_t len, void **base, size_t *size)
 
 static void *pin(int i, size_t size)
 {
-  pins[i].p = aligned_alloc(4096, size);
+  ASSERT(posix_memalign(&pins[i].p, 4096, size) == 0);
   pins[i].size = size;
-  ASSERT(pins[i].p != NULL);
   return pins[i].p;
 }
 
