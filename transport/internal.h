@@ -315,8 +315,7 @@ int cf__rdma_post_send(struct cf__rdma_conn *c, uint32_t slot, const void *paylo
 int cf__rdma_wait_event(struct cf__rdma_conn *c, int want_tx, int64_t deadline_ms);
 int cf__rdma_progress(struct cf__rdma_conn *c);
 int cf__rdma_conn_error(const struct cf__rdma_conn *c);
-void cf__rdma_spill(struct cf__rdma_conn *c);
-int cf__rdma_flush_control(struct cf__rdma_conn *c, int block);
+int cf__rdma_wait_peer(struct cf__rdma_conn *c, int spill);
 #endif
 
 /* ---- bulk buffer pool (bulk_pool.c) ---- */

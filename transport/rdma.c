@@ -315,7 +315,7 @@ static int control_due(const struct cf__rdma_conn *c)
 /* Send a control message when one is due; with block, wait for a send
  * buffer if none is free (send completions need nothing from the peer's
  * program, so this wait ends). */
-int cf__rdma_flush_control(struct cf__rdma_conn *c, int block)
+static int flush_control(struct cf__rdma_conn *c, int block)
 {
   int rc;
 
@@ -375,7 +375,7 @@ static int take_head(struct cf__rdma_conn *c, void *dst, size_t n)
  * through the staging buffer, and repost those buffers, so the peer,
  * perhaps blocked writing to us, gets credits and reports back (the
  * read-ahead cap bounds the memory). */
-void cf__rdma_spill(struct cf__rdma_conn *c)
+static void spill_to_read_ahead(struct cf__rdma_conn *c)
 {
   while (c->rx_count > 0 && !c->err) {
     uint32_t i = c->rx_ring[c->rx_head];
@@ -408,24 +408,34 @@ void cf__rdma_spill(struct cf__rdma_conn *c)
   }
 }
 
+/* One wait on the peer (for credits, a send buffer or reads done): with
+ * spill, first move what it sent into the read-ahead (spill_to_read_ahead),
+ * and report what is due, so a peer waiting on us meanwhile goes on.
+ * Returns 0 (look again) or the connection's error. */
+int cf__rdma_wait_peer(struct cf__rdma_conn *c, int spill)
+{
+  int rc;
+
+  if ((rc = cf__rdma_conn_error(c)) != 0)
+    return rc;
+  if (spill)
+    spill_to_read_ahead(c);
+  if ((rc = flush_control(c, 0)) < 0)
+    return rc;
+  return cf__rdma_wait_event(c, c->tx_nfree == 0, -1);
+}
+
 /* Wait until a data SEND may go: a credit and a send buffer, for as long as
- * it takes (as a TCP write blocks on a full socket), spilling and reporting
- * meanwhile. Returns 0 or the connection's error. */
+ * it takes (as a TCP write blocks on a full socket). Returns 0 or the
+ * connection's error. */
 int cf__rdma_wait_send_slot(struct cf__rdma_conn *c)
 {
   int rc;
 
-  for (;;) {
-    if ((rc = cf__rdma_conn_error(c)) != 0)
+  while (c->cr.avail == 0 || c->tx_nfree == 0 || cf__rdma_conn_error(c))
+    if ((rc = cf__rdma_wait_peer(c, c->cr.avail == 0)) < 0)
       return rc;
-    if (c->cr.avail > 0 && c->tx_nfree > 0)
-      return 0;
-    if (c->cr.avail == 0)
-      cf__rdma_spill(c);
-    if ((rc = cf__rdma_flush_control(c, 0)) < 0 ||
-        (rc = cf__rdma_wait_event(c, c->tx_nfree == 0, -1)) < 0)
-      return rc;
-  }
+  return 0;
 }
 
 /* Copy from iov[*i] at *off on into one send buffer, gathering entries
@@ -493,7 +503,7 @@ static int rdma_writev(struct cf_conn *base, const struct iovec *iov, int iovcnt
   if (rc >= 0)
     rc = cf__rdma_wait_reads(c, 0);
   if (rc >= 0)
-    rc = cf__rdma_flush_control(c, 1);
+    rc = flush_control(c, 1);
   finish(c);
   return rc;
 }
@@ -521,7 +531,7 @@ static int rdma_read_exact(struct cf_conn *base, void *buf, size_t len)
         break;
       p += n;
       len -= n;
-      (void)cf__rdma_flush_control(c, 0);
+      (void)flush_control(c, 0);
       continue;
     }
     (void)cf__rdma_progress(c);
@@ -529,12 +539,12 @@ static int rdma_read_exact(struct cf_conn *base, void *buf, size_t len)
       continue;
     if ((rc = cf__rdma_conn_error(c)) != 0)
       break; /* everything received before the end has been read */
-    if ((rc = cf__rdma_flush_control(c, 1)) < 0 ||
+    if ((rc = flush_control(c, 1)) < 0 ||
         (rc = cf__rdma_wait_event(c, 0, deadline)) < 0)
       break;
   }
   if (rc == 0 || rc == CF_ETIMEDOUT) {
-    int frc = cf__rdma_flush_control(c, 1);
+    int frc = flush_control(c, 1);
     if (rc == 0)
       rc = frc;
   }

@@ -110,14 +110,9 @@ int cf__rdma_wait_reads(struct cf__rdma_conn *c, uint32_t max_out)
 {
   int rc;
 
-  while (c->reads_posted - c->peer_done > max_out) {
-    if ((rc = cf__rdma_conn_error(c)) != 0)
+  while (c->reads_posted - c->peer_done > max_out)
+    if ((rc = cf__rdma_wait_peer(c, 1)) < 0)
       return rc;
-    cf__rdma_spill(c);
-    if ((rc = cf__rdma_flush_control(c, 0)) < 0 ||
-        (rc = cf__rdma_wait_event(c, c->tx_nfree == 0, -1)) < 0)
-      return rc;
-  }
   return 0;
 }
 
