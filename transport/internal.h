@@ -102,6 +102,21 @@ extern const struct cf_transport_ops cf__tls_ops;
 extern const struct cf_transport_ops cf__rdma_ops;
 #endif
 
+/* ---- little-endian fields of RDMA message headers and descriptors ------- */
+
+static inline void cf__put_le32(uint8_t *p, uint32_t v)
+{
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+  p[2] = (uint8_t)(v >> 16);
+  p[3] = (uint8_t)(v >> 24);
+}
+
+static inline uint32_t cf__get_le32(const uint8_t *p)
+{
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
 /* ---- RDMA flow control (rdma_credit.c), pure logic for rdma.c ------------ */
 
 /* Credits for one direction of an RDMA connection (rules in rdma_credit.c).
@@ -295,6 +310,11 @@ int cf__rdma_direct_send(struct cf__rdma_conn *c, const void *p, size_t len);
  * through the staging buffer. Waits for the READ whatever the deadline (the
  * adapter writes into dst until it completes). Returns 0 or a CF_E* error. */
 int cf__rdma_direct_read(struct cf__rdma_conn *c, void *dst, size_t n);
+/* Read the read descriptor of size bytes at d (the layout
+ * cf__rdma_direct_send writes). Returns 0, or CF_EPROTO for a wrong size or
+ * a length of 0 or over CF__RDMA_DIRECT_MAX. */
+int cf__rdma_desc_parse(const uint8_t *d, uint32_t size, uint64_t *addr, uint32_t *rkey,
+                        uint32_t *len);
 /* The peer reported `done` of our descriptors read: release those
  * registrations. Returns 0, or CF_EPROTO for a count we never posted. */
 int cf__rdma_direct_peer_done(struct cf__rdma_conn *c, uint32_t done);

@@ -62,19 +62,6 @@ void cf__rdma_fail(struct cf__rdma_conn *c, int err)
     (void)ibv_modify_qp(c->id->qp, &attr, IBV_QP_STATE);
 }
 
-static void put_le32(uint8_t *p, uint32_t v)
-{
-  p[0] = (uint8_t)v;
-  p[1] = (uint8_t)(v >> 8);
-  p[2] = (uint8_t)(v >> 16);
-  p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* ---- completions ----------------------------------------------------------- */
 
 /* Take one received message: check its header, take the credits and the
@@ -83,25 +70,25 @@ static uint32_t get_le32(const uint8_t *p)
 static void take_recv(struct cf__rdma_conn *c, uint32_t i, uint32_t byte_len)
 {
   const uint8_t *p = c->rx_mem + (size_t)i * CF__RDMA_BUF_SIZE;
-  uint32_t payload, kind, len = 0;
+  uint32_t payload, kind, rkey = 0, len = 0;
+  uint64_t raddr = 0;
 
   if (byte_len < CF__RDMA_HDR_SIZE || byte_len > CF__RDMA_BUF_SIZE ||
-      get_le32(p + 4) != CF__RDMA_MAGIC ||
-      cf__rdma_credit_grant(&c->cr, get_le32(p)) < 0 ||
-      cf__rdma_direct_peer_done(c, get_le32(p + 8)) < 0) {
+      cf__get_le32(p + 4) != CF__RDMA_MAGIC ||
+      cf__rdma_credit_grant(&c->cr, cf__get_le32(p)) < 0 ||
+      cf__rdma_direct_peer_done(c, cf__get_le32(p + 8)) < 0) {
     cf__rdma_fail(c, CF_EPROTO);
     return;
   }
   payload = byte_len - CF__RDMA_HDR_SIZE;
-  kind = get_le32(p + 12);
+  kind = cf__get_le32(p + 12);
   if (kind == CF__RDMA_KIND_BYTES && payload == 0) {
     if (cf__rdma_post_recv(c, i) < 0)
       cf__rdma_fail(c, CF_EIO);
     return;
   }
   if (kind == CF__RDMA_KIND_READ) {
-    len = get_le32(p + CF__RDMA_HDR_SIZE + 12);
-    if (payload != CF__RDMA_READ_DESC_SIZE || len == 0 || len > CF__RDMA_DIRECT_MAX ||
+    if (cf__rdma_desc_parse(p + CF__RDMA_HDR_SIZE, payload, &raddr, &rkey, &len) < 0 ||
         c->rx_reads_queued == CF__RDMA_MAX_READS) {
       cf__rdma_fail(c, CF_EPROTO);
       return;
@@ -117,9 +104,8 @@ static void take_recv(struct cf__rdma_conn *c, uint32_t i, uint32_t byte_len)
   c->rx_ring[(c->rx_head + c->rx_count) % CF__RDMA_RECV_BUFS] = i;
   c->rx_kind[i] = (uint8_t)kind;
   if (kind == CF__RDMA_KIND_READ) {
-    c->rx_raddr[i] = (uint64_t)get_le32(p + CF__RDMA_HDR_SIZE) |
-                     (uint64_t)get_le32(p + CF__RDMA_HDR_SIZE + 4) << 32;
-    c->rx_rkey[i] = get_le32(p + CF__RDMA_HDR_SIZE + 8);
+    c->rx_raddr[i] = raddr;
+    c->rx_rkey[i] = rkey;
     c->rx_reads_queued++;
     payload = len;
   }
@@ -282,10 +268,10 @@ int cf__rdma_post_send(struct cf__rdma_conn *c, uint32_t slot, const void *paylo
 
   if (payload)
     memcpy(buf + CF__RDMA_HDR_SIZE, payload, len);
-  put_le32(buf, cf__rdma_credit_piggyback(&c->cr));
-  put_le32(buf + 4, CF__RDMA_MAGIC);
-  put_le32(buf + 8, c->reads_done);
-  put_le32(buf + 12, kind);
+  cf__put_le32(buf, cf__rdma_credit_piggyback(&c->cr));
+  cf__put_le32(buf + 4, CF__RDMA_MAGIC);
+  cf__put_le32(buf + 8, c->reads_done);
+  cf__put_le32(buf + 12, kind);
   c->done_sent = c->reads_done;
   if (ibv_post_send(c->id->qp, &wr, &bad) != 0) {
     c->tx_free[c->tx_nfree++] = slot;

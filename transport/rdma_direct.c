@@ -78,12 +78,6 @@ int cf__rdma_direct_init(struct cf__rdma_conn *c)
   return cf__mr_cache_new(&ops, CF__RDMA_MR_CACHE_BYTES, CF__RDMA_MR_CACHE_ENTRIES, &c->mrc_dst);
 }
 
-static void put_le32(uint8_t *p, uint32_t v)
-{
-  for (int i = 0; i < 4; i++)
-    p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /* A registration in cache covering [p, p+n) when that memory is
  * registrable: the whole block registered (or just the range, when the
  * block is beyond the cache's bounds or its registration failed before).
@@ -134,10 +128,10 @@ int cf__rdma_direct_send(struct cf__rdma_conn *c, const void *p, size_t len)
   }
   (void)cf__rdma_credit_take(&c->cr);
   slot = c->tx_free[--c->tx_nfree];
-  put_le32(desc, (uint32_t)addr);
-  put_le32(desc + 4, (uint32_t)(addr >> 32));
-  put_le32(desc + 8, ref.rkey);
-  put_le32(desc + 12, (uint32_t)len);
+  cf__put_le32(desc, (uint32_t)addr);
+  cf__put_le32(desc + 4, (uint32_t)(addr >> 32));
+  cf__put_le32(desc + 8, ref.rkey);
+  cf__put_le32(desc + 12, (uint32_t)len);
   /* Held until the peer reports it read (or the connection closes). */
   c->read_refs[c->reads_posted % CF__RDMA_MAX_READS] = ref;
   c->read_lens[c->reads_posted % CF__RDMA_MAX_READS] = (uint32_t)len;
@@ -145,6 +139,17 @@ int cf__rdma_direct_send(struct cf__rdma_conn *c, const void *p, size_t len)
   if ((rc = cf__rdma_post_send(c, slot, desc, sizeof desc, CF__RDMA_KIND_READ)) < 0)
     return rc;
   return 1;
+}
+
+int cf__rdma_desc_parse(const uint8_t *d, uint32_t size, uint64_t *addr, uint32_t *rkey,
+                        uint32_t *len)
+{
+  if (size != CF__RDMA_READ_DESC_SIZE)
+    return CF_EPROTO;
+  *addr = (uint64_t)cf__get_le32(d) | (uint64_t)cf__get_le32(d + 4) << 32;
+  *rkey = cf__get_le32(d + 8);
+  *len = cf__get_le32(d + 12);
+  return *len == 0 || *len > CF__RDMA_DIRECT_MAX ? CF_EPROTO : 0;
 }
 
 int cf__rdma_direct_peer_done(struct cf__rdma_conn *c, uint32_t done)
